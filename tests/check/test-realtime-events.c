@@ -57,6 +57,7 @@ GST_START_TEST (test_input_audio_events)
   json_node_unref (r);
   g_free (text);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_conversation_item_events)
@@ -108,6 +109,7 @@ GST_START_TEST (test_conversation_item_events)
   json_node_unref (r);
   g_free (text);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_response_events)
@@ -184,6 +186,7 @@ GST_START_TEST (test_response_events)
   json_node_unref (r);
   g_free (text);
 }
+
 GST_END_TEST;
 
 /* ---- server events ---------------------------------------------------- */
@@ -387,6 +390,7 @@ GST_START_TEST (test_every_type_parses)
   fail_unless_equals_string (sandra_realtime_server_event_type_to_string
       (SANDRA_REALTIME_SERVER_EVENT_UNKNOWN), "unknown");
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_fields_extracted)
@@ -537,6 +541,7 @@ GST_START_TEST (test_fields_extracted)
   fail_unless_equals_float (rl->reset_seconds, 0.06);
   sandra_realtime_server_event_free (ev);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_response_done_details)
@@ -599,6 +604,7 @@ GST_START_TEST (test_response_done_details)
   fail_unless_equals_int64 (ev->usage.input_tokens, -1);
   sandra_realtime_server_event_free (ev);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_benign_errors)
@@ -637,6 +643,7 @@ GST_START_TEST (test_benign_errors)
   fail_if (sandra_realtime_error_code_is_benign ("session_expired"));
   fail_if (sandra_realtime_error_code_is_benign (NULL));
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_malformed)
@@ -677,6 +684,7 @@ GST_START_TEST (test_malformed)
     sandra_realtime_server_event_free (ev);
   }
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_wrong_field_types)
@@ -743,6 +751,7 @@ GST_START_TEST (test_wrong_field_types)
   fail_unless_equals_int (ev->content_index, -1);
   sandra_realtime_server_event_free (ev);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_huge_audio_delta)
@@ -785,6 +794,7 @@ GST_START_TEST (test_huge_audio_delta)
   g_free (pcm);
   g_rand_free (rand);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_unknown_events)
@@ -818,6 +828,7 @@ GST_START_TEST (test_unknown_events)
         SANDRA_REALTIME_SERVER_EVENT_UNKNOWN);
   }
 }
+
 GST_END_TEST;
 
 static Suite *

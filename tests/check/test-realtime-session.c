@@ -76,8 +76,7 @@ GST_START_TEST (test_ga_conversation_full)
 
   fail_unless_equals_string (tj_str (r, "session.audio.input.format.type"),
       "audio/pcm");
-  fail_unless_equals_int (tj_int (r, "session.audio.input.format.rate"),
-      24000);
+  fail_unless_equals_int (tj_int (r, "session.audio.input.format.rate"), 24000);
   fail_unless_equals_string (tj_str (r,
           "session.audio.input.transcription.model"), "gpt-4o-mini-transcribe");
   fail_unless_equals_string (tj_str (r,
@@ -103,13 +102,10 @@ GST_START_TEST (test_ga_conversation_full)
 
   fail_unless_equals_string (tj_str (r, "session.audio.output.format.type"),
       "audio/pcm");
-  fail_unless_equals_string (tj_str (r, "session.audio.output.voice"),
-      "marin");
-  fail_unless_equals_float (tj_double (r, "session.audio.output.speed"),
-      1.25);
+  fail_unless_equals_string (tj_str (r, "session.audio.output.voice"), "marin");
+  fail_unless_equals_float (tj_double (r, "session.audio.output.speed"), 1.25);
   fail_unless_equals_int (tj_size (r, "session.tools"), 1);
-  fail_unless_equals_string (tj_str (r, "session.tools.0.name"),
-      "get_weather");
+  fail_unless_equals_string (tj_str (r, "session.tools.0.name"), "get_weather");
   fail_unless_equals_string (tj_str (r,
           "session.tools.0.parameters.required.0"), "city");
   fail_unless_equals_string (tj_str (r, "session.tool_choice"), "auto");
@@ -128,6 +124,7 @@ GST_START_TEST (test_ga_conversation_full)
   json_node_unref (r);
   sandra_realtime_session_config_clear (&cfg);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_beta_conversation_full)
@@ -159,8 +156,7 @@ GST_START_TEST (test_beta_conversation_full)
   fail_unless_equals_string (tj_str (r, "session.output_audio_format"),
       "g711_alaw");
   fail_unless_equals_string (tj_str (r,
-          "session.input_audio_transcription.model"),
-      "gpt-4o-mini-transcribe");
+          "session.input_audio_transcription.model"), "gpt-4o-mini-transcribe");
   fail_unless_equals_string (tj_str (r,
           "session.input_audio_transcription.language"), "es");
   fail_unless_equals_string (tj_str (r,
@@ -189,6 +185,7 @@ GST_START_TEST (test_beta_conversation_full)
   json_node_unref (r);
   sandra_realtime_session_config_clear (&cfg);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_ga_variants)
@@ -212,8 +209,7 @@ GST_START_TEST (test_ga_variants)
   fail_unless_equals_string (tj_str (r, "session.audio.output.voice.id"),
       "voice_1234abcd");
   fail_unless_equals_int (tj_size (r, "session.output_modalities"), 1);
-  fail_unless_equals_string (tj_str (r, "session.output_modalities.0"),
-      "text");
+  fail_unless_equals_string (tj_str (r, "session.output_modalities.0"), "text");
   fail_unless_equals_string (tj_str (r, "session.audio.input.format.type"),
       "audio/pcma");
   fail_if (tj_has (r, "session.audio.input.format.rate"));
@@ -260,12 +256,12 @@ GST_START_TEST (test_ga_variants)
   fail_unless_equals_string (tj_str (r, "session.voice"), "voice_1234abcd");
   fail_unless_equals_int (tj_size (r, "session.modalities"), 1);
   fail_unless_equals_string (tj_str (r, "session.modalities.0"), "text");
-  fail_unless_equals_string (tj_str (r, "session.tool_choice"),
-      "get_weather");
+  fail_unless_equals_string (tj_str (r, "session.tool_choice"), "get_weather");
   json_node_unref (r);
 
   sandra_realtime_session_config_clear (&cfg);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_partial_update)
@@ -340,6 +336,7 @@ GST_START_TEST (test_partial_update)
   sandra_realtime_session_config_clear (&a);
   sandra_realtime_session_config_clear (&b);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_transcription_session)
@@ -380,17 +377,15 @@ GST_START_TEST (test_transcription_session)
   fail_unless_equals_string (tj_str (r, "type"),
       "transcription_session.update");
   fail_unless_equals_string (tj_str (r, "event_id"), "t2");
-  fail_unless_equals_string (tj_str (r, "session.input_audio_format"),
-      "pcm16");
+  fail_unless_equals_string (tj_str (r, "session.input_audio_format"), "pcm16");
   fail_unless_equals_string (tj_str (r,
-          "session.input_audio_transcription.model"),
-      "gpt-4o-mini-transcribe");
+          "session.input_audio_transcription.model"), "gpt-4o-mini-transcribe");
   fail_unless_equals_string (tj_str (r,
           "session.input_audio_transcription.prompt"), "GStreamer, Opus");
   fail_unless_equals_string (tj_str (r,
           "session.input_audio_noise_reduction.type"), "near_field");
-  fail_unless_equals_int (tj_int (r, "session.turn_detection.prefix_padding_ms"),
-      250);
+  fail_unless_equals_int (tj_int (r,
+          "session.turn_detection.prefix_padding_ms"), 250);
   fail_unless_equals_string (tj_str (r, "session.include.0"),
       "item.input_audio_transcription.logprobs");
   fail_unless_equals_int (tj_size (r, "session"), 5);
@@ -398,6 +393,7 @@ GST_START_TEST (test_transcription_session)
 
   sandra_realtime_session_config_clear (&cfg);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_invalid_tools)
@@ -430,6 +426,7 @@ GST_START_TEST (test_invalid_tools)
   g_free (text);
   sandra_realtime_session_config_clear (&cfg);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_client_secret_request)
@@ -443,13 +440,11 @@ GST_START_TEST (test_client_secret_request)
   text = sandra_realtime_client_secret_build_request (&cfg,
       SANDRA_REALTIME_API_GA, 600, &err);
   r = tj_parse (text);
-  fail_unless_equals_string (tj_str (r, "expires_after.anchor"),
-      "created_at");
+  fail_unless_equals_string (tj_str (r, "expires_after.anchor"), "created_at");
   fail_unless_equals_int (tj_int (r, "expires_after.seconds"), 600);
   fail_unless_equals_string (tj_str (r, "session.type"), "realtime");
   fail_unless_equals_string (tj_str (r, "session.model"), "gpt-realtime-mini");
-  fail_unless_equals_string (tj_str (r, "session.audio.output.voice"),
-      "marin");
+  fail_unless_equals_string (tj_str (r, "session.audio.output.voice"), "marin");
   fail_if (tj_has (r, "type"));
   json_node_unref (r);
   g_free (text);
@@ -503,6 +498,7 @@ GST_START_TEST (test_client_secret_request)
       "/v1/realtime/transcription_sessions");
   sandra_realtime_session_config_clear (&cfg);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_client_secret_parse)
@@ -554,6 +550,7 @@ GST_START_TEST (test_client_secret_parse)
   fail_unless (err != NULL);
   g_clear_error (&err);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_enums_registered)
@@ -588,6 +585,7 @@ GST_START_TEST (test_enums_registered)
     g_type_class_unref (klass);
   }
 }
+
 GST_END_TEST;
 
 static Suite *

@@ -261,8 +261,7 @@ check_opus_round_trip (gint rate)
       "samples off", rate, lag);
 
   /* much smaller than the same audio as WAV */
-  wav_enc = sandra_upload_encoder_new (SANDRA_UPLOAD_FORMAT_WAV, rate, 0,
-      &err);
+  wav_enc = sandra_upload_encoder_new (SANDRA_UPLOAD_FORMAT_WAV, rate, 0, &err);
   wav = encode (wav_enc, pcm, NULL);
   GST_INFO ("%d Hz: Opus %" G_GSIZE_FORMAT " bytes, WAV %" G_GSIZE_FORMAT,
       rate, g_bytes_get_size (file), g_bytes_get_size (wav));
@@ -283,36 +282,42 @@ GST_START_TEST (test_opus_8k)
 {
   check_opus_round_trip (8000);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_opus_16k)
 {
   check_opus_round_trip (16000);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_opus_22050)
 {
   check_opus_round_trip (22050);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_opus_24k)
 {
   check_opus_round_trip (24000);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_opus_44100)
 {
   check_opus_round_trip (44100);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_opus_48k)
 {
   check_opus_round_trip (48000);
 }
+
 GST_END_TEST;
 
 static void
@@ -356,6 +361,7 @@ GST_START_TEST (test_wav_round_trip)
   check_wav_round_trip (44100);
   check_wav_round_trip (8000);
 }
+
 GST_END_TEST;
 
 /* One encoder serves utterance after utterance; each file is complete on
@@ -402,6 +408,7 @@ GST_START_TEST (test_opus_reuse_and_empty)
   g_bytes_unref (pcm);
   sandra_upload_encoder_free (enc);
 }
+
 GST_END_TEST;
 
 /* A higher bitrate spends more bytes on the same audio. */
@@ -424,6 +431,7 @@ GST_START_TEST (test_opus_bitrate)
   sandra_upload_encoder_free (lo);
   sandra_upload_encoder_free (hi);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_invalid_settings)
@@ -453,6 +461,7 @@ GST_START_TEST (test_invalid_settings)
     g_type_class_unref (klass);
   }
 }
+
 GST_END_TEST;
 
 static Suite *

@@ -7,6 +7,7 @@
 #endif
 
 #include "sandra-realtime-events.h"
+#include "sandra-json-util.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -374,8 +375,7 @@ sandra_realtime_server_event_type_from_string (const gchar * type)
 }
 
 const gchar *
-sandra_realtime_server_event_type_to_string (SandraRealtimeServerEventType
-    type)
+sandra_realtime_server_event_type_to_string (SandraRealtimeServerEventType type)
 {
   guint i;
 
@@ -402,76 +402,18 @@ sandra_realtime_server_event_is_benign_error (const SandraRealtimeServerEvent
       && sandra_realtime_error_code_is_benign (ev->error_code);
 }
 
-/* Tolerant accessors: a member of another type than documented reads as
- * absent, so a changed or hostile server cannot make the parser fail. */
-static const gchar *
-get_str (JsonObject * o, const gchar * name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  if (n && JSON_NODE_HOLDS_VALUE (n)
-      && json_node_get_value_type (n) == G_TYPE_STRING)
-    return json_node_get_string (n);
-  return NULL;
-}
-
 static gchar *
 dup_str (JsonObject * o, const gchar * name)
 {
-  return g_strdup (get_str (o, name));
-}
-
-static gboolean
-get_number (JsonObject * o, const gchar * name, gdouble * out)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  GType t;
-
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
-    return FALSE;
-  t = json_node_get_value_type (n);
-  if (t == G_TYPE_INT64)
-    *out = json_node_get_int (n);
-  else if (t == G_TYPE_DOUBLE)
-    *out = json_node_get_double (n);
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static gint64
-get_int (JsonObject * o, const gchar * name, gint64 fallback)
-{
-  gdouble d;
-
-  if (!get_number (o, name, &d) || d < (gdouble) G_MININT64
-      || d > (gdouble) G_MAXINT64)
-    return fallback;
-  return (gint64) d;
+  return g_strdup (sandra_json_get_string (o, name));
 }
 
 static gint
 get_index (JsonObject * o, const gchar * name)
 {
-  gint64 v = get_int (o, name, -1);
+  gint64 v = sandra_json_get_int (o, name, -1);
 
   return v < 0 || v > G_MAXINT ? -1 : (gint) v;
-}
-
-static JsonObject *
-get_obj (JsonObject * o, const gchar * name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-get_arr (JsonObject * o, const gchar * name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
 static void
@@ -501,14 +443,16 @@ read_usage (SandraRealtimeServerEvent * ev, JsonObject * usage)
   if (usage == NULL)
     return;
   ev->has_usage = TRUE;
-  ev->usage.input_tokens = get_int (usage, "input_tokens", -1);
-  ev->usage.output_tokens = get_int (usage, "output_tokens", -1);
-  ev->usage.total_tokens = get_int (usage, "total_tokens", -1);
-  in_details = get_obj (usage, "input_token_details");
-  out_details = get_obj (usage, "output_token_details");
-  ev->usage.input_audio_tokens = get_int (in_details, "audio_tokens", -1);
-  ev->usage.output_audio_tokens = get_int (out_details, "audio_tokens", -1);
-  if (!get_number (usage, "seconds", &ev->usage.seconds))
+  ev->usage.input_tokens = sandra_json_get_int (usage, "input_tokens", -1);
+  ev->usage.output_tokens = sandra_json_get_int (usage, "output_tokens", -1);
+  ev->usage.total_tokens = sandra_json_get_int (usage, "total_tokens", -1);
+  in_details = sandra_json_get_object (usage, "input_token_details");
+  out_details = sandra_json_get_object (usage, "output_token_details");
+  ev->usage.input_audio_tokens =
+      sandra_json_get_int (in_details, "audio_tokens", -1);
+  ev->usage.output_audio_tokens =
+      sandra_json_get_int (out_details, "audio_tokens", -1);
+  if (!sandra_json_get_number (usage, "seconds", &ev->usage.seconds))
     ev->usage.seconds = -1.0;
 }
 
@@ -538,12 +482,12 @@ read_response (SandraRealtimeServerEvent * ev, JsonObject * resp)
   if (resp == NULL)
     return;
   set_if_unset (&ev->response_id, resp, "id");
-  ev->status = status_from_string (get_str (resp, "status"));
-  details = get_obj (resp, "status_details");
+  ev->status = status_from_string (sandra_json_get_string (resp, "status"));
+  details = sandra_json_get_object (resp, "status_details");
   ev->status_reason = dup_str (details, "reason");
   /* a failed response explains itself in status_details.error */
-  read_error (ev, get_obj (details, "error"));
-  read_usage (ev, get_obj (resp, "usage"));
+  read_error (ev, sandra_json_get_object (details, "error"));
+  read_usage (ev, sandra_json_get_object (resp, "usage"));
 }
 
 static void
@@ -565,8 +509,7 @@ read_rate_limits (SandraRealtimeServerEvent * ev, JsonArray * arr)
 {
   guint i;
 
-  ev->rate_limits = g_array_new (FALSE, TRUE,
-      sizeof (SandraRealtimeRateLimit));
+  ev->rate_limits = g_array_new (FALSE, TRUE, sizeof (SandraRealtimeRateLimit));
   for (i = 0; arr && i < json_array_get_length (arr); i++) {
     JsonNode *n = json_array_get_element (arr, i);
     JsonObject *o;
@@ -576,9 +519,9 @@ read_rate_limits (SandraRealtimeServerEvent * ev, JsonArray * arr)
       continue;
     o = json_node_get_object (n);
     rl.name = dup_str (o, "name");
-    rl.limit = get_int (o, "limit", -1);
-    rl.remaining = get_int (o, "remaining", -1);
-    if (!get_number (o, "reset_seconds", &rl.reset_seconds))
+    rl.limit = sandra_json_get_int (o, "limit", -1);
+    rl.remaining = sandra_json_get_int (o, "remaining", -1);
+    if (!sandra_json_get_number (o, "reset_seconds", &rl.reset_seconds))
       rl.reset_seconds = -1.0;
     g_array_append_val (ev->rate_limits, rl);
   }
@@ -593,7 +536,7 @@ rate_limit_clear (gpointer p)
 static void
 read_audio (SandraRealtimeServerEvent * ev, JsonObject * o)
 {
-  const gchar *b64 = get_str (o, "delta");
+  const gchar *b64 = sandra_json_get_string (o, "delta");
   gsize len = 0;
   guchar *data;
 
@@ -609,8 +552,6 @@ SandraRealtimeServerEvent *
 sandra_realtime_server_event_parse (const gchar * data, gssize length,
     GError ** error)
 {
-  JsonParser *parser;
-  JsonNode *root;
   JsonObject *o;
   SandraRealtimeServerEvent *ev;
   const gchar *type;
@@ -618,31 +559,19 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
   g_return_val_if_fail (data != NULL, NULL);
 
   debug_init ();
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, length, error)) {
-    g_object_unref (parser);
+  o = sandra_json_parse_object (data, length, "Realtime server event", error);
+  if (o == NULL)
     return NULL;
-  }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "Realtime server event is not a JSON object");
-    g_object_unref (parser);
-    return NULL;
-  }
-  o = json_node_get_object (root);
-  type = get_str (o, "type");
+  type = sandra_json_get_string (o, "type");
   if (type == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "Realtime server event has no type");
-    g_object_unref (parser);
+    json_object_unref (o);
     return NULL;
   }
 
   ev = g_new0 (SandraRealtimeServerEvent, 1);
-  ev->object = json_object_ref (o);
-  g_object_unref (parser);
-
+  ev->object = o;
   ev->type = sandra_realtime_server_event_type_from_string (type);
   ev->type_name = g_strdup (type);
   ev->event_id = dup_str (o, "event_id");
@@ -651,8 +580,8 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
   ev->response_id = dup_str (o, "response_id");
   ev->output_index = get_index (o, "output_index");
   ev->content_index = get_index (o, "content_index");
-  ev->audio_start_ms = get_int (o, "audio_start_ms", -1);
-  ev->audio_end_ms = get_int (o, "audio_end_ms", -1);
+  ev->audio_start_ms = sandra_json_get_int (o, "audio_start_ms", -1);
+  ev->audio_end_ms = sandra_json_get_int (o, "audio_end_ms", -1);
   ev->call_id = dup_str (o, "call_id");
   ev->name = dup_str (o, "name");
   ev->arguments = dup_str (o, "arguments");
@@ -664,11 +593,11 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
   switch (ev->type) {
     case SANDRA_REALTIME_SERVER_EVENT_ERROR:
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:
-      read_error (ev, get_obj (o, "error"));
+      read_error (ev, sandra_json_get_object (o, "error"));
       break;
     case SANDRA_REALTIME_SERVER_EVENT_SESSION_CREATED:
     case SANDRA_REALTIME_SERVER_EVENT_SESSION_UPDATED:{
-      JsonObject *s = get_obj (o, "session");
+      JsonObject *s = sandra_json_get_object (o, "session");
 
       ev->session_id = dup_str (s, "id");
       ev->model = dup_str (s, "model");
@@ -680,7 +609,7 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
     case SANDRA_REALTIME_SERVER_EVENT_CONVERSATION_ITEM_RETRIEVED:
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_OUTPUT_ITEM_ADDED:
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_OUTPUT_ITEM_DONE:
-      read_item (ev, get_obj (o, "item"));
+      read_item (ev, sandra_json_get_object (o, "item"));
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_DELTA:
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_OUTPUT_AUDIO_TRANSCRIPT_DELTA:
@@ -690,7 +619,7 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_COMPLETED:
       ev->text = dup_str (o, "transcript");
-      read_usage (ev, get_obj (o, "usage"));
+      read_usage (ev, sandra_json_get_object (o, "usage"));
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_SEGMENT:
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_OUTPUT_TEXT_DONE:
@@ -701,7 +630,7 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
       break;
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_CONTENT_PART_ADDED:
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_CONTENT_PART_DONE:{
-      JsonObject *part = get_obj (o, "part");
+      JsonObject *part = sandra_json_get_object (o, "part");
 
       ev->text = dup_str (part, "text");
       set_if_unset (&ev->text, part, "transcript");
@@ -712,10 +641,10 @@ sandra_realtime_server_event_parse (const gchar * data, gssize length,
       break;
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_CREATED:
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_DONE:
-      read_response (ev, get_obj (o, "response"));
+      read_response (ev, sandra_json_get_object (o, "response"));
       break;
     case SANDRA_REALTIME_SERVER_EVENT_RATE_LIMITS_UPDATED:
-      read_rate_limits (ev, get_arr (o, "rate_limits"));
+      read_rate_limits (ev, sandra_json_get_array (o, "rate_limits"));
       break;
     default:
       break;

@@ -7,6 +7,7 @@
 #endif
 
 #include "sandra-realtime-session.h"
+#include "sandra-json-util.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -286,15 +287,13 @@ turn_detection_node (const SandraRealtimeSessionConfig * cfg,
     /* GA only; null switches a previously set timeout off again. */
     if (api == SANDRA_REALTIME_API_GA && responses) {
       if (cfg->idle_timeout_ms > 0)
-        json_object_set_int_member (o, "idle_timeout_ms",
-            cfg->idle_timeout_ms);
+        json_object_set_int_member (o, "idle_timeout_ms", cfg->idle_timeout_ms);
       else
         json_object_set_null_member (o, "idle_timeout_ms");
     }
   }
   if (responses) {
-    json_object_set_boolean_member (o, "create_response",
-        cfg->create_response);
+    json_object_set_boolean_member (o, "create_response", cfg->create_response);
     json_object_set_boolean_member (o, "interrupt_response",
         cfg->interrupt_response);
   }
@@ -314,8 +313,7 @@ transcription_node (const SandraRealtimeSessionConfig * cfg)
   o = json_object_new ();
   json_object_set_string_member (o, "model", cfg->transcription_model);
   if (cfg->transcription_language && *cfg->transcription_language)
-    json_object_set_string_member (o, "language",
-        cfg->transcription_language);
+    json_object_set_string_member (o, "language", cfg->transcription_language);
   if (cfg->transcription_prompt && *cfg->transcription_prompt)
     json_object_set_string_member (o, "prompt", cfg->transcription_prompt);
   node = json_node_new (JSON_NODE_OBJECT);
@@ -401,8 +399,7 @@ set_modalities (JsonObject * session, const gchar * member,
 /* An empty list is only worth sending to switch logprobs off again in a
  * partial update; a full session just leaves it out. */
 static void
-set_include (JsonObject * session, gboolean logprobs,
-    SandraRealtimeFields f)
+set_include (JsonObject * session, gboolean logprobs, SandraRealtimeFields f)
 {
   JsonArray *arr;
 
@@ -412,7 +409,8 @@ set_include (JsonObject * session, gboolean logprobs,
   arr = json_array_new ();
 
   if (logprobs)
-    json_array_add_string_element (arr, "item.input_audio_transcription.logprobs");
+    json_array_add_string_element (arr,
+        "item.input_audio_transcription.logprobs");
   json_object_set_array_member (session, "include", arr);
 }
 
@@ -487,8 +485,7 @@ build_ga (const SandraRealtimeSessionConfig * cfg, SandraRealtimeFields f,
   if (conv && (f & SANDRA_REALTIME_FIELD_MODEL) && cfg->model)
     json_object_set_string_member (session, "model", cfg->model);
   if (conv && (f & SANDRA_REALTIME_FIELD_INSTRUCTIONS) && cfg->instructions)
-    json_object_set_string_member (session, "instructions",
-        cfg->instructions);
+    json_object_set_string_member (session, "instructions", cfg->instructions);
   if (conv && (f & SANDRA_REALTIME_FIELD_OUTPUT_MODALITIES))
     set_modalities (session, "output_modalities", cfg->output_modality, api);
 
@@ -507,11 +504,9 @@ build_ga (const SandraRealtimeSessionConfig * cfg, SandraRealtimeFields f,
     JsonObject *audio = json_object_new ();
 
     if (json_object_get_size (input) > 0)
-      json_object_set_object_member (audio, "input",
-          json_object_ref (input));
+      json_object_set_object_member (audio, "input", json_object_ref (input));
     if (json_object_get_size (output) > 0)
-      json_object_set_object_member (audio, "output",
-          json_object_ref (output));
+      json_object_set_object_member (audio, "output", json_object_ref (output));
     json_object_set_object_member (session, "audio", audio);
   }
   json_object_unref (input);
@@ -548,8 +543,7 @@ build_beta (const SandraRealtimeSessionConfig * cfg, SandraRealtimeFields f,
   if ((f & SANDRA_REALTIME_FIELD_MODEL) && cfg->model)
     json_object_set_string_member (session, "model", cfg->model);
   if ((f & SANDRA_REALTIME_FIELD_INSTRUCTIONS) && cfg->instructions)
-    json_object_set_string_member (session, "instructions",
-        cfg->instructions);
+    json_object_set_string_member (session, "instructions", cfg->instructions);
   if (f & SANDRA_REALTIME_FIELD_OUTPUT_MODALITIES)
     set_modalities (session, "modalities", cfg->output_modality, api);
   if ((f & SANDRA_REALTIME_FIELD_VOICE) && cfg->voice && *cfg->voice)
@@ -688,59 +682,33 @@ gboolean
 sandra_realtime_client_secret_parse (const gchar * body, gssize length,
     gchar ** value, gint64 * expires_at, GError ** error)
 {
-  JsonParser *parser;
-  JsonNode *root;
-  JsonObject *o, *holder = NULL;
-  JsonNode *v;
-  gboolean ok = FALSE;
+  JsonObject *o, *holder;
+  const gchar *v;
 
   g_return_val_if_fail (body != NULL && value != NULL, FALSE);
 
   *value = NULL;
   if (expires_at)
     *expires_at = 0;
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, body, length, error)) {
-    g_prefix_error (error, "Invalid client secret response: ");
-    goto out;
+  o = sandra_json_parse_object (body, length, "Client secret response", error);
+  if (o == NULL)
+    return FALSE;
+  /* GA carries the secret at the top, beta inside client_secret */
+  holder = o;
+  v = sandra_json_get_string (holder, "value");
+  if (v == NULL) {
+    holder = sandra_json_get_object (o, "client_secret");
+    v = sandra_json_get_string (holder, "value");
   }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "Invalid client secret response: not a JSON object");
-    goto out;
-  }
-  o = json_node_get_object (root);
-  v = json_object_get_member (o, "value");
-  if (v && JSON_NODE_HOLDS_VALUE (v)
-      && json_node_get_value_type (v) == G_TYPE_STRING) {
-    holder = o;                 /* GA */
-  } else {
-    JsonNode *cs = json_object_get_member (o, "client_secret");
-
-    if (cs && JSON_NODE_HOLDS_OBJECT (cs)) {
-      holder = json_node_get_object (cs);       /* beta */
-      v = json_object_get_member (holder, "value");
-      if (!v || !JSON_NODE_HOLDS_VALUE (v)
-          || json_node_get_value_type (v) != G_TYPE_STRING)
-        holder = NULL;
-    }
-  }
-  if (holder == NULL || *json_node_get_string (v) == '\0') {
+  if (v == NULL || *v == '\0') {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "Client secret response carries no secret value");
-    goto out;
+    json_object_unref (o);
+    return FALSE;
   }
-  *value = g_strdup (json_node_get_string (v));
-  if (expires_at) {
-    JsonNode *e = json_object_get_member (holder, "expires_at");
-
-    if (e && JSON_NODE_HOLDS_VALUE (e)
-        && json_node_get_value_type (e) == G_TYPE_INT64)
-      *expires_at = json_node_get_int (e);
-  }
-  ok = TRUE;
-out:
-  g_object_unref (parser);
-  return ok;
+  *value = g_strdup (v);
+  if (expires_at)
+    *expires_at = sandra_json_get_int (holder, "expires_at", 0);
+  json_object_unref (o);
+  return TRUE;
 }

@@ -342,8 +342,7 @@ encode_frame (SandraUploadEncoder * enc, GError ** error)
 static guint64
 expected_opus_samples (SandraUploadEncoder * enc)
 {
-  return gst_util_uint64_scale_int_round (enc->n_in, enc->opus_rate,
-      enc->rate);
+  return gst_util_uint64_scale_int_round (enc->n_in, enc->opus_rate, enc->rate);
 }
 
 static gboolean
@@ -480,8 +479,7 @@ sandra_upload_encoder_finish (SandraUploadEncoder * enc,
   dur = sandra_upload_encoder_get_duration (enc);
   if (enc->format == SANDRA_UPLOAD_FORMAT_WAV) {
     GST_WRITE_UINT32_LE (enc->out->data + 4, enc->out->len - 8);
-    GST_WRITE_UINT32_LE (enc->out->data + 40,
-        enc->out->len - WAV_HEADER_BYTES);
+    GST_WRITE_UINT32_LE (enc->out->data + 40, enc->out->len - WAV_HEADER_BYTES);
   } else if (!opus_finish (enc, error)) {
     /* Start over so that the encoder stays usable. */
     if (enc->os_valid)
