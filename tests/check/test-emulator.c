@@ -768,6 +768,555 @@ GST_START_TEST (test_debug_endpoints)
 
 GST_END_TEST;
 
+/* ---- Realtime transcription over WebSocket ---- */
+
+typedef struct
+{
+  GMainContext *context;
+  SoupSession *session;
+  SoupWebsocketConnection *ws;
+  GError *error;
+  guint status;                 /* of the upgrade */
+  gboolean done;
+  gboolean closed;
+  GPtrArray *events;            /* JsonObject *, server events */
+  guint cursor;                 /* next event wait_event() looks at */
+} RtClient;
+
+static void
+rt_on_message (SoupWebsocketConnection * ws, gint type, GBytes * msg,
+    gpointer data)
+{
+  RtClient *c = data;
+  gchar *text = g_strndup (g_bytes_get_data (msg, NULL),
+      g_bytes_get_size (msg));
+  JsonNode *n = json_from_string (text, NULL);
+
+  fail_unless (n != NULL && JSON_NODE_HOLDS_OBJECT (n), "bad event %s", text);
+  g_ptr_array_add (c->events, json_object_ref (json_node_get_object (n)));
+  json_node_unref (n);
+  g_free (text);
+}
+
+static void
+rt_on_closed (SoupWebsocketConnection * ws, gpointer data)
+{
+  ((RtClient *) data)->closed = TRUE;
+}
+
+static void
+rt_connected (GObject * source, GAsyncResult * res, gpointer data)
+{
+  RtClient *c = data;
+
+  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res,
+      &c->error);
+  c->done = TRUE;
+}
+
+/* Iterates the client context until @cond holds or 20 s pass (a safety
+ * net against hangs, not a performance bound). */
+#define RT_ITERATE_UNTIL(c, cond) G_STMT_START { \
+    gint64 _end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC; \
+    while (!(cond) && g_get_monotonic_time () < _end) \
+      g_main_context_iteration ((c)->context, TRUE); \
+  } G_STMT_END
+
+static gboolean
+wake (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static RtClient *
+rt_connect (SandraEmulator * emu, const gchar * key, gboolean beta,
+    const gchar * query)
+{
+  RtClient *c = g_new0 (RtClient, 1);
+  gchar *url = g_strdup_printf ("ws://127.0.0.1:%u/v1/realtime?%s",
+      sandra_emulator_get_port (emu), query);
+  SoupMessage *msg = soup_message_new ("GET", url);
+  GSource *tick;
+
+  c->context = g_main_context_new ();
+  c->events = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      json_object_unref);
+  g_main_context_push_thread_default (c->context);
+  c->session = soup_session_new ();
+  if (key) {
+    gchar *auth = g_strdup_printf ("Bearer %s", key);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+    g_free (auth);
+  }
+  if (beta)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "OpenAI-Beta", "realtime=v1");
+  /* Wakes the loop so RT_ITERATE_UNTIL can check its deadline. */
+  tick = g_timeout_source_new (100);
+  g_source_set_callback (tick, wake, NULL, NULL);
+  g_source_attach (tick, c->context);
+  g_source_unref (tick);
+
+  soup_session_websocket_connect_async (c->session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, rt_connected, c);
+  RT_ITERATE_UNTIL (c, c->done);
+  c->status = soup_message_get_status (msg);
+  if (c->ws) {
+    g_signal_connect (c->ws, "message", G_CALLBACK (rt_on_message), c);
+    g_signal_connect (c->ws, "closed", G_CALLBACK (rt_on_closed), c);
+  }
+  g_object_unref (msg);
+  g_free (url);
+  return c;
+}
+
+static void
+rt_free (RtClient * c)
+{
+  if (c->ws) {
+    if (soup_websocket_connection_get_state (c->ws) ==
+        SOUP_WEBSOCKET_STATE_OPEN) {
+      soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
+          NULL);
+      RT_ITERATE_UNTIL (c, c->closed);
+    }
+    g_signal_handlers_disconnect_by_data (c->ws, c);
+    g_object_unref (c->ws);
+  }
+  g_object_unref (c->session);
+  g_clear_error (&c->error);
+  g_ptr_array_unref (c->events);
+  while (g_main_context_iteration (c->context, FALSE));
+  g_main_context_pop_thread_default (c->context);
+  g_main_context_unref (c->context);
+  g_free (c);
+}
+
+static void
+rt_send (RtClient * c, const gchar * json)
+{
+  soup_websocket_connection_send_text (c->ws, json);
+}
+
+static JsonObject *
+rt_scan (RtClient * c, const gchar * type)
+{
+  while (c->cursor < c->events->len) {
+    JsonObject *ev = g_ptr_array_index (c->events, c->cursor++);
+
+    if (g_str_equal (json_object_get_string_member (ev, "type"), type))
+      return ev;
+  }
+  return NULL;
+}
+
+/* The next server event of @type (skipping others), or fails. */
+static JsonObject *
+rt_wait (RtClient * c, const gchar * type)
+{
+  JsonObject *found = NULL;
+
+  RT_ITERATE_UNTIL (c, (found = rt_scan (c, type)) || c->closed);
+  if (found == NULL)
+    found = rt_scan (c, type);
+  fail_unless (found != NULL, "no %s event came", type);
+  return found;
+}
+
+static JsonObject *
+rt_wait_error (RtClient * c, const gchar * event_id, const gchar * code,
+    const gchar * param)
+{
+  JsonObject *ev = rt_wait (c, "error");
+  JsonObject *e = json_object_get_object_member (ev, "error");
+
+  fail_unless_equals_string (json_object_get_string_member (e, "type"),
+      "invalid_request_error");
+  if (event_id)
+    fail_unless_equals_string (json_object_get_string_member (e,
+            "event_id"), event_id);
+  if (code)
+    fail_unless_equals_string (json_object_get_string_member (e, "code"),
+        code);
+  if (param)
+    fail_unless_equals_string (json_object_get_string_member (e, "param"),
+        param);
+  return e;
+}
+
+/* Sends @n_bytes of 24 kHz S16LE as appends of 40 ms. */
+static void
+rt_append_audio (RtClient * c, const guint8 * data, gsize n_bytes)
+{
+  const gsize chunk = 24000 * 2 * 40 / 1000;
+  gsize off;
+
+  for (off = 0; off < n_bytes; off += chunk) {
+    gchar *b64 = g_base64_encode (data + off, MIN (chunk, n_bytes - off));
+    gchar *ev = g_strdup_printf ("{\"type\":\"input_audio_buffer.append\","
+        "\"audio\":\"%s\"}", b64);
+
+    rt_send (c, ev);
+    g_free (ev);
+    g_free (b64);
+  }
+}
+
+#define GA_SESSION(td) "{\"type\":\"session.update\",\"event_id\":\"evt_up\"," \
+  "\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{" \
+  "\"format\":{\"type\":\"audio/pcm\",\"rate\":24000}," \
+  "\"transcription\":{\"model\":\"gpt-4o-transcribe\",\"language\":\"en\"}," \
+  "\"noise_reduction\":{\"type\":\"near_field\"}," \
+  "\"turn_detection\":" td "}},\"include\":[]}}"
+
+GST_START_TEST (test_rt_ga_session)
+{
+  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"]}");
+  RtClient *c = rt_connect (emu, "sk-rt", FALSE, "intent=transcription");
+  JsonObject *ev, *s, *tr;
+  JsonArray *got;
+
+  fail_unless (c->ws != NULL, "upgrade failed: %s",
+      c->error ? c->error->message : "");
+  /* session.created is the very first event. */
+  RT_ITERATE_UNTIL (c, c->events->len > 0);
+  ev = g_ptr_array_index (c->events, 0);
+  fail_unless_equals_string (json_object_get_string_member (ev, "type"),
+      "session.created");
+  s = json_object_get_object_member (ev, "session");
+  fail_unless_equals_string (json_object_get_string_member (s, "type"),
+      "transcription");
+
+  rt_send (c, GA_SESSION ("{\"type\":\"server_vad\",\"threshold\":0.6,"
+          "\"silence_duration_ms\":400}"));
+  ev = rt_wait (c, "session.updated");
+  tr = json_object_get_object_member (json_object_get_object_member
+      (json_object_get_object_member (json_object_get_object_member (ev,
+                  "session"), "audio"), "input"), "transcription");
+  fail_unless_equals_string (json_object_get_string_member (tr, "model"),
+      "gpt-4o-transcribe");
+
+  /* Only the fields present change. */
+  rt_send (c, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"transcription\",\"audio\":{\"input\":{\"transcription\":{\"model\":"
+      "\"whisper-1\"}}}}}");
+  ev = rt_wait (c, "session.updated");
+  s = json_object_get_object_member (json_object_get_object_member
+      (json_object_get_object_member (ev, "session"), "audio"), "input");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (s, "transcription"), "model"),
+      "whisper-1");
+  fail_unless (json_object_get_double_member (json_object_get_object_member
+          (s, "turn_detection"), "threshold") == 0.6);
+
+  /* A beta field on GA is an error carrying the client's event_id. */
+  rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_beta\","
+      "\"session\":{\"type\":\"transcription\","
+      "\"input_audio_format\":\"pcm16\"}}");
+  rt_wait_error (c, "evt_beta", "unknown_parameter",
+      "session.input_audio_format");
+  rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_notype\","
+      "\"session\":{\"audio\":{}}}");
+  rt_wait_error (c, "evt_notype", "missing_required_parameter",
+      "session.type");
+  rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_rate\","
+      "\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{"
+      "\"format\":{\"type\":\"audio/pcm\",\"rate\":16000}}}}}");
+  rt_wait_error (c, "evt_rate", NULL, "session.audio.input.format.rate");
+  rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_thr\","
+      "\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{"
+      "\"turn_detection\":{\"type\":\"server_vad\",\"threshold\":1.5}}}}}");
+  rt_wait_error (c, "evt_thr", NULL,
+      "session.audio.input.turn_detection.threshold");
+  rt_send (c, "{\"type\":\"transcription_session.update\","
+      "\"event_id\":\"evt_old\",\"session\":{}}");
+  rt_wait_error (c, "evt_old", "invalid_value", "type");
+  rt_send (c, "{\"type\":\"response.create\",\"event_id\":\"evt_resp\"}");
+  rt_wait_error (c, "evt_resp", "invalid_value", "type");
+  rt_send (c, "{\"type\":\"input_audio_buffer.append\","
+      "\"event_id\":\"evt_b64\",\"audio\":\"not base64!\"}");
+  rt_wait_error (c, "evt_b64", "invalid_value", "audio");
+  rt_send (c, "{\"type\":\"input_audio_buffer.append\","
+      "\"event_id\":\"evt_noaudio\"}");
+  rt_wait_error (c, "evt_noaudio", "missing_required_parameter", "audio");
+  rt_send (c, "{\"type\":\"input_audio_buffer.commit\","
+      "\"event_id\":\"evt_empty\"}");
+  rt_wait_error (c, "evt_empty", "input_audio_buffer_commit_empty", NULL);
+  rt_send (c, "not json");
+  rt_wait_error (c, NULL, "invalid_json", NULL);
+  rt_send (c, "{\"type\":\"input_audio_buffer.clear\"}");
+  rt_wait (c, "input_audio_buffer.cleared");
+
+  /* The socket stays open after errors, and everything was recorded. */
+  fail_unless (!c->closed);
+  got = sandra_emulator_dup_ws_events (emu, "session.update");
+  fail_unless_equals_int (json_array_get_length (got), 6);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_array_get_object_element (got, 0), "event_id"), "evt_up");
+  json_array_unref (got);
+  got = sandra_emulator_dup_ws_server_events (emu, "error");
+  fail_unless_equals_int (json_array_get_length (got), 10);
+  json_array_unref (got);
+
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* The speech fixture at 24 kHz, followed by @silence_ms of silence. */
+static GBytes *
+speech_24k (guint silence_ms)
+{
+  GBytes *speech = sandra_test_load_audio (SPEECH_WAV, 24000, 1);
+  GByteArray *a = g_byte_array_new ();
+  gsize n = 24000 * 2 * silence_ms / 1000;
+
+  g_byte_array_append (a, g_bytes_get_data (speech, NULL),
+      g_bytes_get_size (speech));
+  g_byte_array_set_size (a, a->len + n);
+  memset (a->data + a->len - n, 0, n);
+  g_bytes_unref (speech);
+  return g_byte_array_free_to_bytes (a);
+}
+
+/* Whether every speech_started so far was committed. */
+static gboolean
+turns_balanced (SandraEmulator * emu)
+{
+  JsonArray *st = sandra_emulator_dup_ws_server_events (emu,
+      "input_audio_buffer.speech_started");
+  JsonArray *cm = sandra_emulator_dup_ws_server_events (emu,
+      "input_audio_buffer.committed");
+  gboolean eq = json_array_get_length (st) == json_array_get_length (cm);
+
+  json_array_unref (st);
+  json_array_unref (cm);
+  return eq;
+}
+
+GST_START_TEST (test_rt_server_vad_turn)
+{
+  SandraEmulator *emu = start_emulator ("{\"realtime_transcription\":{"
+      "\"turns\":[{\"transcript\":\"and mister john dashwood\","
+      "\"deltas\":[\"and mister\",\" john\",\" dashwood\"]}],"
+      "\"default\":{\"transcript\":\"more\"}}}");
+  RtClient *c = rt_connect (emu, "sk-any", FALSE, "intent=transcription");
+  GBytes *audio = speech_24k (1500);
+  JsonObject *started, *stopped, *committed, *ev;
+  GString *text = g_string_new (NULL);
+  gint64 start_ms, end_ms, total_ms;
+  gchar *item;
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  rt_send (c, GA_SESSION ("{\"type\":\"server_vad\",\"threshold\":0.5,"
+          "\"prefix_padding_ms\":300,\"silence_duration_ms\":500}"));
+  rt_wait (c, "session.updated");
+
+  rt_append_audio (c, g_bytes_get_data (audio, NULL),
+      g_bytes_get_size (audio));
+  total_ms = g_bytes_get_size (audio) / 48;
+
+  started = rt_wait (c, "input_audio_buffer.speech_started");
+  stopped = rt_wait (c, "input_audio_buffer.speech_stopped");
+  item = g_strdup (json_object_get_string_member (started, "item_id"));
+  fail_unless_equals_string (json_object_get_string_member (stopped,
+          "item_id"), item);
+  start_ms = json_object_get_int_member (started, "audio_start_ms");
+  end_ms = json_object_get_int_member (stopped, "audio_end_ms");
+  fail_unless (start_ms < end_ms && end_ms <= total_ms,
+      "speech %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+      " ms", start_ms, end_ms, total_ms);
+  /* The fixture starts speaking right away: no long silence is skipped. */
+  fail_unless (start_ms < 1000);
+
+  committed = rt_wait (c, "input_audio_buffer.committed");
+  fail_unless_equals_string (json_object_get_string_member (committed,
+          "item_id"), item);
+  rt_wait (c, "conversation.item.added");
+  while (TRUE) {
+    ev = rt_wait (c, "conversation.item.input_audio_transcription.delta");
+    fail_unless_equals_string (json_object_get_string_member (ev, "item_id"),
+        item);
+    g_string_append (text, json_object_get_string_member (ev, "delta"));
+    if (g_str_equal (text->str, "and mister john dashwood"))
+      break;
+  }
+  ev = rt_wait (c, "conversation.item.input_audio_transcription.completed");
+  fail_unless_equals_string (json_object_get_string_member (ev, "item_id"),
+      item);
+  fail_unless_equals_string (json_object_get_string_member (ev,
+          "transcript"), "and mister john dashwood");
+
+  /* The trailing silence ends the last turn too: every started turn stops
+   * and is committed. */
+  fail_unless (sandra_emulator_wait_ws_events (emu,
+          "input_audio_buffer.append", g_bytes_get_size (audio) / 1920, 20000));
+  RT_ITERATE_UNTIL (c, turns_balanced (emu));
+  {
+    JsonArray *st, *sp, *cm;
+
+    st = sandra_emulator_dup_ws_server_events (emu,
+        "input_audio_buffer.speech_started");
+    sp = sandra_emulator_dup_ws_server_events (emu,
+        "input_audio_buffer.speech_stopped");
+    cm = sandra_emulator_dup_ws_server_events (emu,
+        "input_audio_buffer.committed");
+    fail_unless (json_array_get_length (st) >= 1);
+    fail_unless_equals_int (json_array_get_length (st),
+        json_array_get_length (sp));
+    fail_unless_equals_int (json_array_get_length (sp),
+        json_array_get_length (cm));
+    json_array_unref (st);
+    json_array_unref (sp);
+    json_array_unref (cm);
+  }
+
+  g_string_free (text, TRUE);
+  g_free (item);
+  g_bytes_unref (audio);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rt_beta_manual_commit)
+{
+  SandraEmulator *emu = start_emulator ("{\"realtime_transcription\":{"
+      "\"turns\":[{\"transcript\":\"he was not an ill disposed young man\"}]}}");
+  RtClient *c = rt_connect (emu, "sk-any", TRUE, "intent=transcription");
+  GBytes *audio = speech_24k (0);
+  JsonObject *ev, *committed;
+  JsonArray *vad;
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  /* A GA field on the beta interface is an error. */
+  rt_send (c, "{\"type\":\"transcription_session.update\","
+      "\"event_id\":\"evt_ga\",\"session\":{\"type\":\"transcription\"}}");
+  rt_wait_error (c, "evt_ga", "unknown_parameter", "session.type");
+  rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_s\","
+      "\"session\":{}}");
+  rt_wait_error (c, "evt_s", "invalid_value", "type");
+
+  rt_send (c, "{\"type\":\"transcription_session.update\","
+      "\"session\":{\"input_audio_format\":\"pcm16\","
+      "\"input_audio_transcription\":{\"model\":\"whisper-1\","
+      "\"language\":\"en\",\"prompt\":\"Dashwood\"},"
+      "\"turn_detection\":null,\"input_audio_noise_reduction\":null}}");
+  ev = rt_wait (c, "transcription_session.updated");
+  fail_unless (json_object_get_null_member (json_object_get_object_member
+          (ev, "session"), "turn_detection"));
+
+  /* 2 s of speech, with no VAD: nothing happens until the commit. */
+  rt_append_audio (c, g_bytes_get_data (audio, NULL), 24000 * 2 * 2);
+  rt_send (c, "{\"type\":\"input_audio_buffer.commit\","
+      "\"event_id\":\"evt_commit\"}");
+  committed = rt_wait (c, "input_audio_buffer.committed");
+  ev = rt_wait (c, "conversation.item.created");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (ev, "item"), "id"),
+      json_object_get_string_member (committed, "item_id"));
+  /* whisper-1 sends the whole transcript as one delta. */
+  ev = rt_wait (c, "conversation.item.input_audio_transcription.delta");
+  fail_unless_equals_string (json_object_get_string_member (ev, "delta"),
+      "he was not an ill disposed young man");
+  ev = rt_wait (c, "conversation.item.input_audio_transcription.completed");
+  fail_unless_equals_string (json_object_get_string_member (ev,
+          "transcript"), "he was not an ill disposed young man");
+  fail_unless (G_APPROX_VALUE (json_object_get_double_member
+          (json_object_get_object_member (ev, "usage"), "seconds"), 2.0,
+          0.001));
+
+  vad = sandra_emulator_dup_ws_server_events (emu,
+      "input_audio_buffer.speech_started");
+  fail_unless_equals_int (json_array_get_length (vad), 0);
+  json_array_unref (vad);
+  g_bytes_unref (audio);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rt_auth_and_scripts)
+{
+  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"],"
+      "\"realtime_transcription\":{"
+      "\"connections\":[{\"reject_status\":403},{},"
+      "{\"close_after_ms\":0,\"close_code\":1001,\"close_reason\":\"going away\"}],"
+      "\"turns\":[{\"error\":{\"code\":\"audio_unintelligible\","
+      "\"message\":\"could not transcribe\"}},"
+      "{\"disconnect\":{\"code\":1011,\"reason\":\"boom\"}}]}}");
+  GBytes *audio = speech_24k (0);
+  RtClient *c;
+  JsonObject *ev, *rec;
+
+  /* A bad key never gets a WebSocket: 401 on the upgrade. */
+  c = rt_connect (emu, "sk-wrong", FALSE, "intent=transcription");
+  fail_unless (c->ws == NULL);
+  fail_unless_equals_int (c->status, 401);
+  rt_free (c);
+  c = rt_connect (emu, NULL, FALSE, "intent=transcription");
+  fail_unless (c->ws == NULL);
+  fail_unless_equals_int (c->status, 401);
+  rt_free (c);
+
+  /* Scripted connections: rejected, then normal, then closed at once. */
+  c = rt_connect (emu, "sk-rt", FALSE, "intent=transcription");
+  fail_unless (c->ws == NULL);
+  fail_unless_equals_int (c->status, 403);
+  rt_free (c);
+
+  c = rt_connect (emu, "sk-rt", FALSE, "intent=transcription");
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  rt_send (c, GA_SESSION ("null"));
+  rt_wait (c, "session.updated");
+  rt_append_audio (c, g_bytes_get_data (audio, NULL), 24000 * 2);
+  rt_send (c, "{\"type\":\"input_audio_buffer.commit\"}");
+  ev = rt_wait (c, "conversation.item.input_audio_transcription.failed");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (ev, "error"), "code"),
+      "audio_unintelligible");
+  rt_append_audio (c, g_bytes_get_data (audio, NULL), 24000 * 2);
+  rt_send (c, "{\"type\":\"input_audio_buffer.commit\"}");
+  rt_wait (c, "input_audio_buffer.committed");
+  RT_ITERATE_UNTIL (c, c->closed);
+  fail_unless (c->closed);
+  fail_unless_equals_int (soup_websocket_connection_get_close_code (c->ws),
+      1011);
+  fail_unless_equals_string (soup_websocket_connection_get_close_data
+      (c->ws), "boom");
+  rt_free (c);
+
+  c = rt_connect (emu, "sk-rt", FALSE, "intent=transcription");
+  fail_unless (c->ws != NULL);
+  RT_ITERATE_UNTIL (c, c->closed);
+  fail_unless_equals_int (soup_websocket_connection_get_close_code (c->ws),
+      1001);
+  rt_free (c);
+
+  /* Conversation sessions are not emulated yet: refused clearly. */
+  c = rt_connect (emu, "sk-rt", FALSE, "model=gpt-realtime");
+  fail_unless (c->ws == NULL);
+  fail_unless_equals_int (c->status, 400);
+  rt_free (c);
+
+  rec = sandra_emulator_dup_request (emu, 0);
+  fail_unless_equals_int (json_object_get_int_member (rec, "status"), 401);
+  fail_unless (json_object_get_boolean_member (rec, "websocket"));
+  json_object_unref (rec);
+  g_bytes_unref (audio);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_suite (void)
 {
@@ -786,6 +1335,13 @@ emulator_suite (void)
   tcase_add_test (tc, test_translation_and_text);
   tcase_add_test (tc, test_malformed_and_disconnect);
   tcase_add_test (tc, test_debug_endpoints);
+
+  tc = tcase_create ("realtime");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_rt_ga_session);
+  tcase_add_test (tc, test_rt_server_vad_turn);
+  tcase_add_test (tc, test_rt_beta_manual_commit);
+  tcase_add_test (tc, test_rt_auth_and_scripts);
   return s;
 }
 

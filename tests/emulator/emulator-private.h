@@ -102,8 +102,10 @@ void emu_transcription_register (SandraEmulator * emu);
 
 /* ---- realtime.c ---- */
 void emu_realtime_register (SandraEmulator * emu);
-/* Closes every open WebSocket (server shutting down). */
+/* Starts closing every open WebSocket (server shutting down). */
 void emu_realtime_close_all (SandraEmulator * emu);
+/* Frees the connections whose close handshake did not finish. */
+void emu_realtime_free_all (SandraEmulator * emu);
 
 G_END_DECLS
 

@@ -342,6 +342,7 @@ server_thread (gpointer data)
   GSocketAddress *sockaddr;
   GError *err = NULL;
   GSList *uris;
+  gint64 deadline;
   guint i;
 
   g_main_context_push_thread_default (emu->context);
@@ -355,7 +356,7 @@ server_thread (gpointer data)
   soup_server_add_handler (emu->server, "/__emulator", debug_handler, emu,
       NULL);
   emu_transcription_register (emu);
-  //REALTIME emu_realtime_register (emu);
+  emu_realtime_register (emu);
 
   addr = g_inet_address_new_from_string (emu->host);
   sockaddr = g_inet_socket_address_new (addr, emu->port);
@@ -383,11 +384,18 @@ server_thread (gpointer data)
   if (emu->start_error == NULL)
     g_main_loop_run (emu->loop);
 
-  //REALTIME emu_realtime_close_all (emu);
+  emu_realtime_close_all (emu);
   soup_server_disconnect (emu->server);
+  /* Let pending callbacks (timers holding messages, closing handshakes)
+   * run and release what they hold, for a bounded time. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && (emu->rt_conns ||
+          g_main_context_pending (emu->context))) {
+    if (!g_main_context_iteration (emu->context, FALSE))
+      g_usleep (1000);
+  }
+  emu_realtime_free_all (emu);
   g_clear_object (&emu->server);
-  /* Let pending callbacks (timers holding messages, closing sockets) run
-   * and release what they hold. */
   for (i = 0; i < 100 && g_main_context_iteration (emu->context, FALSE); i++);
   g_main_context_pop_thread_default (emu->context);
   return NULL;
