@@ -357,20 +357,16 @@ turn_step (EmuRtConn * conn, gpointer data)
 
   if (json_object_has_member (t->turn, "error")) {
     JsonObject *e = json_object_get_object_member (t->turn, "error");
-    JsonObject *err = json_object_new ();
+    JsonObject *err = emu_error_object
+        (json_object_get_string_member_with_default (e, "type",
+            "server_error"),
+        json_object_get_string_member_with_default (e, "message",
+            "Transcription failed (scripted)."), NULL,
+        json_object_get_string_member_with_default (e, "code",
+            "transcription_failed"));
 
     ev = item_event ("conversation.item.input_audio_transcription.failed",
         t->item_id);
-    json_object_set_string_member (err, "type",
-        json_object_get_string_member_with_default (e, "type",
-            "server_error"));
-    json_object_set_string_member (err, "code",
-        json_object_get_string_member_with_default (e, "code",
-            "transcription_failed"));
-    json_object_set_string_member (err, "message",
-        json_object_get_string_member_with_default (e, "message",
-            "Transcription failed (scripted)."));
-    json_object_set_null_member (err, "param");
     json_object_set_object_member (ev, "error", err);
     emu_rt_send (conn, ev);
     turn_free (t);
@@ -387,24 +383,6 @@ turn_step (EmuRtConn * conn, gpointer data)
   }
   send_completed (conn, t);
   turn_free (t);
-}
-
-static gchar **
-split_deltas (const gchar * text)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  const gchar *p = text, *start = text;
-
-  for (; *p; p++) {
-    if (*p == ' ' && p != start) {
-      g_ptr_array_add (out, g_strndup (start, p - start));
-      start = p;
-    }
-  }
-  if (p != start)
-    g_ptr_array_add (out, g_strndup (start, p - start));
-  g_ptr_array_add (out, NULL);
-  return (gchar **) g_ptr_array_free (out, FALSE);
 }
 
 /* After a commit: sends the item events and runs the scenario's turn. */
@@ -510,7 +488,7 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id,
     for (i = 0; i < json_array_get_length (a); i++)
       t->deltas[i] = g_strdup (json_array_get_string_element (a, i));
   } else {
-    t->deltas = split_deltas (turn_text (t));
+    t->deltas = emu_split_deltas (turn_text (t));
   }
   emu_rt_schedule (conn, json_object_get_int_member_with_default (turn,
           "delay_ms", 0), turn_step, t, turn_free);
@@ -610,7 +588,7 @@ append_audio (EmuRtTranscription * tx, const guint8 * data, gsize len)
     if (!tx->vad_on)
       continue;
     if (tx->format == FORMAT_PCM16)
-      s = GINT16_FROM_LE (*(const gint16 *) (data + i));
+      s = (gint16) (data[i] | (data[i + 1] << 8));
     else if (tx->format == FORMAT_ULAW)
       s = ulaw_to_s16 (data[i]);
     else

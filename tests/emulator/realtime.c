@@ -75,19 +75,10 @@ void
 emu_rt_send_error (EmuRtConn * conn, const gchar * event_id,
     const EmuApiError * err)
 {
-  JsonObject *ev = json_object_new (), *e = json_object_new ();
+  JsonObject *ev = json_object_new ();
+  JsonObject *e = emu_error_object (err->type ? err->type :
+      "invalid_request_error", err->message, err->param, err->code);
 
-  json_object_set_string_member (e, "type", err->type ? err->type :
-      "invalid_request_error");
-  if (err->code)
-    json_object_set_string_member (e, "code", err->code);
-  else
-    json_object_set_null_member (e, "code");
-  json_object_set_string_member (e, "message", err->message);
-  if (err->param)
-    json_object_set_string_member (e, "param", err->param);
-  else
-    json_object_set_null_member (e, "param");
   if (event_id)
     json_object_set_string_member (e, "event_id", event_id);
   else

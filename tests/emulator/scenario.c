@@ -532,3 +532,21 @@ emu_scenario_extra_model (EmuScenario * sc, const gchar * model)
   }
   return FALSE;
 }
+
+gchar **
+emu_split_deltas (const gchar * text)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  const gchar *p, *start = text;
+
+  for (p = text; *p; p++) {
+    if (*p == ' ' && p != start) {
+      g_ptr_array_add (out, g_strndup (start, p - start));
+      start = p;
+    }
+  }
+  if (p != start)
+    g_ptr_array_add (out, g_strndup (start, p - start));
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
+}

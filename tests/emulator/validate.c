@@ -37,6 +37,25 @@ emu_api_error_clear (EmuApiError * err)
   err->status = 0;
 }
 
+JsonObject *
+emu_error_object (const gchar * type, const gchar * message,
+    const gchar * param, const gchar * code)
+{
+  JsonObject *e = json_object_new ();
+
+  json_object_set_string_member (e, "message", message);
+  json_object_set_string_member (e, "type", type);
+  if (param)
+    json_object_set_string_member (e, "param", param);
+  else
+    json_object_set_null_member (e, "param");
+  if (code)
+    json_object_set_string_member (e, "code", code);
+  else
+    json_object_set_null_member (e, "code");
+  return e;
+}
+
 static const gchar *const transcription_models[] = { "whisper-1",
   "gpt-4o-transcribe", "gpt-4o-mini-transcribe", NULL
 };
@@ -231,6 +250,15 @@ emu_check_audio_upload (const gchar * filename, const gchar * content_type,
   return ok;
 }
 
+static guint32
+read_le32 (const guint8 * p)
+{
+  guint32 v;
+
+  memcpy (&v, p, sizeof (v));   /* RIFF chunks are not aligned */
+  return GUINT32_FROM_LE (v);
+}
+
 gdouble
 emu_wav_duration (GBytes * data)
 {
@@ -242,10 +270,10 @@ emu_wav_duration (GBytes * data)
     return -1;
   /* Walk the RIFF chunks for "fmt " (byte rate) and "data" (size). */
   while (pos + 8 <= n) {
-    guint32 size = GUINT32_FROM_LE (*(const guint32 *) (d + pos + 4));
+    guint32 size = read_le32 (d + pos + 4);
 
     if (memcmp (d + pos, "fmt ", 4) == 0 && pos + 16 <= n)
-      byte_rate = GUINT32_FROM_LE (*(const guint32 *) (d + pos + 16));
+      byte_rate = read_le32 (d + pos + 16);
     if (memcmp (d + pos, "data", 4) == 0) {
       /* Streamed WAVs carry a placeholder size: use what is there. */
       gsize avail = n - pos - 8;
