@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "sandra-emulator.h"
+#include "energy-vad.h"
 #include "test-util.h"
+#include <math.h>
 
 #define SPEECH_WAV "librivox-sense-0870.wav"
 #define TX_PATH "/v1/audio/transcriptions"
@@ -1317,6 +1319,51 @@ GST_START_TEST (test_rt_auth_and_scripts)
 
 GST_END_TEST;
 
+typedef struct
+{
+  guint n;
+  gboolean started[4];
+  guint64 at_ms[4];
+} VadLog;
+
+static void
+vad_logged (gboolean started, guint64 at_ms, gpointer data)
+{
+  VadLog *log = data;
+
+  fail_unless (log->n < 4);
+  log->started[log->n] = started;
+  log->at_ms[log->n++] = at_ms;
+}
+
+/* The emulated server VAD alone, on a synthetic burst: its events land on
+ * the frame grid exactly where the hangover rules put them. */
+GST_START_TEST (test_energy_vad)
+{
+  const guint rate = 24000;
+  const guint n = rate * 2;     /* 200 ms silence, 500 ms tone, 1300 silence */
+  gint16 *s = g_new0 (gint16, n);
+  EmuEnergyVad vad;
+  VadLog log = { 0, };
+  guint i;
+
+  for (i = rate / 5; i < rate * 7 / 10; i++)
+    s[i] = (gint16) (3276.0 * sin (2 * G_PI * 440.0 * i / rate));
+  emu_energy_vad_init (&vad, rate, -45.0, 60, 500);
+  /* Fed in uneven pieces: framing must not depend on the append size. */
+  for (i = 0; i < n; i += 777)
+    emu_energy_vad_process (&vad, s + i, MIN (777, n - i), vad_logged, &log);
+  fail_unless_equals_int (log.n, 2);
+  fail_unless (log.started[0]);
+  fail_unless_equals_int (log.at_ms[0], 200);
+  fail_if (log.started[1]);
+  fail_unless_equals_int (log.at_ms[1], 700 + 500);
+  emu_energy_vad_clear (&vad);
+  g_free (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_suite (void)
 {
@@ -1338,6 +1385,7 @@ emulator_suite (void)
 
   tc = tcase_create ("realtime");
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_energy_vad);
   tcase_add_test (tc, test_rt_ga_session);
   tcase_add_test (tc, test_rt_server_vad_turn);
   tcase_add_test (tc, test_rt_beta_manual_commit);

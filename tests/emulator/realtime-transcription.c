@@ -45,8 +45,8 @@ struct _EmuRtTranscription
 
   EmuEnergyVad vad;
   GByteArray *buffer;           /* uncommitted input audio */
-  guint64 buffer_start_ms;      /* stream time of buffer[0] */
-  guint64 received_bytes;       /* total input audio, for the stream clock */
+  /* The stream clock (audio_start_ms, audio_end_ms) is the VAD's count of
+   * 10 ms frames, which survives format changes and commits. */
   gchar *speech_item_id;        /* item of the speech in progress */
   gchar *last_item_id;
 };
@@ -187,8 +187,6 @@ apply_session (EmuRtTranscription * tx)
     /* The buffered audio was in the old format: the service would not mix
      * them either. */
     g_byte_array_set_size (tx->buffer, 0);
-    tx->buffer_start_ms = bytes_to_ms (tx, tx->received_bytes);
-    tx->received_bytes = 0;
     tx->format = format;
   }
 
@@ -511,7 +509,6 @@ commit (EmuRtTranscription * tx, const gchar * item_id)
   json_object_set_string_member (ev, "item_id", id);
   emu_rt_send (tx->conn, ev);
 
-  tx->buffer_start_ms += ms;
   g_byte_array_set_size (tx->buffer, 0);
   answer_commit (tx, id, ms);
   g_free (id);
@@ -584,7 +581,6 @@ append_audio (EmuRtTranscription * tx, const guint8 * data, gsize len)
     gint16 s;
 
     g_byte_array_append (tx->buffer, data + i, width);
-    tx->received_bytes += width;
     if (!tx->vad_on)
       continue;
     if (tx->format == FORMAT_PCM16)
@@ -712,7 +708,6 @@ handle_clear (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 
   if (!only_members (event, NULL, err))
     return FALSE;
-  tx->buffer_start_ms += bytes_to_ms (tx, tx->buffer->len);
   g_byte_array_set_size (tx->buffer, 0);
   emu_energy_vad_reset_state (&tx->vad);
   g_clear_pointer (&tx->speech_item_id, g_free);

@@ -24,6 +24,7 @@ typedef struct
   gchar *format;                /* response_format */
   gboolean stream;
   gboolean words;               /* timestamp_granularities[] has "word" */
+  gboolean finished;            /* the client went away (or all was sent) */
   gdouble duration;             /* seconds of audio */
   /* streaming state */
   gchar **deltas;
@@ -32,8 +33,15 @@ typedef struct
 } TxJob;
 
 static void
+on_finished (SoupServerMessage * msg, gpointer data)
+{
+  ((TxJob *) data)->finished = TRUE;
+}
+
+static void
 tx_job_free (TxJob * job)
 {
+  g_signal_handlers_disconnect_by_data (job->msg, job);
   g_object_unref (job->msg);
   if (job->reply)
     json_object_unref (job->reply);
@@ -756,6 +764,12 @@ stream_next (gpointer data)
       (job->reply, "malformed", FALSE);
   gchar *ev;
 
+  if (job->finished) {
+    /* The client hung up mid-stream. */
+    tx_job_free (job);
+    return G_SOURCE_REMOVE;
+  }
+
   if (job->deltas[job->next_delta]) {
     ev = sse_event ("transcript.text.delta", "delta",
         job->deltas[job->next_delta++], NULL);
@@ -789,6 +803,11 @@ respond (gpointer data)
   const gchar *ctype;
   gchar *body;
 
+  if (job->finished) {
+    /* The client gave up during the scripted delay. */
+    tx_job_free (job);
+    return G_SOURCE_REMOVE;
+  }
   apply_headers (job);
   if (json_object_get_int_member_with_default (job->reply, "status",
           200) >= 300) {
@@ -885,6 +904,7 @@ transcription_handler (SoupServer * server, SoupServerMessage * msg,
   form_clear (&form);
   emu_api_error_clear (&err);
   delay = json_object_get_int_member_with_default (job->reply, "delay_ms", 0);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), job);
   soup_server_message_pause (msg);
   g_source_unref (emu_timeout_add (emu, delay, respond, job, NULL));
   return;
