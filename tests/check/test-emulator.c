@@ -940,8 +940,7 @@ rt_wait_error (RtClient * c, const gchar * event_id, const gchar * code,
     fail_unless_equals_string (json_object_get_string_member (e,
             "event_id"), event_id);
   if (code)
-    fail_unless_equals_string (json_object_get_string_member (e, "code"),
-        code);
+    fail_unless_equals_string (json_object_get_string_member (e, "code"), code);
   if (param)
     fail_unless_equals_string (json_object_get_string_member (e, "param"),
         param);
@@ -1021,8 +1020,7 @@ GST_START_TEST (test_rt_ga_session)
       "session.input_audio_format");
   rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_notype\","
       "\"session\":{\"audio\":{}}}");
-  rt_wait_error (c, "evt_notype", "missing_required_parameter",
-      "session.type");
+  rt_wait_error (c, "evt_notype", "missing_required_parameter", "session.type");
   rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_rate\","
       "\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{"
       "\"format\":{\"type\":\"audio/pcm\",\"rate\":16000}}}}}");
@@ -1118,8 +1116,7 @@ GST_START_TEST (test_rt_server_vad_turn)
           "\"prefix_padding_ms\":300,\"silence_duration_ms\":500}"));
   rt_wait (c, "session.updated");
 
-  rt_append_audio (c, g_bytes_get_data (audio, NULL),
-      g_bytes_get_size (audio));
+  rt_append_audio (c, g_bytes_get_data (audio, NULL), g_bytes_get_size (audio));
   total_ms = g_bytes_get_size (audio) / 48;
 
   started = rt_wait (c, "input_audio_buffer.speech_started");

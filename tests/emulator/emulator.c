@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (sandra-emulator-error-quark, sandra_emulator_error);
+G_DEFINE_QUARK (sandra - emulator - error - quark, sandra_emulator_error);
 
 void
 emu_log (SandraEmulator * emu, const gchar * format, ...)
@@ -259,8 +259,7 @@ debug_handler (SoupServer * server, SoupServerMessage * msg,
   SandraEmulator *emu = user_data;
   const gchar *method = soup_server_message_get_method (msg);
 
-  if (g_str_equal (path, "/__emulator/requests") &&
-      g_str_equal (method, "GET")) {
+  if (g_str_equal (path, "/__emulator/requests") && g_str_equal (method, "GET")) {
     gchar *json = emu_record_dump_json (emu);
 
     emu_reply_json (msg, SOUP_STATUS_OK, json);
@@ -330,8 +329,7 @@ server_thread (gpointer data)
 
   g_main_context_push_thread_default (emu->context);
   emu->server = soup_server_new ("server-header", "sandra-emulator ", NULL);
-  soup_server_add_early_handler (emu->server, "/v1", early_handler, emu,
-      NULL);
+  soup_server_add_early_handler (emu->server, "/v1", early_handler, emu, NULL);
   /* Also at "/v1": the early handler's entry would otherwise shadow the
    * root one and leave unknown API paths without a handler (500). */
   soup_server_add_handler (emu->server, NULL, not_found_handler, emu, NULL);

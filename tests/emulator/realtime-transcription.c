@@ -233,8 +233,7 @@ session_event (EmuRtTranscription * tx, const gchar * type)
   }
   s = json_node_get_object (copy);
   json_object_set_string_member (s, "id", tx->session_id);
-  json_object_set_string_member (s, "object",
-      "realtime.transcription_session");
+  json_object_set_string_member (s, "object", "realtime.transcription_session");
   json_object_set_int_member (s, "expires_at",
       g_get_real_time () / G_USEC_PER_SEC + 3600);
   json_object_set_string_member (ev, "type", type);
@@ -304,8 +303,7 @@ turn_free (gpointer data)
 static const gchar *
 turn_text (Turn * t)
 {
-  return json_object_get_string_member_with_default (t->turn, "transcript",
-      "");
+  return json_object_get_string_member_with_default (t->turn, "transcript", "");
 }
 
 static JsonObject *
@@ -385,8 +383,7 @@ turn_step (EmuRtConn * conn, gpointer data)
 
 /* After a commit: sends the item events and runs the scenario's turn. */
 static void
-answer_commit (EmuRtTranscription * tx, const gchar * item_id,
-    guint64 audio_ms)
+answer_commit (EmuRtTranscription * tx, const gchar * item_id, guint64 audio_ms)
 {
   EmuRtConn *conn = tx->conn;
   JsonObject *turn, *item, *content, *ev;
@@ -411,8 +408,7 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id,
     ev = json_object_new ();
     json_object_set_string_member (ev, "type", "conversation.item.created");
     if (tx->last_item_id)
-      json_object_set_string_member (ev, "previous_item_id",
-          tx->last_item_id);
+      json_object_set_string_member (ev, "previous_item_id", tx->last_item_id);
     else
       json_object_set_null_member (ev, "previous_item_id");
     json_object_set_object_member (ev, "item", item);
@@ -500,8 +496,7 @@ commit (EmuRtTranscription * tx, const gchar * item_id)
   guint64 ms = bytes_to_ms (tx, tx->buffer->len);
   gchar *id = item_id ? g_strdup (item_id) : emu_rt_new_id ("item");
 
-  json_object_set_string_member (ev, "type",
-      "input_audio_buffer.committed");
+  json_object_set_string_member (ev, "type", "input_audio_buffer.committed");
   if (tx->last_item_id)
     json_object_set_string_member (ev, "previous_item_id", tx->last_item_id);
   else
@@ -627,8 +622,7 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
     return FALSE;
   if (n == NULL)
     return emu_api_error_set (err, 400, "session",
-        "missing_required_parameter",
-        "Missing required parameter: 'session'.");
+        "missing_required_parameter", "Missing required parameter: 'session'.");
   if (!JSON_NODE_HOLDS_OBJECT (n))
     return emu_api_error_set (err, 400, "session", "invalid_type",
         "Invalid type for 'session': expected an object.");
@@ -645,8 +639,7 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 }
 
 static gboolean
-handle_append (EmuRtTranscription * tx, JsonObject * event,
-    EmuApiError * err)
+handle_append (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 {
   static const gchar *const allowed[] = { "audio", NULL };
   JsonNode *n = json_object_get_member (event, "audio");
@@ -677,8 +670,7 @@ handle_append (EmuRtTranscription * tx, JsonObject * event,
 }
 
 static gboolean
-handle_commit (EmuRtTranscription * tx, JsonObject * event,
-    EmuApiError * err)
+handle_commit (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 {
   gchar *item_id;
   guint64 ms;

@@ -232,8 +232,7 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
       emu_api_error_set (&err, 400, "type", "missing_required_parameter",
           "Missing required parameter: 'type'.");
     } else {
-      emu_rt_transcription_handle (conn->transcription, ev_type, event,
-          &err);
+      emu_rt_transcription_handle (conn->transcription, ev_type, event, &err);
     }
   }
   if (err.message)

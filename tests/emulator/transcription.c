@@ -472,8 +472,7 @@ verbose_json (TxJob * job)
     json_builder_set_member_name (b, "start");
     json_builder_add_double_value (b, member_double (s, "start", 0.0));
     json_builder_set_member_name (b, "end");
-    json_builder_add_double_value (b, member_double (s, "end",
-            job->duration));
+    json_builder_add_double_value (b, member_double (s, "end", job->duration));
     json_builder_set_member_name (b, "text");
     json_builder_add_string_value (b,
         json_object_get_string_member_with_default (s, "text", ""));
@@ -483,8 +482,7 @@ verbose_json (TxJob * job)
     json_builder_set_member_name (b, "temperature");
     json_builder_add_double_value (b, 0.0);
     json_builder_set_member_name (b, "avg_logprob");
-    json_builder_add_double_value (b, member_double (s, "avg_logprob",
-            -0.2));
+    json_builder_add_double_value (b, member_double (s, "avg_logprob", -0.2));
     json_builder_set_member_name (b, "compression_ratio");
     json_builder_add_double_value (b, 1.0);
     json_builder_set_member_name (b, "no_speech_prob");
@@ -724,8 +722,7 @@ reply_disconnect (TxJob * job)
 
     body = build_body (job, &ctype);
     g_string_append_printf (raw, "Content-Type: %s\r\nContent-Length: %zu"
-        "\r\n\r\n%.*s", ctype, strlen (body), (int) (strlen (body) / 2),
-        body);
+        "\r\n\r\n%.*s", ctype, strlen (body), (int) (strlen (body) / 2), body);
   }
   g_output_stream_write_all (out, raw->str, raw->len, NULL, NULL, NULL);
   g_io_stream_close (io, NULL, NULL);
@@ -749,8 +746,7 @@ stream_start (TxJob * job)
   job->deltas = get_deltas (job);
   job->delta_delay_ms = json_object_get_int_member_with_default (job->reply,
       "delta_delay_ms", 0);
-  emu_log (job->emu, "  -> 200 SSE, %u deltas",
-      g_strv_length (job->deltas));
+  emu_log (job->emu, "  -> 200 SSE, %u deltas", g_strv_length (job->deltas));
   stream_next (job);
 }
 
@@ -859,8 +855,7 @@ transcription_handler (SoupServer * server, SoupServerMessage * msg,
     emu_reply_error (emu, msg, job->record, SOUP_STATUS_METHOD_NOT_ALLOWED,
         "invalid_request_error", NULL, NULL,
         "Not allowed to %s on %s. (HINT: Perhaps you meant to use a "
-        "different HTTP method?)", soup_server_message_get_method (msg),
-        path);
+        "different HTTP method?)", soup_server_message_get_method (msg), path);
     goto out;
   }
   if (!emu_check_auth (emu, msg, job->record) ||

@@ -158,8 +158,7 @@ magic_flac (const guint8 * d, gsize n)
 static gboolean
 magic_webm (const guint8 * d, gsize n)
 {
-  return n >= 4 && d[0] == 0x1a && d[1] == 0x45 && d[2] == 0xdf &&
-      d[3] == 0xa3;
+  return n >= 4 && d[0] == 0x1a && d[1] == 0x45 && d[2] == 0xdf && d[3] == 0xa3;
 }
 
 static gboolean
@@ -627,8 +626,7 @@ validate_ga (JsonObject * session, EmuApiError * err)
     return emu_api_error_set (err, 400, "session.type",
         "missing_required_parameter",
         "Missing required parameter: 'session.type'.");
-  if (is_string (type) && g_str_equal (json_node_get_string (type),
-          "realtime"))
+  if (is_string (type) && g_str_equal (json_node_get_string (type), "realtime"))
     return emu_api_error_set (err, 400, "session.type", "invalid_value",
         "Passing a realtime session update event to a transcription session "
         "is not allowed.");
@@ -677,8 +675,8 @@ validate_beta (JsonObject * session, EmuApiError * err)
   JsonObject *o;
 
   if (!only_members (session, "session", top, err) ||
-      !check_enum (session, "session", "input_audio_format", beta_formats, FALSE,
-          err) || !check_include (session, err))
+      !check_enum (session, "session", "input_audio_format", beta_formats,
+          FALSE, err) || !check_include (session, err))
     return FALSE;
   if (!get_object (session, "session", "input_audio_transcription", TRUE, &o,
           err) || (o && !check_transcription (o,
