@@ -204,15 +204,17 @@ apply_session (EmuRtTranscription * tx)
   g_mutex_lock (&tx->conn->emu->lock);
   base = emu_scenario_get_vad_threshold_dbfs (tx->conn->emu->scenario);
   g_mutex_unlock (&tx->conn->emu->lock);
-  {
+  if (tx->vad.rate != format_rate (tx->format)) {
     guint64 frames = tx->vad.frames_done;
 
     emu_energy_vad_clear (&tx->vad);
-    emu_energy_vad_init (&tx->vad, format_rate (tx->format),
-        base + (threshold - 0.5) * THRESHOLD_SPAN_DB, MIN_SPEECH_MS,
-        silence_ms);
+    emu_energy_vad_init (&tx->vad, format_rate (tx->format), 0.0,
+        MIN_SPEECH_MS, 0);
     tx->vad.frames_done = frames;
   }
+  /* Changed in place, so that an update during speech does not lose it. */
+  tx->vad.threshold_dbfs = base + (threshold - 0.5) * THRESHOLD_SPAN_DB;
+  tx->vad.silence_ms = MAX (silence_ms, 10);
 }
 
 static JsonObject *
