@@ -8,6 +8,7 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <gst/app/gstappsink.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -1242,6 +1243,102 @@ GST_START_TEST (test_rt_beta_manual_commit)
 
 GST_END_TEST;
 
+/* The speech fixture at 8 kHz through GStreamer's @encoder (mulawenc or
+ * alawenc), then @silence_ms of encoded silence. */
+static GBytes *
+speech_g711 (const gchar * encoder, guint silence_ms)
+{
+  gchar *path = sandra_test_data_path (SPEECH_WAV);
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! "
+      "%s ! appsink name=sink sync=false", path, encoder);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GByteArray *out = g_byte_array_new ();
+  /* G.711 silence: the code of a zero sample. */
+  guint8 zero = g_str_equal (encoder, "mulawenc") ? 0xff : 0xd5;
+  GstSample *sample;
+  guint i;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    GstMapInfo map;
+
+    gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
+    g_byte_array_append (out, map.data, map.size);
+    gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+    gst_sample_unref (sample);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (out->len > 8000, "%s produced no audio", encoder);
+  for (i = 0; i < 8 * silence_ms; i++)
+    g_byte_array_append (out, &zero, 1);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (path);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* G.711 input: the VAD decodes it, and times count 8 bytes a millisecond. */
+static void
+check_g711 (gboolean beta, const gchar * encoder)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  RtClient *c = rt_connect (emu, "k", beta, "intent=transcription");
+  GBytes *audio = speech_g711 (encoder, 1500);
+  gboolean ulaw = g_str_equal (encoder, "mulawenc");
+  gchar *update;
+  JsonObject *started, *stopped;
+  gsize off, n = g_bytes_get_size (audio);
+  const guint8 *d = g_bytes_get_data (audio, NULL);
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  if (beta)
+    update = g_strdup_printf ("{\"type\":\"transcription_session.update\","
+        "\"session\":{\"input_audio_format\":\"%s\","
+        "\"input_audio_transcription\":{\"model\":\"gpt-4o-transcribe\"}}}",
+        ulaw ? "g711_ulaw" : "g711_alaw");
+  else
+    update = g_strdup_printf ("{\"type\":\"session.update\",\"session\":{"
+        "\"type\":\"transcription\",\"audio\":{\"input\":{\"format\":"
+        "{\"type\":\"%s\"},\"transcription\":{\"model\":"
+        "\"gpt-4o-mini-transcribe\"}}}}}", ulaw ? "audio/pcmu" : "audio/pcma");
+  rt_send (c, update);
+  rt_wait (c, beta ? "transcription_session.updated" : "session.updated");
+  for (off = 0; off < n; off += 320) {
+    gchar *b64 = g_base64_encode (d + off, MIN (320, n - off));
+    gchar *ev = g_strdup_printf ("{\"type\":\"input_audio_buffer.append\","
+        "\"audio\":\"%s\"}", b64);
+
+    rt_send (c, ev);
+    g_free (ev);
+    g_free (b64);
+  }
+  started = rt_wait (c, "input_audio_buffer.speech_started");
+  stopped = rt_wait (c, "input_audio_buffer.speech_stopped");
+  fail_unless (json_object_get_int_member (started, "audio_start_ms") <
+      json_object_get_int_member (stopped, "audio_end_ms"));
+  fail_unless (json_object_get_int_member (stopped, "audio_end_ms") <=
+      (gint64) n / 8);
+  rt_wait (c, "input_audio_buffer.committed");
+  rt_wait (c, "conversation.item.input_audio_transcription.completed");
+  g_free (update);
+  g_bytes_unref (audio);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_START_TEST (test_rt_g711)
+{
+  check_g711 (TRUE, "mulawenc");
+  check_g711 (FALSE, "alawenc");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_rt_auth_and_scripts)
 {
   SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"],"
@@ -1386,6 +1483,7 @@ emulator_suite (void)
   tcase_add_test (tc, test_rt_ga_session);
   tcase_add_test (tc, test_rt_server_vad_turn);
   tcase_add_test (tc, test_rt_beta_manual_commit);
+  tcase_add_test (tc, test_rt_g711);
   tcase_add_test (tc, test_rt_auth_and_scripts);
   return s;
 }
