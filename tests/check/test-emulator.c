@@ -1407,6 +1407,27 @@ GST_START_TEST (test_rt_auth_and_scripts)
   fail_unless_equals_int (json_object_get_int_member (rec, "status"), 401);
   fail_unless (json_object_get_boolean_member (rec, "websocket"));
   json_object_unref (rec);
+
+  /* A plain GET of the WebSocket path is refused by the handshake, and
+   * the record says so. */
+  {
+    gchar *url = g_strdup_printf ("http://127.0.0.1:%u/v1/realtime?"
+        "intent=transcription", sandra_emulator_get_port (emu));
+    SoupMessage *msg = soup_message_new ("GET", url);
+    GBytes *body;
+    guint last = sandra_emulator_count_requests (emu, NULL) - 1;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", "Bearer sk-rt");
+    body = send_message (msg, NULL);
+    fail_unless_equals_int (soup_message_get_status (msg), 400);
+    rec = sandra_emulator_dup_request (emu, last + 1);
+    fail_unless_equals_int (json_object_get_int_member (rec, "status"), 400);
+    json_object_unref (rec);
+    g_bytes_unref (body);
+    g_object_unref (msg);
+    g_free (url);
+  }
   g_bytes_unref (audio);
   sandra_emulator_free (emu);
 }

@@ -290,6 +290,27 @@ websocket_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
         json_object_ref (up->script), (GDestroyNotify) json_object_unref);
 }
 
+typedef struct
+{
+  SandraEmulator *emu;
+  guint record;
+} StatusHook;
+
+/* Records the status libsoup itself answers with, such as the 400 to a
+ * GET that is not an upgrade. */
+static void
+record_written_status (SoupServerMessage * msg, StatusHook * hook)
+{
+  emu_record_set_status (hook->emu, hook->record,
+      soup_server_message_get_status (msg));
+}
+
+static void
+status_hook_free (gpointer data, GClosure * closure)
+{
+  g_free (data);
+}
+
 static void
 upgrade_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
@@ -300,8 +321,14 @@ upgrade_handler (SoupServer * server, SoupServerMessage * msg,
   const gchar *beta = soup_message_headers_get_one (h, "OpenAI-Beta");
   guint record = emu_record_request (emu, msg);
   JsonObject *script;
+  StatusHook *hook;
   Upgrade *up;
 
+  hook = g_new0 (StatusHook, 1);
+  hook->emu = emu;
+  hook->record = record;
+  g_signal_connect_data (msg, "wrote-headers",
+      G_CALLBACK (record_written_status), hook, status_hook_free, 0);
   emu_log (emu, "%s %s (WebSocket upgrade%s)",
       soup_server_message_get_method (msg), path, beta ? ", beta" : "");
   emu_record_set_member (emu, record, "websocket",
