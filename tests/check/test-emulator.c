@@ -8,11 +8,14 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <gst/app/gstappsink.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
 #include "sandra-emulator.h"
+#include "energy-vad.h"
 #include "test-util.h"
+#include <math.h>
 
 #define SPEECH_WAV "librivox-sense-0870.wav"
 #define TX_PATH "/v1/audio/transcriptions"
@@ -938,8 +941,7 @@ rt_wait_error (RtClient * c, const gchar * event_id, const gchar * code,
     fail_unless_equals_string (json_object_get_string_member (e,
             "event_id"), event_id);
   if (code)
-    fail_unless_equals_string (json_object_get_string_member (e, "code"),
-        code);
+    fail_unless_equals_string (json_object_get_string_member (e, "code"), code);
   if (param)
     fail_unless_equals_string (json_object_get_string_member (e, "param"),
         param);
@@ -1019,8 +1021,7 @@ GST_START_TEST (test_rt_ga_session)
       "session.input_audio_format");
   rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_notype\","
       "\"session\":{\"audio\":{}}}");
-  rt_wait_error (c, "evt_notype", "missing_required_parameter",
-      "session.type");
+  rt_wait_error (c, "evt_notype", "missing_required_parameter", "session.type");
   rt_send (c, "{\"type\":\"session.update\",\"event_id\":\"evt_rate\","
       "\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{"
       "\"format\":{\"type\":\"audio/pcm\",\"rate\":16000}}}}}");
@@ -1116,8 +1117,7 @@ GST_START_TEST (test_rt_server_vad_turn)
           "\"prefix_padding_ms\":300,\"silence_duration_ms\":500}"));
   rt_wait (c, "session.updated");
 
-  rt_append_audio (c, g_bytes_get_data (audio, NULL),
-      g_bytes_get_size (audio));
+  rt_append_audio (c, g_bytes_get_data (audio, NULL), g_bytes_get_size (audio));
   total_ms = g_bytes_get_size (audio) / 48;
 
   started = rt_wait (c, "input_audio_buffer.speech_started");
@@ -1243,6 +1243,102 @@ GST_START_TEST (test_rt_beta_manual_commit)
 
 GST_END_TEST;
 
+/* The speech fixture at 8 kHz through GStreamer's @encoder (mulawenc or
+ * alawenc), then @silence_ms of encoded silence. */
+static GBytes *
+speech_g711 (const gchar * encoder, guint silence_ms)
+{
+  gchar *path = sandra_test_data_path (SPEECH_WAV);
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! "
+      "%s ! appsink name=sink sync=false", path, encoder);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GByteArray *out = g_byte_array_new ();
+  /* G.711 silence: the code of a zero sample. */
+  guint8 zero = g_str_equal (encoder, "mulawenc") ? 0xff : 0xd5;
+  GstSample *sample;
+  guint i;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    GstMapInfo map;
+
+    gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
+    g_byte_array_append (out, map.data, map.size);
+    gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+    gst_sample_unref (sample);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (out->len > 8000, "%s produced no audio", encoder);
+  for (i = 0; i < 8 * silence_ms; i++)
+    g_byte_array_append (out, &zero, 1);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (path);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* G.711 input: the VAD decodes it, and times count 8 bytes a millisecond. */
+static void
+check_g711 (gboolean beta, const gchar * encoder)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  RtClient *c = rt_connect (emu, "k", beta, "intent=transcription");
+  GBytes *audio = speech_g711 (encoder, 1500);
+  gboolean ulaw = g_str_equal (encoder, "mulawenc");
+  gchar *update;
+  JsonObject *started, *stopped;
+  gsize off, n = g_bytes_get_size (audio);
+  const guint8 *d = g_bytes_get_data (audio, NULL);
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  if (beta)
+    update = g_strdup_printf ("{\"type\":\"transcription_session.update\","
+        "\"session\":{\"input_audio_format\":\"%s\","
+        "\"input_audio_transcription\":{\"model\":\"gpt-4o-transcribe\"}}}",
+        ulaw ? "g711_ulaw" : "g711_alaw");
+  else
+    update = g_strdup_printf ("{\"type\":\"session.update\",\"session\":{"
+        "\"type\":\"transcription\",\"audio\":{\"input\":{\"format\":"
+        "{\"type\":\"%s\"},\"transcription\":{\"model\":"
+        "\"gpt-4o-mini-transcribe\"}}}}}", ulaw ? "audio/pcmu" : "audio/pcma");
+  rt_send (c, update);
+  rt_wait (c, beta ? "transcription_session.updated" : "session.updated");
+  for (off = 0; off < n; off += 320) {
+    gchar *b64 = g_base64_encode (d + off, MIN (320, n - off));
+    gchar *ev = g_strdup_printf ("{\"type\":\"input_audio_buffer.append\","
+        "\"audio\":\"%s\"}", b64);
+
+    rt_send (c, ev);
+    g_free (ev);
+    g_free (b64);
+  }
+  started = rt_wait (c, "input_audio_buffer.speech_started");
+  stopped = rt_wait (c, "input_audio_buffer.speech_stopped");
+  fail_unless (json_object_get_int_member (started, "audio_start_ms") <
+      json_object_get_int_member (stopped, "audio_end_ms"));
+  fail_unless (json_object_get_int_member (stopped, "audio_end_ms") <=
+      (gint64) n / 8);
+  rt_wait (c, "input_audio_buffer.committed");
+  rt_wait (c, "conversation.item.input_audio_transcription.completed");
+  g_free (update);
+  g_bytes_unref (audio);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_START_TEST (test_rt_g711)
+{
+  check_g711 (TRUE, "mulawenc");
+  check_g711 (FALSE, "alawenc");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_rt_auth_and_scripts)
 {
   SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"],"
@@ -1311,8 +1407,74 @@ GST_START_TEST (test_rt_auth_and_scripts)
   fail_unless_equals_int (json_object_get_int_member (rec, "status"), 401);
   fail_unless (json_object_get_boolean_member (rec, "websocket"));
   json_object_unref (rec);
+
+  /* A plain GET of the WebSocket path is refused by the handshake, and
+   * the record says so. */
+  {
+    gchar *url = g_strdup_printf ("http://127.0.0.1:%u/v1/realtime?"
+        "intent=transcription", sandra_emulator_get_port (emu));
+    SoupMessage *msg = soup_message_new ("GET", url);
+    GBytes *body;
+    guint last = sandra_emulator_count_requests (emu, NULL) - 1;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", "Bearer sk-rt");
+    body = send_message (msg, NULL);
+    fail_unless_equals_int (soup_message_get_status (msg), 400);
+    rec = sandra_emulator_dup_request (emu, last + 1);
+    fail_unless_equals_int (json_object_get_int_member (rec, "status"), 400);
+    json_object_unref (rec);
+    g_bytes_unref (body);
+    g_object_unref (msg);
+    g_free (url);
+  }
   g_bytes_unref (audio);
   sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  guint n;
+  gboolean started[4];
+  guint64 at_ms[4];
+} VadLog;
+
+static void
+vad_logged (gboolean started, guint64 at_ms, gpointer data)
+{
+  VadLog *log = data;
+
+  fail_unless (log->n < 4);
+  log->started[log->n] = started;
+  log->at_ms[log->n++] = at_ms;
+}
+
+/* The emulated server VAD alone, on a synthetic burst: its events land on
+ * the frame grid exactly where the hangover rules put them. */
+GST_START_TEST (test_energy_vad)
+{
+  const guint rate = 24000;
+  const guint n = rate * 2;     /* 200 ms silence, 500 ms tone, 1300 silence */
+  gint16 *s = g_new0 (gint16, n);
+  EmuEnergyVad vad;
+  VadLog log = { 0, };
+  guint i;
+
+  for (i = rate / 5; i < rate * 7 / 10; i++)
+    s[i] = (gint16) (3276.0 * sin (2 * G_PI * 440.0 * i / rate));
+  emu_energy_vad_init (&vad, rate, -45.0, 60, 500);
+  /* Fed in uneven pieces: framing must not depend on the append size. */
+  for (i = 0; i < n; i += 777)
+    emu_energy_vad_process (&vad, s + i, MIN (777, n - i), vad_logged, &log);
+  fail_unless_equals_int (log.n, 2);
+  fail_unless (log.started[0]);
+  fail_unless_equals_int (log.at_ms[0], 200);
+  fail_if (log.started[1]);
+  fail_unless_equals_int (log.at_ms[1], 700 + 500);
+  emu_energy_vad_clear (&vad);
+  g_free (s);
 }
 
 GST_END_TEST;
@@ -1338,9 +1500,11 @@ emulator_suite (void)
 
   tc = tcase_create ("realtime");
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_energy_vad);
   tcase_add_test (tc, test_rt_ga_session);
   tcase_add_test (tc, test_rt_server_vad_turn);
   tcase_add_test (tc, test_rt_beta_manual_commit);
+  tcase_add_test (tc, test_rt_g711);
   tcase_add_test (tc, test_rt_auth_and_scripts);
   return s;
 }

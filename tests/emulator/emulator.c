@@ -9,10 +9,11 @@
  * records, under the lock.
  */
 #include "emulator-private.h"
+#include "validate.h"
 
 #include <string.h>
 
-G_DEFINE_QUARK (sandra-emulator-error-quark, sandra_emulator_error);
+G_DEFINE_QUARK (sandra - emulator - error - quark, sandra_emulator_error);
 
 void
 emu_log (SandraEmulator * emu, const gchar * format, ...)
@@ -82,8 +83,8 @@ emu_reply_error (SandraEmulator * emu, SoupServerMessage * msg, guint record,
     guint status, const gchar * type, const gchar * param, const gchar * code,
     const gchar * format, ...)
 {
-  JsonBuilder *b = json_builder_new ();
-  JsonNode *root;
+  JsonObject *wrapper = json_object_new ();
+  JsonNode *root = json_node_new (JSON_NODE_OBJECT);
   gchar *message, *body;
   va_list ap;
 
@@ -91,26 +92,9 @@ emu_reply_error (SandraEmulator * emu, SoupServerMessage * msg, guint record,
   message = g_strdup_vprintf (format, ap);
   va_end (ap);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, message);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, type);
-  json_builder_set_member_name (b, "param");
-  if (param)
-    json_builder_add_string_value (b, param);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "code");
-  if (code)
-    json_builder_add_string_value (b, code);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
+  json_object_set_object_member (wrapper, "error",
+      emu_error_object (type, message, param, code));
+  json_node_take_object (root, wrapper);
   body = json_to_string (root, FALSE);
 
   emu_reply_json (msg, status, body);
@@ -119,7 +103,6 @@ emu_reply_error (SandraEmulator * emu, SoupServerMessage * msg, guint record,
   emu_log (emu, "  -> %u %s", status, message);
 
   json_node_unref (root);
-  g_object_unref (b);
   g_free (body);
   g_free (message);
 }
@@ -276,8 +259,7 @@ debug_handler (SoupServer * server, SoupServerMessage * msg,
   SandraEmulator *emu = user_data;
   const gchar *method = soup_server_message_get_method (msg);
 
-  if (g_str_equal (path, "/__emulator/requests") &&
-      g_str_equal (method, "GET")) {
+  if (g_str_equal (path, "/__emulator/requests") && g_str_equal (method, "GET")) {
     gchar *json = emu_record_dump_json (emu);
 
     emu_reply_json (msg, SOUP_STATUS_OK, json);
@@ -347,8 +329,7 @@ server_thread (gpointer data)
 
   g_main_context_push_thread_default (emu->context);
   emu->server = soup_server_new ("server-header", "sandra-emulator ", NULL);
-  soup_server_add_early_handler (emu->server, "/v1", early_handler, emu,
-      NULL);
+  soup_server_add_early_handler (emu->server, "/v1", early_handler, emu, NULL);
   /* Also at "/v1": the early handler's entry would otherwise shadow the
    * root one and leave unknown API paths without a handler (500). */
   soup_server_add_handler (emu->server, NULL, not_found_handler, emu, NULL);

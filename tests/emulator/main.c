@@ -33,7 +33,7 @@ main (int argc, char **argv)
     {"host", 0, 0, G_OPTION_ARG_STRING, &host,
         "IP address to listen on (default 127.0.0.1)", "ADDRESS"},
     {"scenario", 's', 0, G_OPTION_ARG_FILENAME, &scenario,
-        "JSON scenario file (default: accept any key, canned replies)",
+          "JSON scenario file (default: accept any key, canned replies)",
         "FILE"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
         "Log every request and WebSocket event (keys redacted)", NULL},

@@ -45,8 +45,8 @@ struct _EmuRtTranscription
 
   EmuEnergyVad vad;
   GByteArray *buffer;           /* uncommitted input audio */
-  guint64 buffer_start_ms;      /* stream time of buffer[0] */
-  guint64 received_bytes;       /* total input audio, for the stream clock */
+  /* The stream clock (audio_start_ms, audio_end_ms) is the VAD's count of
+   * 10 ms frames, which survives format changes and commits. */
   gchar *speech_item_id;        /* item of the speech in progress */
   gchar *last_item_id;
 };
@@ -187,8 +187,6 @@ apply_session (EmuRtTranscription * tx)
     /* The buffered audio was in the old format: the service would not mix
      * them either. */
     g_byte_array_set_size (tx->buffer, 0);
-    tx->buffer_start_ms = bytes_to_ms (tx, tx->received_bytes);
-    tx->received_bytes = 0;
     tx->format = format;
   }
 
@@ -206,15 +204,17 @@ apply_session (EmuRtTranscription * tx)
   g_mutex_lock (&tx->conn->emu->lock);
   base = emu_scenario_get_vad_threshold_dbfs (tx->conn->emu->scenario);
   g_mutex_unlock (&tx->conn->emu->lock);
-  {
+  if (tx->vad.rate != format_rate (tx->format)) {
     guint64 frames = tx->vad.frames_done;
 
     emu_energy_vad_clear (&tx->vad);
-    emu_energy_vad_init (&tx->vad, format_rate (tx->format),
-        base + (threshold - 0.5) * THRESHOLD_SPAN_DB, MIN_SPEECH_MS,
-        silence_ms);
+    emu_energy_vad_init (&tx->vad, format_rate (tx->format), 0.0,
+        MIN_SPEECH_MS, 0);
     tx->vad.frames_done = frames;
   }
+  /* Changed in place, so that an update during speech does not lose it. */
+  tx->vad.threshold_dbfs = base + (threshold - 0.5) * THRESHOLD_SPAN_DB;
+  tx->vad.silence_ms = MAX (silence_ms, 10);
 }
 
 static JsonObject *
@@ -235,8 +235,7 @@ session_event (EmuRtTranscription * tx, const gchar * type)
   }
   s = json_node_get_object (copy);
   json_object_set_string_member (s, "id", tx->session_id);
-  json_object_set_string_member (s, "object",
-      "realtime.transcription_session");
+  json_object_set_string_member (s, "object", "realtime.transcription_session");
   json_object_set_int_member (s, "expires_at",
       g_get_real_time () / G_USEC_PER_SEC + 3600);
   json_object_set_string_member (ev, "type", type);
@@ -306,8 +305,7 @@ turn_free (gpointer data)
 static const gchar *
 turn_text (Turn * t)
 {
-  return json_object_get_string_member_with_default (t->turn, "transcript",
-      "");
+  return json_object_get_string_member_with_default (t->turn, "transcript", "");
 }
 
 static JsonObject *
@@ -357,20 +355,16 @@ turn_step (EmuRtConn * conn, gpointer data)
 
   if (json_object_has_member (t->turn, "error")) {
     JsonObject *e = json_object_get_object_member (t->turn, "error");
-    JsonObject *err = json_object_new ();
+    JsonObject *err = emu_error_object
+        (json_object_get_string_member_with_default (e, "type",
+            "server_error"),
+        json_object_get_string_member_with_default (e, "message",
+            "Transcription failed (scripted)."), NULL,
+        json_object_get_string_member_with_default (e, "code",
+            "transcription_failed"));
 
     ev = item_event ("conversation.item.input_audio_transcription.failed",
         t->item_id);
-    json_object_set_string_member (err, "type",
-        json_object_get_string_member_with_default (e, "type",
-            "server_error"));
-    json_object_set_string_member (err, "code",
-        json_object_get_string_member_with_default (e, "code",
-            "transcription_failed"));
-    json_object_set_string_member (err, "message",
-        json_object_get_string_member_with_default (e, "message",
-            "Transcription failed (scripted)."));
-    json_object_set_null_member (err, "param");
     json_object_set_object_member (ev, "error", err);
     emu_rt_send (conn, ev);
     turn_free (t);
@@ -389,28 +383,9 @@ turn_step (EmuRtConn * conn, gpointer data)
   turn_free (t);
 }
 
-static gchar **
-split_deltas (const gchar * text)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  const gchar *p = text, *start = text;
-
-  for (; *p; p++) {
-    if (*p == ' ' && p != start) {
-      g_ptr_array_add (out, g_strndup (start, p - start));
-      start = p;
-    }
-  }
-  if (p != start)
-    g_ptr_array_add (out, g_strndup (start, p - start));
-  g_ptr_array_add (out, NULL);
-  return (gchar **) g_ptr_array_free (out, FALSE);
-}
-
 /* After a commit: sends the item events and runs the scenario's turn. */
 static void
-answer_commit (EmuRtTranscription * tx, const gchar * item_id,
-    guint64 audio_ms)
+answer_commit (EmuRtTranscription * tx, const gchar * item_id, guint64 audio_ms)
 {
   EmuRtConn *conn = tx->conn;
   JsonObject *turn, *item, *content, *ev;
@@ -435,8 +410,7 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id,
     ev = json_object_new ();
     json_object_set_string_member (ev, "type", "conversation.item.created");
     if (tx->last_item_id)
-      json_object_set_string_member (ev, "previous_item_id",
-          tx->last_item_id);
+      json_object_set_string_member (ev, "previous_item_id", tx->last_item_id);
     else
       json_object_set_null_member (ev, "previous_item_id");
     json_object_set_object_member (ev, "item", item);
@@ -510,7 +484,7 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id,
     for (i = 0; i < json_array_get_length (a); i++)
       t->deltas[i] = g_strdup (json_array_get_string_element (a, i));
   } else {
-    t->deltas = split_deltas (turn_text (t));
+    t->deltas = emu_split_deltas (turn_text (t));
   }
   emu_rt_schedule (conn, json_object_get_int_member_with_default (turn,
           "delay_ms", 0), turn_step, t, turn_free);
@@ -524,8 +498,7 @@ commit (EmuRtTranscription * tx, const gchar * item_id)
   guint64 ms = bytes_to_ms (tx, tx->buffer->len);
   gchar *id = item_id ? g_strdup (item_id) : emu_rt_new_id ("item");
 
-  json_object_set_string_member (ev, "type",
-      "input_audio_buffer.committed");
+  json_object_set_string_member (ev, "type", "input_audio_buffer.committed");
   if (tx->last_item_id)
     json_object_set_string_member (ev, "previous_item_id", tx->last_item_id);
   else
@@ -533,7 +506,6 @@ commit (EmuRtTranscription * tx, const gchar * item_id)
   json_object_set_string_member (ev, "item_id", id);
   emu_rt_send (tx->conn, ev);
 
-  tx->buffer_start_ms += ms;
   g_byte_array_set_size (tx->buffer, 0);
   answer_commit (tx, id, ms);
   g_free (id);
@@ -606,11 +578,10 @@ append_audio (EmuRtTranscription * tx, const guint8 * data, gsize len)
     gint16 s;
 
     g_byte_array_append (tx->buffer, data + i, width);
-    tx->received_bytes += width;
     if (!tx->vad_on)
       continue;
     if (tx->format == FORMAT_PCM16)
-      s = GINT16_FROM_LE (*(const gint16 *) (data + i));
+      s = (gint16) (data[i] | (data[i + 1] << 8));
     else if (tx->format == FORMAT_ULAW)
       s = ulaw_to_s16 (data[i]);
     else
@@ -653,8 +624,7 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
     return FALSE;
   if (n == NULL)
     return emu_api_error_set (err, 400, "session",
-        "missing_required_parameter",
-        "Missing required parameter: 'session'.");
+        "missing_required_parameter", "Missing required parameter: 'session'.");
   if (!JSON_NODE_HOLDS_OBJECT (n))
     return emu_api_error_set (err, 400, "session", "invalid_type",
         "Invalid type for 'session': expected an object.");
@@ -671,8 +641,7 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 }
 
 static gboolean
-handle_append (EmuRtTranscription * tx, JsonObject * event,
-    EmuApiError * err)
+handle_append (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 {
   static const gchar *const allowed[] = { "audio", NULL };
   JsonNode *n = json_object_get_member (event, "audio");
@@ -703,8 +672,7 @@ handle_append (EmuRtTranscription * tx, JsonObject * event,
 }
 
 static gboolean
-handle_commit (EmuRtTranscription * tx, JsonObject * event,
-    EmuApiError * err)
+handle_commit (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 {
   gchar *item_id;
   guint64 ms;
@@ -734,7 +702,6 @@ handle_clear (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 
   if (!only_members (event, NULL, err))
     return FALSE;
-  tx->buffer_start_ms += bytes_to_ms (tx, tx->buffer->len);
   g_byte_array_set_size (tx->buffer, 0);
   emu_energy_vad_reset_state (&tx->vad);
   g_clear_pointer (&tx->speech_item_id, g_free);

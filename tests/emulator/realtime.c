@@ -75,19 +75,10 @@ void
 emu_rt_send_error (EmuRtConn * conn, const gchar * event_id,
     const EmuApiError * err)
 {
-  JsonObject *ev = json_object_new (), *e = json_object_new ();
+  JsonObject *ev = json_object_new ();
+  JsonObject *e = emu_error_object (err->type ? err->type :
+      "invalid_request_error", err->message, err->param, err->code);
 
-  json_object_set_string_member (e, "type", err->type ? err->type :
-      "invalid_request_error");
-  if (err->code)
-    json_object_set_string_member (e, "code", err->code);
-  else
-    json_object_set_null_member (e, "code");
-  json_object_set_string_member (e, "message", err->message);
-  if (err->param)
-    json_object_set_string_member (e, "param", err->param);
-  else
-    json_object_set_null_member (e, "param");
   if (event_id)
     json_object_set_string_member (e, "event_id", event_id);
   else
@@ -241,8 +232,7 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
       emu_api_error_set (&err, 400, "type", "missing_required_parameter",
           "Missing required parameter: 'type'.");
     } else {
-      emu_rt_transcription_handle (conn->transcription, ev_type, event,
-          &err);
+      emu_rt_transcription_handle (conn->transcription, ev_type, event, &err);
     }
   }
   if (err.message)
@@ -300,6 +290,27 @@ websocket_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
         json_object_ref (up->script), (GDestroyNotify) json_object_unref);
 }
 
+typedef struct
+{
+  SandraEmulator *emu;
+  guint record;
+} StatusHook;
+
+/* Records the status libsoup itself answers with, such as the 400 to a
+ * GET that is not an upgrade. */
+static void
+record_written_status (SoupServerMessage * msg, StatusHook * hook)
+{
+  emu_record_set_status (hook->emu, hook->record,
+      soup_server_message_get_status (msg));
+}
+
+static void
+status_hook_free (gpointer data, GClosure * closure)
+{
+  g_free (data);
+}
+
 static void
 upgrade_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
@@ -310,8 +321,14 @@ upgrade_handler (SoupServer * server, SoupServerMessage * msg,
   const gchar *beta = soup_message_headers_get_one (h, "OpenAI-Beta");
   guint record = emu_record_request (emu, msg);
   JsonObject *script;
+  StatusHook *hook;
   Upgrade *up;
 
+  hook = g_new0 (StatusHook, 1);
+  hook->emu = emu;
+  hook->record = record;
+  g_signal_connect_data (msg, "wrote-headers",
+      G_CALLBACK (record_written_status), hook, status_hook_free, 0);
   emu_log (emu, "%s %s (WebSocket upgrade%s)",
       soup_server_message_get_method (msg), path, beta ? ", beta" : "");
   emu_record_set_member (emu, record, "websocket",

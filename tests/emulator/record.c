@@ -214,8 +214,7 @@ emu_record_add_file (SandraEmulator * emu, guint record, const gchar * field,
     files = g_ptr_array_index (emu->record_files, record - emu->record_base);
     if (files == NULL) {
       files = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      g_ptr_array_index (emu->record_files, record - emu->record_base) =
-          files;
+      g_ptr_array_index (emu->record_files, record - emu->record_base) = files;
     }
     g_ptr_array_add (files, g_bytes_ref (data));
   }
@@ -384,8 +383,7 @@ sandra_emulator_dup_file (SandraEmulator * emu, guint index,
   g_mutex_lock (&emu->lock);
   if (record_at (emu, index) &&
       (files = g_ptr_array_index (emu->record_files,
-              index - emu->record_base)) &&
-      files->len > 0) {
+              index - emu->record_base)) && files->len > 0) {
     JsonObject *f = json_array_get_object_element
         (json_object_get_array_member (record_at (emu, index), "files"), 0);
 
@@ -443,8 +441,7 @@ sandra_emulator_dup_ws_events (SandraEmulator * emu, const gchar * type)
 }
 
 JsonArray *
-sandra_emulator_dup_ws_server_events (SandraEmulator * emu,
-    const gchar * type)
+sandra_emulator_dup_ws_server_events (SandraEmulator * emu, const gchar * type)
 {
   JsonArray *out = json_array_new ();
 

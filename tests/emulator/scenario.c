@@ -91,8 +91,7 @@ check_members (JsonObject * obj, const gchar * const *allowed,
 }
 
 static gboolean
-is_type (JsonObject * obj, const gchar * name, GType vtype,
-    JsonNodeType ntype)
+is_type (JsonObject * obj, const gchar * name, GType vtype, JsonNodeType ntype)
 {
   JsonNode *n = json_object_get_member (obj, name);
 
@@ -489,8 +488,7 @@ static JsonObject *
 next_in (JsonArray * queue, guint * next, JsonObject * fallback)
 {
   if (queue && *next < json_array_get_length (queue))
-    return json_object_ref (json_array_get_object_element (queue,
-            (*next)++));
+    return json_object_ref (json_array_get_object_element (queue, (*next)++));
   return fallback ? json_object_ref (fallback) : NULL;
 }
 
@@ -531,4 +529,22 @@ emu_scenario_extra_model (EmuScenario * sc, const gchar * model)
       return TRUE;
   }
   return FALSE;
+}
+
+gchar **
+emu_split_deltas (const gchar * text)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  const gchar *p, *start = text;
+
+  for (p = text; *p; p++) {
+    if (*p == ' ' && p != start) {
+      g_ptr_array_add (out, g_strndup (start, p - start));
+      start = p;
+    }
+  }
+  if (p != start)
+    g_ptr_array_add (out, g_strndup (start, p - start));
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
 }

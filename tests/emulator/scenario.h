@@ -55,6 +55,10 @@ gdouble emu_scenario_get_vad_threshold_dbfs (EmuScenario * sc);
 /* Whether @model is accepted on top of the documented ones. */
 gboolean emu_scenario_extra_model (EmuScenario * sc, const gchar * model);
 
+/* The default deltas of a scripted text: split before each space, so that
+ * they concatenate back to the text. NULL-terminated; g_strfreev(). */
+gchar **emu_split_deltas (const gchar * text);
+
 G_END_DECLS
 
 #endif

@@ -24,6 +24,7 @@ typedef struct
   gchar *format;                /* response_format */
   gboolean stream;
   gboolean words;               /* timestamp_granularities[] has "word" */
+  gboolean finished;            /* the client went away (or all was sent) */
   gdouble duration;             /* seconds of audio */
   /* streaming state */
   gchar **deltas;
@@ -32,8 +33,15 @@ typedef struct
 } TxJob;
 
 static void
+on_finished (SoupServerMessage * msg, gpointer data)
+{
+  ((TxJob *) data)->finished = TRUE;
+}
+
+static void
 tx_job_free (TxJob * job)
 {
+  g_signal_handlers_disconnect_by_data (job->msg, job);
   g_object_unref (job->msg);
   if (job->reply)
     json_object_unref (job->reply);
@@ -464,8 +472,7 @@ verbose_json (TxJob * job)
     json_builder_set_member_name (b, "start");
     json_builder_add_double_value (b, member_double (s, "start", 0.0));
     json_builder_set_member_name (b, "end");
-    json_builder_add_double_value (b, member_double (s, "end",
-            job->duration));
+    json_builder_add_double_value (b, member_double (s, "end", job->duration));
     json_builder_set_member_name (b, "text");
     json_builder_add_string_value (b,
         json_object_get_string_member_with_default (s, "text", ""));
@@ -475,8 +482,7 @@ verbose_json (TxJob * job)
     json_builder_set_member_name (b, "temperature");
     json_builder_add_double_value (b, 0.0);
     json_builder_set_member_name (b, "avg_logprob");
-    json_builder_add_double_value (b, member_double (s, "avg_logprob",
-            -0.2));
+    json_builder_add_double_value (b, member_double (s, "avg_logprob", -0.2));
     json_builder_set_member_name (b, "compression_ratio");
     json_builder_add_double_value (b, 1.0);
     json_builder_set_member_name (b, "no_speech_prob");
@@ -576,26 +582,6 @@ sse_event (const gchar * type, const gchar * member, const gchar * value,
   return line;
 }
 
-/* Splits the text into word-sized deltas that concatenate back to it. */
-static gchar **
-default_deltas (const gchar * text)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  const gchar *p = text, *start = text;
-
-  while (*p) {
-    if (*p == ' ' && p != start) {
-      g_ptr_array_add (out, g_strndup (start, p - start));
-      start = p;
-    }
-    p++;
-  }
-  if (p != start)
-    g_ptr_array_add (out, g_strndup (start, p - start));
-  g_ptr_array_add (out, NULL);
-  return (gchar **) g_ptr_array_free (out, FALSE);
-}
-
 static gchar **
 get_deltas (TxJob * job)
 {
@@ -605,7 +591,7 @@ get_deltas (TxJob * job)
   guint i;
 
   if (n == NULL || !JSON_NODE_HOLDS_ARRAY (n))
-    return default_deltas (reply_text (job));
+    return emu_split_deltas (reply_text (job));
   a = json_node_get_array (n);
   out = g_ptr_array_new ();
   for (i = 0; i < json_array_get_length (a); i++)
@@ -615,11 +601,24 @@ get_deltas (TxJob * job)
   return (gchar **) g_ptr_array_free (out, FALSE);
 }
 
+/* A header value written in the scenario as a string or a number. */
+static gchar *
+header_value (JsonNode * v)
+{
+  if (json_node_get_value_type (v) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (v));
+  return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (v));
+}
+
 static void
 apply_headers (TxJob * job)
 {
+  static const gchar *const shorthands[][2] = {
+    {"retry_after", "retry-after"}, {"retry_after_ms", "retry-after-ms"},
+  };
   SoupMessageHeaders *h = soup_server_message_get_response_headers (job->msg);
   JsonNode *n;
+  guint i;
 
   if ((n = json_object_get_member (job->reply, "headers")) &&
       JSON_NODE_HOLDS_OBJECT (n)) {
@@ -630,30 +629,21 @@ apply_headers (TxJob * job)
     json_object_iter_init (&iter, json_node_get_object (n));
     while (json_object_iter_next (&iter, &name, &v)) {
       if (JSON_NODE_HOLDS_VALUE (v)) {
-        gchar *s = json_node_get_value_type (v) == G_TYPE_STRING ?
-            g_strdup (json_node_get_string (v)) :
-            g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (v));
+        gchar *s = header_value (v);
 
         soup_message_headers_replace (h, name, s);
         g_free (s);
       }
     }
   }
-  if ((n = json_object_get_member (job->reply, "retry_after"))) {
-    gchar *s = json_node_get_value_type (n) == G_TYPE_STRING ?
-        g_strdup (json_node_get_string (n)) :
-        g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+  for (i = 0; i < G_N_ELEMENTS (shorthands); i++) {
+    if ((n = json_object_get_member (job->reply, shorthands[i][0])) &&
+        JSON_NODE_HOLDS_VALUE (n)) {
+      gchar *s = header_value (n);
 
-    soup_message_headers_replace (h, "retry-after", s);
-    g_free (s);
-  }
-  if ((n = json_object_get_member (job->reply, "retry_after_ms"))) {
-    gchar *s = json_node_get_value_type (n) == G_TYPE_STRING ?
-        g_strdup (json_node_get_string (n)) :
-        g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
-
-    soup_message_headers_replace (h, "retry-after-ms", s);
-    g_free (s);
+      soup_message_headers_replace (h, shorthands[i][1], s);
+      g_free (s);
+    }
   }
 }
 
@@ -675,37 +665,22 @@ reply_scripted_error (TxJob * job)
   } else if (body) {
     text = json_to_string (body, FALSE);
   } else {
-    JsonBuilder *b = json_builder_new ();
-    const gchar *code = e ? json_object_get_string_member_with_default (e,
-        "code", NULL) : NULL;
-    const gchar *param = e ? json_object_get_string_member_with_default (e,
-        "param", NULL) : NULL;
+    const gchar *def_type = status >= 500 ? "server_error" :
+        "invalid_request_error";
+    JsonObject *wrapper = json_object_new ();
+    JsonNode *root = json_node_new (JSON_NODE_OBJECT);
 
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "error");
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "message");
-    json_builder_add_string_value (b, e ?
-        json_object_get_string_member_with_default (e, "message",
-            "Scripted error") : emu_status_phrase (status));
-    json_builder_set_member_name (b, "type");
-    json_builder_add_string_value (b, e ?
-        json_object_get_string_member_with_default (e, "type",
-            status >= 500 ? "server_error" : "invalid_request_error") :
-        status >= 500 ? "server_error" : "invalid_request_error");
-    json_builder_set_member_name (b, "param");
-    if (param)
-      json_builder_add_string_value (b, param);
-    else
-      json_builder_add_null_value (b);
-    json_builder_set_member_name (b, "code");
-    if (code)
-      json_builder_add_string_value (b, code);
-    else
-      json_builder_add_null_value (b);
-    json_builder_end_object (b);
-    json_builder_end_object (b);
-    text = builder_to_string (b);
+    json_object_set_object_member (wrapper, "error", e ?
+        emu_error_object (json_object_get_string_member_with_default (e,
+                "type", def_type),
+            json_object_get_string_member_with_default (e, "message",
+                "Scripted error"),
+            json_object_get_string_member_with_default (e, "param", NULL),
+            json_object_get_string_member_with_default (e, "code", NULL)) :
+        emu_error_object (def_type, emu_status_phrase (status), NULL, NULL));
+    json_node_take_object (root, wrapper);
+    text = json_to_string (root, FALSE);
+    json_node_unref (root);
   }
   emu_set_status (job->msg, status);
   soup_server_message_set_response (job->msg, ctype, SOUP_MEMORY_TAKE, text,
@@ -747,8 +722,7 @@ reply_disconnect (TxJob * job)
 
     body = build_body (job, &ctype);
     g_string_append_printf (raw, "Content-Type: %s\r\nContent-Length: %zu"
-        "\r\n\r\n%.*s", ctype, strlen (body), (int) (strlen (body) / 2),
-        body);
+        "\r\n\r\n%.*s", ctype, strlen (body), (int) (strlen (body) / 2), body);
   }
   g_output_stream_write_all (out, raw->str, raw->len, NULL, NULL, NULL);
   g_io_stream_close (io, NULL, NULL);
@@ -772,8 +746,7 @@ stream_start (TxJob * job)
   job->deltas = get_deltas (job);
   job->delta_delay_ms = json_object_get_int_member_with_default (job->reply,
       "delta_delay_ms", 0);
-  emu_log (job->emu, "  -> 200 SSE, %u deltas",
-      g_strv_length (job->deltas));
+  emu_log (job->emu, "  -> 200 SSE, %u deltas", g_strv_length (job->deltas));
   stream_next (job);
 }
 
@@ -786,6 +759,12 @@ stream_next (gpointer data)
   gboolean malformed = json_object_get_boolean_member_with_default
       (job->reply, "malformed", FALSE);
   gchar *ev;
+
+  if (job->finished) {
+    /* The client hung up mid-stream. */
+    tx_job_free (job);
+    return G_SOURCE_REMOVE;
+  }
 
   if (job->deltas[job->next_delta]) {
     ev = sse_event ("transcript.text.delta", "delta",
@@ -820,6 +799,11 @@ respond (gpointer data)
   const gchar *ctype;
   gchar *body;
 
+  if (job->finished) {
+    /* The client gave up during the scripted delay. */
+    tx_job_free (job);
+    return G_SOURCE_REMOVE;
+  }
   apply_headers (job);
   if (json_object_get_int_member_with_default (job->reply, "status",
           200) >= 300) {
@@ -871,8 +855,7 @@ transcription_handler (SoupServer * server, SoupServerMessage * msg,
     emu_reply_error (emu, msg, job->record, SOUP_STATUS_METHOD_NOT_ALLOWED,
         "invalid_request_error", NULL, NULL,
         "Not allowed to %s on %s. (HINT: Perhaps you meant to use a "
-        "different HTTP method?)", soup_server_message_get_method (msg),
-        path);
+        "different HTTP method?)", soup_server_message_get_method (msg), path);
     goto out;
   }
   if (!emu_check_auth (emu, msg, job->record) ||
@@ -907,7 +890,7 @@ transcription_handler (SoupServer * server, SoupServerMessage * msg,
   if (job->duration < 0) {
     /* Not a WAV and no scripted duration: assume a speaking rate of
      * about 2.5 words a second. */
-    gchar **words = default_deltas (reply_text (job));
+    gchar **words = emu_split_deltas (reply_text (job));
 
     job->duration = 0.4 * g_strv_length (words);
     g_strfreev (words);
@@ -916,6 +899,7 @@ transcription_handler (SoupServer * server, SoupServerMessage * msg,
   form_clear (&form);
   emu_api_error_clear (&err);
   delay = json_object_get_int_member_with_default (job->reply, "delay_ms", 0);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), job);
   soup_server_message_pause (msg);
   g_source_unref (emu_timeout_add (emu, delay, respond, job, NULL));
   return;

@@ -37,6 +37,25 @@ emu_api_error_clear (EmuApiError * err)
   err->status = 0;
 }
 
+JsonObject *
+emu_error_object (const gchar * type, const gchar * message,
+    const gchar * param, const gchar * code)
+{
+  JsonObject *e = json_object_new ();
+
+  json_object_set_string_member (e, "message", message);
+  json_object_set_string_member (e, "type", type);
+  if (param)
+    json_object_set_string_member (e, "param", param);
+  else
+    json_object_set_null_member (e, "param");
+  if (code)
+    json_object_set_string_member (e, "code", code);
+  else
+    json_object_set_null_member (e, "code");
+  return e;
+}
+
 static const gchar *const transcription_models[] = { "whisper-1",
   "gpt-4o-transcribe", "gpt-4o-mini-transcribe", NULL
 };
@@ -139,8 +158,7 @@ magic_flac (const guint8 * d, gsize n)
 static gboolean
 magic_webm (const guint8 * d, gsize n)
 {
-  return n >= 4 && d[0] == 0x1a && d[1] == 0x45 && d[2] == 0xdf &&
-      d[3] == 0xa3;
+  return n >= 4 && d[0] == 0x1a && d[1] == 0x45 && d[2] == 0xdf && d[3] == 0xa3;
 }
 
 static gboolean
@@ -231,6 +249,15 @@ emu_check_audio_upload (const gchar * filename, const gchar * content_type,
   return ok;
 }
 
+static guint32
+read_le32 (const guint8 * p)
+{
+  guint32 v;
+
+  memcpy (&v, p, sizeof (v));   /* RIFF chunks are not aligned */
+  return GUINT32_FROM_LE (v);
+}
+
 gdouble
 emu_wav_duration (GBytes * data)
 {
@@ -242,10 +269,10 @@ emu_wav_duration (GBytes * data)
     return -1;
   /* Walk the RIFF chunks for "fmt " (byte rate) and "data" (size). */
   while (pos + 8 <= n) {
-    guint32 size = GUINT32_FROM_LE (*(const guint32 *) (d + pos + 4));
+    guint32 size = read_le32 (d + pos + 4);
 
     if (memcmp (d + pos, "fmt ", 4) == 0 && pos + 16 <= n)
-      byte_rate = GUINT32_FROM_LE (*(const guint32 *) (d + pos + 16));
+      byte_rate = read_le32 (d + pos + 16);
     if (memcmp (d + pos, "data", 4) == 0) {
       /* Streamed WAVs carry a placeholder size: use what is there. */
       gsize avail = n - pos - 8;
@@ -599,8 +626,7 @@ validate_ga (JsonObject * session, EmuApiError * err)
     return emu_api_error_set (err, 400, "session.type",
         "missing_required_parameter",
         "Missing required parameter: 'session.type'.");
-  if (is_string (type) && g_str_equal (json_node_get_string (type),
-          "realtime"))
+  if (is_string (type) && g_str_equal (json_node_get_string (type), "realtime"))
     return emu_api_error_set (err, 400, "session.type", "invalid_value",
         "Passing a realtime session update event to a transcription session "
         "is not allowed.");
@@ -649,8 +675,8 @@ validate_beta (JsonObject * session, EmuApiError * err)
   JsonObject *o;
 
   if (!only_members (session, "session", top, err) ||
-      !check_enum (session, "session", "input_audio_format", beta_formats, FALSE,
-          err) || !check_include (session, err))
+      !check_enum (session, "session", "input_audio_format", beta_formats,
+          FALSE, err) || !check_include (session, err))
     return FALSE;
   if (!get_object (session, "session", "input_audio_transcription", TRUE, &o,
           err) || (o && !check_transcription (o,

@@ -30,6 +30,11 @@ gboolean emu_api_error_set (EmuApiError * err, guint status,
     G_GNUC_PRINTF (5, 6);
 void emu_api_error_clear (EmuApiError * err);
 
+/* The service's error object {"message","type","param","code"}, with
+ * null for a NULL param or code. */
+JsonObject *emu_error_object (const gchar * type, const gchar * message,
+    const gchar * param, const gchar * code);
+
 /* whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe and their dated
  * snapshots. */
 gboolean emu_is_transcription_model (const gchar * model);
