@@ -22,13 +22,20 @@ function sha256(buf) {
   return crypto.createHash('sha256').update(buf).digest('hex');
 }
 
+// Where a fetched model is kept between runs (node_modules is not committed).
+const CACHE = path.join(__dirname, 'node_modules', '.cache', 'sandra-silero',
+  `vad-web-${VERSION}-silero_vad_v6.onnx`);
+
 // Returns the model bytes. An explicit path (a file already extracted by
-// hand) is checked like a downloaded one; without it the package tarball is
-// fetched with `npm pack` into a scratch directory that is removed again.
+// hand) is checked like a fetched one; without it the package tarball is
+// fetched once with `npm pack` into a scratch directory that is removed
+// again, and the model cached.
 function loadModel(explicitPath) {
   let bytes;
   if (explicitPath) {
     bytes = fs.readFileSync(explicitPath);
+  } else if (fs.existsSync(CACHE)) {
+    bytes = fs.readFileSync(CACHE);
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandra-silero-'));
     try {
@@ -37,6 +44,10 @@ function loadModel(explicitPath) {
       const tarball = out.trim().split('\n').pop();
       execFileSync('tar', ['-xzf', tarball, `package/${FILE}`], { cwd: dir });
       bytes = fs.readFileSync(path.join(dir, 'package', FILE));
+      if (sha256(bytes) === SHA256) {
+        fs.mkdirSync(path.dirname(CACHE), { recursive: true });
+        fs.writeFileSync(CACHE, bytes);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
