@@ -8,8 +8,9 @@
 //
 // prints one line per file:
 //   ort RATE CHUNKS RUN_US OVERHEAD_US
-// RUN_US is the median time of one session.run() per chunk, as seen from
-// JavaScript. OVERHEAD_US is the same for a graph with the same inputs and
+// RUN_US is the CPU time of the process per session.run() (median over
+// passes over the file), as seen from JavaScript; CPU time rather than wall
+// time, so that other load on the machine does not count. OVERHEAD_US is the same for a graph with the same inputs and
 // outputs that computes almost nothing (a mean and an identity): the cost of
 // the Node binding and of ONNX Runtime's per-run bookkeeping, so that
 // RUN_US - OVERHEAD_US estimates the inference alone.
@@ -58,12 +59,16 @@ async function time(vad, samples, seconds) {
   const chunks = [];
   for (let i = 0; i < n; i++)
     chunks.push(samples.subarray(i * vad.chunk, (i + 1) * vad.chunk));
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   const pass = async () => {
     vad.reset();
-    const t0 = process.hrtime.bigint();
+    const t0 = cpu();
     for (const c of chunks)
       await vad.process(c);
-    return Number(process.hrtime.bigint() - t0) / 1000 / n;
+    return (cpu() - t0) / n;
   };
   await pass();   // warm-up
   const perChunk = [];
