@@ -226,8 +226,7 @@ main (int argc, char **argv)
     gsize n;
     gfloat *samples = load_audio (path, fixtures[i].rate, &n);
 
-    c_us[i] = time_c_engine (fixtures[i].rate, samples, n, seconds,
-        &chunks[i]);
+    c_us[i] = time_c_engine (fixtures[i].rate, samples, n, seconds, &chunks[i]);
     g_free (samples);
     g_free (path);
   }

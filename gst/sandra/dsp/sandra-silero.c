@@ -428,7 +428,8 @@ silero_model_load (const SileroConfig * config)
       goto fail;
     for (j = 0; j < GATES; j++) {
       for (i = 0; i < HIDDEN; i++) {
-        model->lstm_weight[i * GATES + j] = read_f32 (ih + 4 * (j * HIDDEN + i));
+        model->lstm_weight[i * GATES + j] =
+            read_f32 (ih + 4 * (j * HIDDEN + i));
         model->lstm_weight[(HIDDEN + i) * GATES + j] =
             read_f32 (hh + 4 * (j * HIDDEN + i));
       }
