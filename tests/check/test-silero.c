@@ -206,6 +206,46 @@ GST_START_TEST (test_instances_independent)
 }
 GST_END_TEST;
 
+/* Digital silence, with a speech burst before it at the start: the
+ * probability falls back well below Silero's 0.5 threshold and stays there.
+ * (ONNX Runtime gives at most 0.009 at 16 kHz and 0.022 at 8 kHz over 100
+ * silent chunks from a fresh state.) */
+GST_START_TEST (test_silence)
+{
+  const gint rates[] = { 16000, 8000 };
+  const gchar *files[] = { "librivox-0870-16k.wav", "codec2-ve9qrp-8k.wav" };
+  guint r, i;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++) {
+    Audio audio = load_fixture (files[r], rates[r]);
+    SandraSilero *vad = sandra_silero_new (rates[r]);
+    guint chunk = sandra_silero_chunk_samples (vad);
+    gfloat *zeros = g_new0 (gfloat, chunk);
+    gfloat speech[100], p;
+
+    run (vad, &audio, 0, 100, speech);
+    for (i = 0; i < 100; i++)
+      if (speech[i] > 0.5f)
+        break;
+    fail_unless (i < 100, "%d Hz: no speech in the first 100 chunks",
+        rates[r]);
+
+    /* A few chunks to let the hangover of the LSTM decay, then silence
+     * must read as silence. */
+    for (i = 0; i < 10; i++)
+      sandra_silero_process (vad, zeros);
+    for (i = 0; i < 100; i++) {
+      p = sandra_silero_process (vad, zeros);
+      fail_unless (p < 0.1f, "%d Hz: silent chunk %u has probability %f",
+          rates[r], i, p);
+    }
+    g_free (zeros);
+    sandra_silero_free (vad);
+    g_free (audio.samples);
+  }
+}
+GST_END_TEST;
+
 GST_START_TEST (test_rates)
 {
   const gint refused[] = { 0, -16000, 11025, 22050, 24000, 32000, 44100,
@@ -240,6 +280,7 @@ silero_suite (void)
   tcase_add_test (tc, test_parity_8k);
   tcase_add_test (tc, test_reset);
   tcase_add_test (tc, test_instances_independent);
+  tcase_add_test (tc, test_silence);
   tcase_add_test (tc, test_rates);
   return s;
 }
