@@ -64,9 +64,11 @@ sandra_utterance_cutter_new (gint rate, guint history_ms,
   g_return_val_if_fail (rate > 0, NULL);
   g_return_val_if_fail (callbacks != NULL, NULL);
 
-  if (g_once_init_enter (&cutter_debug)) {
-    GST_DEBUG_CATEGORY_INIT (cutter_debug, "sandrautterancecutter", 0,
-        "gst-sandra utterance cutter");
+  static gsize debug_once = 0;
+
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (cutter_debug, "sandrautterancecutter", 0, "gst-sandra utterance cutter");
+    g_once_init_leave (&debug_once, 1);
   }
 
   c = g_new0 (SandraUtteranceCutter, 1);
