@@ -1,0 +1,213 @@
+/* gst-sandra: a small SoupServer on 127.0.0.1 for network core tests
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "net-test-server.h"
+
+#include <gst/check/gstcheck.h>
+
+struct _NetTestServer
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *soup;
+  gchar *url;
+  gchar *ws_url;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+};
+
+static gpointer
+server_thread (gpointer data)
+{
+  NetTestServer *s = data;
+  GError *error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (s->context);
+  s->soup = soup_server_new ("server-header", "net-test-server", NULL);
+  if (!soup_server_listen_local (s->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+          &error))
+    g_error ("cannot listen: %s", error->message);
+  uris = soup_server_get_uris (s->soup);
+  s->url = g_strdup_printf ("http://127.0.0.1:%d",
+      g_uri_get_port (uris->data));
+  s->ws_url = g_strdup_printf ("ws://127.0.0.1:%d",
+      g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_mutex_lock (&s->lock);
+  s->ready = TRUE;
+  g_cond_signal (&s->cond);
+  g_mutex_unlock (&s->lock);
+
+  g_main_loop_run (s->loop);
+
+  soup_server_disconnect (s->soup);
+  g_clear_object (&s->soup);
+  while (g_main_context_iteration (s->context, FALSE));
+  g_main_context_pop_thread_default (s->context);
+  return NULL;
+}
+
+NetTestServer *
+net_test_server_new (void)
+{
+  NetTestServer *s = g_new0 (NetTestServer, 1);
+
+  g_mutex_init (&s->lock);
+  g_cond_init (&s->cond);
+  s->context = g_main_context_new ();
+  s->loop = g_main_loop_new (s->context, FALSE);
+  s->thread = g_thread_new ("test-server", server_thread, s);
+  g_mutex_lock (&s->lock);
+  while (!s->ready)
+    g_cond_wait (&s->cond, &s->lock);
+  g_mutex_unlock (&s->lock);
+  return s;
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+net_test_server_free (NetTestServer * s)
+{
+  g_main_context_invoke (s->context, quit_cb, s->loop);
+  g_thread_join (s->thread);
+  g_main_loop_unref (s->loop);
+  g_main_context_unref (s->context);
+  g_mutex_clear (&s->lock);
+  g_cond_clear (&s->cond);
+  g_free (s->url);
+  g_free (s->ws_url);
+  g_free (s);
+}
+
+const gchar *
+net_test_server_get_url (NetTestServer * s)
+{
+  return s->url;
+}
+
+const gchar *
+net_test_server_get_ws_url (NetTestServer * s)
+{
+  return s->ws_url;
+}
+
+SoupServer *
+net_test_server_get_soup (NetTestServer * s)
+{
+  return s->soup;
+}
+
+GMainContext *
+net_test_server_get_context (NetTestServer * s)
+{
+  return s->context;
+}
+
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} RunCall;
+
+static gboolean
+run_cb (gpointer data)
+{
+  RunCall *c = data;
+
+  c->func (c->data);
+  g_mutex_lock (&c->lock);
+  c->done = TRUE;
+  g_cond_signal (&c->cond);
+  g_mutex_unlock (&c->lock);
+  return G_SOURCE_REMOVE;
+}
+
+void
+net_test_server_run (NetTestServer * s, GSourceFunc func, gpointer data)
+{
+  RunCall c = { func, data };
+
+  g_mutex_init (&c.lock);
+  g_cond_init (&c.cond);
+  g_main_context_invoke (s->context, run_cb, &c);
+  g_mutex_lock (&c.lock);
+  while (!c.done)
+    g_cond_wait (&c.cond, &c.lock);
+  g_mutex_unlock (&c.lock);
+  g_mutex_clear (&c.lock);
+  g_cond_clear (&c.cond);
+}
+
+void
+net_test_server_post (NetTestServer * s, GSourceFunc func, gpointer data)
+{
+  GSource *src = g_idle_source_new ();
+
+  g_source_set_callback (src, func, data, NULL);
+  g_source_attach (src, s->context);
+  g_source_unref (src);
+}
+
+typedef struct
+{
+  NetTestServer *s;
+  const gchar *path;
+  gchar **protocols;
+  SoupServerCallback cb;
+  SoupServerWebsocketCallback ws_cb;
+  gboolean early;
+  gpointer data;
+} AddCall;
+
+static gboolean
+add_cb (gpointer data)
+{
+  AddCall *a = data;
+
+  if (a->ws_cb)
+    soup_server_add_websocket_handler (a->s->soup, a->path, NULL,
+        a->protocols, a->ws_cb, a->data, NULL);
+  else if (a->early)
+    soup_server_add_early_handler (a->s->soup, a->path, a->cb, a->data,
+        NULL);
+  else
+    soup_server_add_handler (a->s->soup, a->path, a->cb, a->data, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+net_test_server_add_handler (NetTestServer * s, const gchar * path,
+    SoupServerCallback callback, gpointer data)
+{
+  AddCall a = { s, path, NULL, callback, NULL, FALSE, data };
+  net_test_server_run (s, add_cb, &a);
+}
+
+void
+net_test_server_add_early_handler (NetTestServer * s, const gchar * path,
+    SoupServerCallback callback, gpointer data)
+{
+  AddCall a = { s, path, NULL, callback, NULL, TRUE, data };
+  net_test_server_run (s, add_cb, &a);
+}
+
+void
+net_test_server_add_websocket_handler (NetTestServer * s, const gchar * path,
+    gchar ** protocols, SoupServerWebsocketCallback callback, gpointer data)
+{
+  AddCall a = { s, path, protocols, NULL, callback, FALSE, data };
+  net_test_server_run (s, add_cb, &a);
+}

@@ -1,0 +1,534 @@
+/* gst-sandra local API emulator: scenarios
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The scenario is checked strictly when it is loaded (unknown members, wrong
+ * types) so that a typo in a test's script fails loudly instead of silently
+ * falling back to defaults.
+ */
+#include "scenario.h"
+#include "sandra-emulator.h"
+
+#include <string.h>
+
+/* The service's documented limit. */
+#define DEFAULT_MAX_BODY_BYTES (25 * 1024 * 1024)
+#define DEFAULT_VAD_THRESHOLD_DBFS -45.0
+#define DEFAULT_TEXT "This is a transcript from the sandra emulator."
+
+struct _EmuScenario
+{
+  JsonNode *root;
+
+  JsonArray *keys;              /* NULL: any non-empty key */
+  gint64 max_body_bytes;
+
+  guint rate_requests;          /* 0: no limit */
+  guint rate_window_ms;
+  guint rate_retry_after_ms;
+  gint64 rate_window_start_us;
+  guint rate_used;
+
+  JsonArray *replies;
+  guint next_reply;
+  JsonObject *default_reply;
+
+  JsonArray *turns;
+  guint next_turn;
+  JsonObject *default_turn;
+  JsonArray *connections;
+  guint next_connection;
+  gdouble vad_threshold_dbfs;
+
+  JsonArray *extra_models;
+};
+
+static const gchar *const top_members[] = { "description", "api_keys",
+  "max_body_bytes", "rate_limit", "transcription", "realtime_transcription",
+  "extra_models", NULL
+};
+
+static const gchar *const reply_members[] = { "text", "language",
+  "duration", "segments", "words", "deltas", "delay_ms", "delta_delay_ms",
+  "status", "error", "body", "content_type", "headers", "retry_after",
+  "retry_after_ms", "malformed", "disconnect", NULL
+};
+
+static const gchar *const turn_members[] = { "transcript", "deltas",
+  "delay_ms", "delta_delay_ms", "error", "error_event", "disconnect", NULL
+};
+
+static const gchar *const connection_members[] = { "reject_status",
+  "reject_body", "close_after_ms", "close_code", "close_reason", NULL
+};
+
+static gboolean
+fail (GError ** error, const gchar * where, const gchar * what)
+{
+  g_set_error (error, SANDRA_EMULATOR_ERROR, SANDRA_EMULATOR_ERROR_SCENARIO,
+      "scenario: %s: %s", where, what);
+  return FALSE;
+}
+
+static gboolean
+check_members (JsonObject * obj, const gchar * const *allowed,
+    const gchar * where, GError ** error)
+{
+  GList *names = json_object_get_members (obj), *l;
+  gboolean ok = TRUE;
+
+  for (l = names; l && ok; l = l->next) {
+    if (!g_strv_contains (allowed, l->data)) {
+      gchar *what = g_strdup_printf ("unknown member \"%s\"",
+          (const gchar *) l->data);
+
+      ok = fail (error, where, what);
+      g_free (what);
+    }
+  }
+  g_list_free (names);
+  return ok;
+}
+
+static gboolean
+is_type (JsonObject * obj, const gchar * name, GType vtype,
+    JsonNodeType ntype)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+
+  if (n == NULL)
+    return TRUE;
+  if (JSON_NODE_TYPE (n) != ntype)
+    return FALSE;
+  if (ntype == JSON_NODE_VALUE && vtype != G_TYPE_INVALID) {
+    GType t = json_node_get_value_type (n);
+
+    if (vtype == G_TYPE_DOUBLE)
+      return t == G_TYPE_DOUBLE || t == G_TYPE_INT64;
+    return t == vtype;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_types (JsonObject * obj, const gchar * where, GError ** error,
+    const gchar * first, ...)
+{
+  va_list ap;
+  const gchar *name = first;
+  gboolean ok = TRUE;
+
+  /* name, GType (G_TYPE_INVALID for any value), JsonNodeType, ... NULL */
+  va_start (ap, first);
+  while (name && ok) {
+    GType vt = va_arg (ap, GType);
+    JsonNodeType nt = va_arg (ap, JsonNodeType);
+
+    if (!is_type (obj, name, vt, nt)) {
+      gchar *what = g_strdup_printf ("\"%s\" has the wrong type", name);
+
+      ok = fail (error, where, what);
+      g_free (what);
+    }
+    name = va_arg (ap, const gchar *);
+  }
+  va_end (ap);
+  return ok;
+}
+
+/* NULL when absent (json-glib warns on absent members). */
+static JsonObject *
+get_object (JsonObject * obj, const gchar * name)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static gboolean
+check_reply (JsonObject * r, const gchar * where, GError ** error)
+{
+  if (!check_members (r, reply_members, where, error))
+    return FALSE;
+  if (!check_types (r, where, error,
+          "text", G_TYPE_STRING, JSON_NODE_VALUE,
+          "language", G_TYPE_STRING, JSON_NODE_VALUE,
+          "duration", G_TYPE_DOUBLE, JSON_NODE_VALUE,
+          "segments", G_TYPE_INVALID, JSON_NODE_ARRAY,
+          "words", G_TYPE_INVALID, JSON_NODE_ARRAY,
+          "deltas", G_TYPE_INVALID, JSON_NODE_ARRAY,
+          "delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "delta_delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "status", G_TYPE_INT64, JSON_NODE_VALUE,
+          "error", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "content_type", G_TYPE_STRING, JSON_NODE_VALUE,
+          "headers", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "retry_after", G_TYPE_INVALID, JSON_NODE_VALUE,
+          "retry_after_ms", G_TYPE_INVALID, JSON_NODE_VALUE,
+          "malformed", G_TYPE_BOOLEAN, JSON_NODE_VALUE,
+          "disconnect", G_TYPE_BOOLEAN, JSON_NODE_VALUE, NULL))
+    return FALSE;
+  if (json_object_has_member (r, "status")) {
+    gint64 s = json_object_get_int_member (r, "status");
+
+    if (s < 200 || s > 599)
+      return fail (error, where, "\"status\" must be an HTTP status");
+  }
+  return TRUE;
+}
+
+static gboolean
+check_turn (JsonObject * t, const gchar * where, GError ** error)
+{
+  JsonNode *d;
+
+  if (!check_members (t, turn_members, where, error))
+    return FALSE;
+  if (!check_types (t, where, error,
+          "transcript", G_TYPE_STRING, JSON_NODE_VALUE,
+          "deltas", G_TYPE_INVALID, JSON_NODE_ARRAY,
+          "delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "delta_delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "error", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "error_event", G_TYPE_INVALID, JSON_NODE_OBJECT, NULL))
+    return FALSE;
+  d = json_object_get_member (t, "disconnect");
+  if (d && !JSON_NODE_HOLDS_OBJECT (d) &&
+      !(JSON_NODE_HOLDS_VALUE (d) &&
+          json_node_get_value_type (d) == G_TYPE_BOOLEAN))
+    return fail (error, where, "\"disconnect\" must be true or an object");
+  return TRUE;
+}
+
+static gboolean
+check_list (JsonObject * parent, const gchar * name, const gchar * where,
+    gboolean (*check) (JsonObject *, const gchar *, GError **),
+    JsonArray ** out, GError ** error)
+{
+  JsonNode *n = json_object_get_member (parent, name);
+  guint i;
+
+  *out = NULL;
+  if (n == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (n))
+    return fail (error, where, "expected an array");
+  *out = json_node_get_array (n);
+  for (i = 0; i < json_array_get_length (*out); i++) {
+    JsonNode *e = json_array_get_element (*out, i);
+    gchar *w = g_strdup_printf ("%s.%s[%u]", where, name, i);
+    gboolean ok;
+
+    ok = JSON_NODE_HOLDS_OBJECT (e) ? check (json_node_get_object (e), w,
+        error) : fail (error, w, "expected an object");
+    g_free (w);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_connection (JsonObject * c, const gchar * where, GError ** error)
+{
+  if (!check_members (c, connection_members, where, error))
+    return FALSE;
+  return check_types (c, where, error,
+      "reject_status", G_TYPE_INT64, JSON_NODE_VALUE,
+      "close_after_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+      "close_code", G_TYPE_INT64, JSON_NODE_VALUE,
+      "close_reason", G_TYPE_STRING, JSON_NODE_VALUE, NULL);
+}
+
+static gboolean
+parse_keys (EmuScenario * sc, JsonObject * root, GError ** error)
+{
+  JsonNode *n = json_object_get_member (root, "api_keys");
+  guint i;
+
+  if (n == NULL || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (n))
+    return fail (error, "api_keys", "expected an array");
+  sc->keys = json_node_get_array (n);
+  for (i = 0; i < json_array_get_length (sc->keys); i++) {
+    JsonNode *e = json_array_get_element (sc->keys, i);
+
+    if (JSON_NODE_HOLDS_VALUE (e) &&
+        json_node_get_value_type (e) == G_TYPE_STRING)
+      continue;
+    if (JSON_NODE_HOLDS_OBJECT (e) &&
+        json_object_has_member (json_node_get_object (e), "key") &&
+        json_object_get_string_member_with_default (json_node_get_object (e),
+            "key", NULL) != NULL)
+      continue;
+    return fail (error, "api_keys",
+        "entries are strings or {\"id\":\"...\",\"key\":\"...\"}");
+  }
+  return TRUE;
+}
+
+static gboolean
+parse (EmuScenario * sc, GError ** error)
+{
+  JsonObject *root, *o;
+
+  if (!JSON_NODE_HOLDS_OBJECT (sc->root))
+    return fail (error, "(root)", "expected a JSON object");
+  root = json_node_get_object (sc->root);
+  if (!check_members (root, top_members, "(root)", error))
+    return FALSE;
+  if (!check_types (root, "(root)", error,
+          "max_body_bytes", G_TYPE_INT64, JSON_NODE_VALUE,
+          "rate_limit", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "transcription", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "realtime_transcription", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "extra_models", G_TYPE_INVALID, JSON_NODE_ARRAY, NULL))
+    return FALSE;
+  if (!parse_keys (sc, root, error))
+    return FALSE;
+
+  sc->max_body_bytes = json_object_get_int_member_with_default (root,
+      "max_body_bytes", DEFAULT_MAX_BODY_BYTES);
+  if (json_object_has_member (root, "extra_models"))
+    sc->extra_models = json_object_get_array_member (root, "extra_models");
+
+  if ((o = get_object (root, "rate_limit"))) {
+    static const gchar *const m[] = { "requests", "window_ms",
+      "retry_after_ms", NULL
+    };
+    if (!check_members (o, m, "rate_limit", error) ||
+        !check_types (o, "rate_limit", error,
+            "requests", G_TYPE_INT64, JSON_NODE_VALUE,
+            "window_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+            "retry_after_ms", G_TYPE_INT64, JSON_NODE_VALUE, NULL))
+      return FALSE;
+    sc->rate_requests = json_object_get_int_member_with_default (o,
+        "requests", 0);
+    sc->rate_window_ms = json_object_get_int_member_with_default (o,
+        "window_ms", 60000);
+    sc->rate_retry_after_ms = json_object_get_int_member_with_default (o,
+        "retry_after_ms", 0);
+    if (sc->rate_requests == 0)
+      return fail (error, "rate_limit", "\"requests\" must be at least 1");
+  }
+
+  if ((o = get_object (root, "transcription"))) {
+    static const gchar *const m[] = { "replies", "default", NULL };
+    JsonNode *d;
+
+    if (!check_members (o, m, "transcription", error) ||
+        !check_list (o, "replies", "transcription", check_reply,
+            &sc->replies, error))
+      return FALSE;
+    d = json_object_get_member (o, "default");
+    if (d) {
+      if (!JSON_NODE_HOLDS_OBJECT (d))
+        return fail (error, "transcription.default", "expected an object");
+      sc->default_reply = json_object_ref (json_node_get_object (d));
+      if (!check_reply (sc->default_reply, "transcription.default", error))
+        return FALSE;
+    }
+  }
+
+  if ((o = get_object (root, "realtime_transcription"))) {
+    static const gchar *const m[] = { "turns", "default", "connections",
+      "vad_threshold_dbfs", NULL
+    };
+    JsonNode *d;
+
+    if (!check_members (o, m, "realtime_transcription", error) ||
+        !check_types (o, "realtime_transcription", error,
+            "vad_threshold_dbfs", G_TYPE_DOUBLE, JSON_NODE_VALUE, NULL) ||
+        !check_list (o, "turns", "realtime_transcription", check_turn,
+            &sc->turns, error) ||
+        !check_list (o, "connections", "realtime_transcription",
+            check_connection, &sc->connections, error))
+      return FALSE;
+    sc->vad_threshold_dbfs = json_object_get_double_member_with_default (o,
+        "vad_threshold_dbfs", DEFAULT_VAD_THRESHOLD_DBFS);
+    d = json_object_get_member (o, "default");
+    if (d) {
+      if (!JSON_NODE_HOLDS_OBJECT (d))
+        return fail (error, "realtime_transcription.default",
+            "expected an object");
+      sc->default_turn = json_object_ref (json_node_get_object (d));
+      if (!check_turn (sc->default_turn, "realtime_transcription.default",
+              error))
+        return FALSE;
+    }
+  }
+
+  if (sc->default_reply == NULL) {
+    sc->default_reply = json_object_new ();
+    json_object_set_string_member (sc->default_reply, "text", DEFAULT_TEXT);
+  }
+  if (sc->default_turn == NULL) {
+    sc->default_turn = json_object_new ();
+    json_object_set_string_member (sc->default_turn, "transcript",
+        DEFAULT_TEXT);
+  }
+  return TRUE;
+}
+
+EmuScenario *
+emu_scenario_new (const gchar * json, GError ** error)
+{
+  EmuScenario *sc = g_new0 (EmuScenario, 1);
+
+  sc->vad_threshold_dbfs = DEFAULT_VAD_THRESHOLD_DBFS;
+  if (json == NULL || *json == '\0')
+    json = "{}";
+  sc->root = json_from_string (json, error);
+  if (sc->root == NULL) {
+    if (error && *error) {
+      (*error)->domain = SANDRA_EMULATOR_ERROR;
+      (*error)->code = SANDRA_EMULATOR_ERROR_SCENARIO;
+    }
+    emu_scenario_free (sc);
+    return NULL;
+  }
+  if (!parse (sc, error)) {
+    emu_scenario_free (sc);
+    return NULL;
+  }
+  return sc;
+}
+
+void
+emu_scenario_free (EmuScenario * sc)
+{
+  if (sc == NULL)
+    return;
+  g_clear_pointer (&sc->default_reply, json_object_unref);
+  g_clear_pointer (&sc->default_turn, json_object_unref);
+  g_clear_pointer (&sc->root, json_node_unref);
+  g_free (sc);
+}
+
+void
+emu_scenario_restart (EmuScenario * sc)
+{
+  sc->next_reply = 0;
+  sc->next_turn = 0;
+  sc->next_connection = 0;
+  sc->rate_used = 0;
+  sc->rate_window_start_us = 0;
+}
+
+gboolean
+emu_scenario_match_key (EmuScenario * sc, const gchar * key,
+    gint * key_index, const gchar ** key_id)
+{
+  guint i;
+
+  *key_index = -1;
+  *key_id = NULL;
+  if (key == NULL || *key == '\0')
+    return FALSE;
+  if (sc->keys == NULL)
+    return TRUE;
+  for (i = 0; i < json_array_get_length (sc->keys); i++) {
+    JsonNode *e = json_array_get_element (sc->keys, i);
+    const gchar *k, *id = NULL;
+
+    if (JSON_NODE_HOLDS_OBJECT (e)) {
+      JsonObject *o = json_node_get_object (e);
+
+      k = json_object_get_string_member (o, "key");
+      id = json_object_get_string_member_with_default (o, "id", NULL);
+    } else {
+      k = json_node_get_string (e);
+    }
+    if (g_strcmp0 (k, key) == 0) {
+      *key_index = i;
+      *key_id = id;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gint64
+emu_scenario_get_max_body_bytes (EmuScenario * sc)
+{
+  return sc->max_body_bytes;
+}
+
+gboolean
+emu_scenario_take_request (EmuScenario * sc, gint64 now_us, guint * limit,
+    guint * remaining, guint * reset_ms, guint * retry_after_ms)
+{
+  gint64 elapsed_ms;
+
+  *limit = sc->rate_requests;
+  *remaining = 0;
+  *reset_ms = 0;
+  *retry_after_ms = 0;
+  if (sc->rate_requests == 0)
+    return TRUE;
+
+  if (sc->rate_window_start_us == 0 ||
+      now_us - sc->rate_window_start_us >= (gint64) sc->rate_window_ms * 1000) {
+    sc->rate_window_start_us = now_us;
+    sc->rate_used = 0;
+  }
+  elapsed_ms = (now_us - sc->rate_window_start_us) / 1000;
+  *reset_ms = sc->rate_window_ms - MIN (elapsed_ms, sc->rate_window_ms);
+  if (sc->rate_used >= sc->rate_requests) {
+    *retry_after_ms = sc->rate_retry_after_ms ? sc->rate_retry_after_ms :
+        *reset_ms;
+    return FALSE;
+  }
+  sc->rate_used++;
+  *remaining = sc->rate_requests - sc->rate_used;
+  return TRUE;
+}
+
+static JsonObject *
+next_in (JsonArray * queue, guint * next, JsonObject * fallback)
+{
+  if (queue && *next < json_array_get_length (queue))
+    return json_object_ref (json_array_get_object_element (queue,
+            (*next)++));
+  return fallback ? json_object_ref (fallback) : NULL;
+}
+
+JsonObject *
+emu_scenario_next_transcription (EmuScenario * sc)
+{
+  return next_in (sc->replies, &sc->next_reply, sc->default_reply);
+}
+
+JsonObject *
+emu_scenario_next_realtime_turn (EmuScenario * sc)
+{
+  return next_in (sc->turns, &sc->next_turn, sc->default_turn);
+}
+
+JsonObject *
+emu_scenario_next_realtime_connection (EmuScenario * sc)
+{
+  return next_in (sc->connections, &sc->next_connection, NULL);
+}
+
+gdouble
+emu_scenario_get_vad_threshold_dbfs (EmuScenario * sc)
+{
+  return sc->vad_threshold_dbfs;
+}
+
+gboolean
+emu_scenario_extra_model (EmuScenario * sc, const gchar * model)
+{
+  guint i;
+
+  if (sc->extra_models == NULL || model == NULL)
+    return FALSE;
+  for (i = 0; i < json_array_get_length (sc->extra_models); i++) {
+    if (g_strcmp0 (json_array_get_string_element (sc->extra_models, i),
+            model) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}

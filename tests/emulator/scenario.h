@@ -1,0 +1,60 @@
+/* gst-sandra local API emulator: scenarios
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A scenario is the JSON script the emulator answers from (schema in
+ * docs/emulator.md). This module parses and checks it, and hands out the
+ * queued replies in order. It is not thread-safe: the emulator calls it
+ * under its lock.
+ */
+#ifndef __SANDRA_EMULATOR_SCENARIO_H__
+#define __SANDRA_EMULATOR_SCENARIO_H__
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _EmuScenario EmuScenario;
+
+EmuScenario *emu_scenario_new (const gchar * json, GError ** error);
+void emu_scenario_free (EmuScenario * sc);
+
+/* Rewinds the reply queues and the rate-limit budget. */
+void emu_scenario_restart (EmuScenario * sc);
+
+/* Whether @key is accepted. @key_index / @key_id tell which entry of
+ * "api_keys" matched (-1 / NULL when the scenario accepts any key). */
+gboolean emu_scenario_match_key (EmuScenario * sc, const gchar * key,
+    gint * key_index, const gchar ** key_id);
+
+/* Maximum request body, in bytes. */
+gint64 emu_scenario_get_max_body_bytes (EmuScenario * sc);
+
+/* Counts one request against the rate limit. Returns FALSE when the budget
+ * of the current window is spent. The other values fill the x-ratelimit-*
+ * and retry-after headers; @limit is 0 when no rate limit is configured. */
+gboolean emu_scenario_take_request (EmuScenario * sc, gint64 now_us,
+    guint * limit, guint * remaining, guint * reset_ms,
+    guint * retry_after_ms);
+
+/* The next scripted transcription reply (the queue, then "default").
+ * Returns a new reference. */
+JsonObject *emu_scenario_next_transcription (EmuScenario * sc);
+
+/* The next scripted Realtime transcription turn. New reference. */
+JsonObject *emu_scenario_next_realtime_turn (EmuScenario * sc);
+
+/* The next per-connection script of Realtime sessions, or NULL. */
+JsonObject *emu_scenario_next_realtime_connection (EmuScenario * sc);
+
+/* Energy threshold of the emulated server VAD, in dBFS, for a
+ * turn_detection threshold of 0.5 (see realtime-transcription.c). */
+gdouble emu_scenario_get_vad_threshold_dbfs (EmuScenario * sc);
+
+/* Whether @model is accepted on top of the documented ones. */
+gboolean emu_scenario_extra_model (EmuScenario * sc, const gchar * model);
+
+G_END_DECLS
+
+#endif
