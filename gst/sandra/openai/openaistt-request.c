@@ -409,13 +409,15 @@ split_job (OpenaiSttClient * client, Job * job)
   return TRUE;
 }
 
+/* Marks the client failed before the error is posted, so that an
+ * application reacting to the error already finds the element refusing
+ * data. */
 static void
-fail_fatally (OpenaiSttClient * client)
+mark_failed (OpenaiSttClient * client)
 {
   g_mutex_lock (&client->lock);
   client->failed = TRUE;
   g_mutex_unlock (&client->lock);
-  client->cb.fatal (client->user_data);
 }
 
 /* A 4xx that says the element's configuration (model, language,
@@ -495,10 +497,11 @@ on_complete (const SandraHttpResult * result, gpointer user_data)
     gint code = e->klass == SANDRA_API_ERROR_CLASS_FATAL_AUTH ?
         GST_RESOURCE_ERROR_NOT_AUTHORIZED : GST_RESOURCE_ERROR_SETTINGS;
 
+    mark_failed (client);
     post_problem (client, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, code,
         sandra_api_error_to_sentence (e, "OpenAI"), e);
+    client->cb.fatal (client->user_data);
     piece_finished (client, job, NULL);
-    fail_fatally (client);
   } else {
     gchar *why;
 
@@ -600,7 +603,8 @@ openai_stt_client_new (GstElement * element, OpenaiSttConfig * cfg,
   static gsize debug_once = 0;
 
   if (g_once_init_enter (&debug_once)) {
-    GST_DEBUG_CATEGORY_INIT (openai_stt_request_debug, "openaistt-request", 0, "openaistt requests");
+    GST_DEBUG_CATEGORY_INIT (openai_stt_request_debug, "openaistt-request", 0,
+        "openaistt requests");
     g_once_init_leave (&debug_once, 1);
   }
 

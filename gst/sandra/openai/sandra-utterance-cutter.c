@@ -59,15 +59,15 @@ sandra_utterance_cutter_new (gint rate, guint history_ms,
     guint max_segment_ms, const SandraUtteranceCallbacks * callbacks,
     gpointer user_data)
 {
+  static gsize debug_once = 0;
   SandraUtteranceCutter *c;
 
   g_return_val_if_fail (rate > 0, NULL);
   g_return_val_if_fail (callbacks != NULL, NULL);
 
-  static gsize debug_once = 0;
-
   if (g_once_init_enter (&debug_once)) {
-    GST_DEBUG_CATEGORY_INIT (cutter_debug, "sandrautterancecutter", 0, "gst-sandra utterance cutter");
+    GST_DEBUG_CATEGORY_INIT (cutter_debug, "sandrautterancecutter", 0,
+        "gst-sandra utterance cutter");
     g_once_init_leave (&debug_once, 1);
   }
 
