@@ -11,13 +11,15 @@
 
 #include <gst/gst.h>
 
+#include "openai/gstopenaistt.h"
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = TRUE;
 
   /* element registrations, one per line: ret &= GST_ELEMENT_REGISTER (x, plugin); */
-  (void) plugin;
+  ret &= GST_ELEMENT_REGISTER (openaistt, plugin);
 
   return ret;
 }

@@ -12,6 +12,8 @@ sandra_test_data_path (const gchar * name)
 {
   const gchar *dir = g_getenv ("SANDRA_TESTS_DATA_DIR");
 
+  if (g_path_is_absolute (name))
+    return g_strdup (name);
   if (dir == NULL || *dir == '\0')
     dir = SANDRA_TESTS_DATA_DIR;
   return g_build_filename (dir, name, NULL);

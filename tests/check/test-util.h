@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* Absolute path of a file in tests/data. Free with g_free. */
+/* Absolute path of a file in tests/data (an absolute @name is kept as it
+ * is). Free with g_free. */
 gchar *sandra_test_data_path (const gchar * name);
 
 /* Decodes a fixture (any format GStreamer can parse) to interleaved S16LE at
