@@ -958,8 +958,7 @@ GST_START_TEST (test_teardown_in_flight)
   fail_unless (g_error_matches (c2->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
 
   /* sending on a stopped worker completes at once */
-  sandra_http_send (http, request_for ("GET", "/json"), &callbacks, c3,
-      on_notify, NULL);
+  send_req (request_for ("GET", "/json"), c3, NULL);
   fail_unless (c3->notified);
   fail_unless (g_error_matches (c3->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
   collector_free (c1);

@@ -126,6 +126,7 @@ typedef struct
   /* sent from the opened callback with SANDRA_WS_SEND_FIRST */
   const gchar *hello;
   SandraWsCloseInfo last_close;
+  gboolean timed_out;
 } Client;
 
 static const gchar *
@@ -188,6 +189,8 @@ on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
   c->last_close = *info;
   c->last_close.reason = NULL;
   c->last_close.error = NULL;
+  if (g_error_matches (info->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    c->timed_out = TRUE;
   add_event (c, g_strdup_printf ("closed:%u:%s:%u:%s:%d:%u", info->code,
           info->reason, info->http_status, class_nick (info->klass),
           info->will_reconnect, info->dropped));
@@ -537,6 +540,21 @@ GST_START_TEST (test_upgrade_failures)
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0),
       "closed:0::401:fatal-auth:0:1");
+  {
+    gchar *sentence = sandra_websocket_close_to_sentence (&c->last_close,
+        "OpenAI");
+    GstStructure *d = sandra_websocket_close_to_details (&c->last_close);
+    guint st;
+
+    fail_unless (g_str_has_prefix (sentence, "OpenAI rejected the API key"),
+        "%s", sentence);
+    fail_unless (g_str_has_suffix (sentence, "(HTTP 401 on connect)"), "%s",
+        sentence);
+    fail_unless (gst_structure_get_uint (d, "http-status", &st));
+    fail_unless_equals_int (st, 401);
+    g_free (sentence);
+    gst_structure_free (d);
+  }
   client_free (c);
 
   c = client_new ("/403");
@@ -576,6 +594,8 @@ GST_START_TEST (test_connect_timeout)
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0),
       "closed:0::0:retryable:0:0");
+  fail_unless_equals_int (c->last_close.klass, SANDRA_WS_CLOSE_RETRYABLE);
+  fail_unless (c->timed_out);
   client_free (c);
 }
 

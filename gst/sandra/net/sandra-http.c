@@ -289,17 +289,6 @@ init_debug (void)
   }
 }
 
-static gboolean
-accept_loopback_certificate (SoupMessage * msg, GTlsCertificate * cert,
-    GTlsCertificateFlags errors, gpointer user_data)
-{
-  if (!sandra_credentials_is_loopback_uri (soup_message_get_uri (msg)))
-    return FALSE;
-  GST_WARNING ("accepting an unverified certificate (flags 0x%x) from a "
-      "loopback address", errors);
-  return TRUE;
-}
-
 static SoupSession *
 ensure_session (SandraHttp * http)
 {
@@ -534,6 +523,7 @@ static void
 attempt_failed (Call * call, GError * error)
 {
   if (call->cancelled) {
+    g_error_free (error);
     complete_cancelled (call);
     return;
   }
@@ -800,7 +790,7 @@ start_attempt (Call * call)
     soup_message_headers_replace (hdrs, "Accept", "text/event-stream");
   if (call->http->insecure_loopback)
     g_signal_connect (call->msg, "accept-certificate",
-        G_CALLBACK (accept_loopback_certificate), NULL);
+        G_CALLBACK (sandra_credentials_accept_loopback_certificate), NULL);
 
   if (gst_debug_category_get_threshold (sandra_http_debug) >= GST_LEVEL_DEBUG) {
     gchar *safe = sandra_credentials_redact_uri (req->url);
@@ -955,7 +945,12 @@ cancel_all_cb (gpointer data)
 static gboolean
 dispose_cb (gpointer data)
 {
-  http_dispose (data);
+  SandraHttp *http = data;
+
+  /* in the worker thread, so a concurrent stop cannot snapshot us after
+   * this point */
+  sandra_worker_remove_client (http->worker, http->client_id);
+  http_dispose (http);
   return G_SOURCE_REMOVE;
 }
 

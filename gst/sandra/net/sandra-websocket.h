@@ -22,7 +22,7 @@
 #ifndef __SANDRA_WEBSOCKET_H__
 #define __SANDRA_WEBSOCKET_H__
 
-#include <gio/gio.h>
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 
 #include "sandra-worker.h"
@@ -79,6 +79,15 @@ typedef struct
 /* Returns the class to use; @proposed is the built-in verdict. */
 typedef SandraWsCloseClass (*SandraWsClassifyFunc) (const SandraWsCloseInfo *
     info, SandraWsCloseClass proposed, gpointer user_data);
+
+/* A sentence for GST_ELEMENT_ERROR / warnings, naming @service ("OpenAI"
+ * rejected the API key (HTTP 401 on connect)"), and a "sandra-ws-close"
+ * details structure: close-code, reason, http-status (uint/string/uint),
+ * class (SandraWsCloseClass) and, for transport failures, error. */
+gchar *sandra_websocket_close_to_sentence (const SandraWsCloseInfo * info,
+    const gchar * service);
+GstStructure *sandra_websocket_close_to_details (const SandraWsCloseInfo *
+    info);
 
 /* The built-in verdict, exposed for tests and for hooks that only
  * special-case one code. */
@@ -161,6 +170,10 @@ void sandra_websocket_set_backoff (SandraWebSocket * ws,
     const SandraBackoff * backoff);
 void sandra_websocket_set_classify_func (SandraWebSocket * ws,
     SandraWsClassifyFunc func, gpointer user_data);
+
+/* See sandra_http_set_insecure_loopback_tls(). Default FALSE. */
+void sandra_websocket_set_insecure_loopback_tls (SandraWebSocket * ws,
+    gboolean allow);
 
 /* Starts connecting (any thread). Also restarts a CLOSED socket. */
 void sandra_websocket_connect (SandraWebSocket * ws);
