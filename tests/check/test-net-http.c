@@ -34,6 +34,8 @@ typedef struct
   GArray *retry_attempts;
   GPtrArray *items;             /* SSE data / NDJSON "t" values */
   GString *raw;
+  gchar *sentence;              /* sandra_http_result_to_sentence() */
+  GstStructure *details;
   /* called once, on the first item, in the worker thread */
   void (*first_item) (gpointer data);
   gpointer first_item_data;
@@ -67,6 +69,9 @@ collector_free (Collector * c)
   g_array_unref (c->retry_attempts);
   g_ptr_array_unref (c->items);
   g_string_free (c->raw, TRUE);
+  g_free (c->sentence);
+  if (c->details)
+    gst_structure_free (c->details);
   g_free (c);
 }
 
@@ -161,6 +166,10 @@ on_complete (const SandraHttpResult * r, gpointer ud)
         g_bytes_get_size (r->body));
   c->api_error = sandra_api_error_copy (r->api_error);
   c->attempts = r->attempts;
+  c->sentence = sandra_http_result_to_sentence (r, "OpenAI");
+  c->details = sandra_http_result_to_details (r);
+  fail_unless_equals_int (sandra_http_result_ok (r), c->sentence == NULL
+      && c->error == NULL);
   c->done = TRUE;
   g_cond_broadcast (&c->cond);
   g_mutex_unlock (&c->lock);
@@ -651,6 +660,31 @@ GST_START_TEST (test_raw_stream)
 
 GST_END_TEST;
 
+static const Reply json_reply[] = {
+  {200, NULL, NULL, NULL, NULL, "{\"text\":\"whole\"}"},
+};
+
+GST_START_TEST (test_sse_request_answered_with_json)
+{
+  Collector *c = collector_new ();
+  SandraHttpRequest *req = request_for ("POST", "/script");
+
+  /* an endpoint that ignores stream=true: the body is collected */
+  script = json_reply;
+  script_len = 1;
+  sandra_http_request_set_body_mode (req, SANDRA_HTTP_BODY_SSE);
+  send_req (req, c, NULL);
+  wait_done (c);
+  fail_unless (c->error == NULL);
+  fail_unless_equals_int (c->status, 200);
+  fail_unless_equals_int (c->items->len, 0);
+  fail_unless_equals_string (c->body, "{\"text\":\"whole\"}");
+  fail_unless_equals_int (c->responses, 1);
+  collector_free (c);
+}
+
+GST_END_TEST;
+
 static const Reply retry_after_script[] = {
   {503, "retry-after-ms", "25", "retry-after", "9",
       "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"},
@@ -788,6 +822,9 @@ GST_START_TEST (test_no_retry_on_fatal)
   sentence = sandra_api_error_to_sentence (c->api_error, "OpenAI");
   fail_unless (g_str_has_prefix (sentence,
           "OpenAI rejected the API key"), "%s", sentence);
+  fail_unless_equals_string (c->sentence, sentence);
+  fail_unless_equals_string (gst_structure_get_string (c->details, "code"),
+      "invalid_api_key");
   fail_unless (strstr (sentence, "(401 invalid_api_key)") != NULL);
   g_free (sentence);
   collector_free (c);
@@ -845,6 +882,8 @@ GST_START_TEST (test_cancel_mid_body)
   wait_done (c);
 
   fail_unless (g_error_matches (c->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  /* a cancellation is not a failure to report */
+  fail_unless (c->sentence == NULL && c->details == NULL);
   fail_unless_equals_int (c->items->len, 1);
   fail_unless_equals_int (c->retry_delays->len, 0);
   g_object_unref (cancel_on_first);
@@ -926,6 +965,10 @@ GST_START_TEST (test_timeout)
   fail_unless_equals_int (c->retry_delays->len, 1);
   fail_unless_equals_int (g_array_index (c->retry_statuses, guint, 0), 0);
   fail_unless_equals_int (srv_requests, 2);
+  fail_unless (g_str_has_prefix (c->sentence, "OpenAI did not answer in time"),
+      "%s", c->sentence);
+  fail_unless_equals_string (gst_structure_get_name (c->details),
+      "sandra-http-error");
   collector_free (c);
 }
 
@@ -1080,6 +1123,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_sse_incremental);
   tcase_add_test (tc, test_ndjson_incremental);
   tcase_add_test (tc, test_raw_stream);
+  tcase_add_test (tc, test_sse_request_answered_with_json);
   tcase_add_test (tc, test_retry_honours_retry_after);
   tcase_add_test (tc, test_retry_backoff_gives_up);
   tcase_add_test (tc, test_no_retry_on_fatal);

@@ -414,6 +414,23 @@ sandra_api_error_to_details (const SandraApiError * error)
   return s;
 }
 
+GstResourceError
+sandra_api_error_class_to_resource_error (SandraApiErrorClass klass)
+{
+  switch (klass) {
+    case SANDRA_API_ERROR_CLASS_FATAL_AUTH:
+      return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case SANDRA_API_ERROR_CLASS_FATAL_REQUEST:
+      return GST_RESOURCE_ERROR_SETTINGS;
+    case SANDRA_API_ERROR_CLASS_TOO_LARGE:
+      return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
+    case SANDRA_API_ERROR_CLASS_FATAL_QUOTA:
+    case SANDRA_API_ERROR_CLASS_TRANSIENT:
+    default:
+      return GST_RESOURCE_ERROR_FAILED;
+  }
+}
+
 gboolean
 sandra_parse_duration_ms (const gchar * s, gint64 * ms)
 {

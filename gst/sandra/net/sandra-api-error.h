@@ -95,6 +95,12 @@ gchar *sandra_api_error_to_sentence (const SandraApiError * error,
  * code, type, param, message, request-id (strings) and class (enum). */
 GstStructure *sandra_api_error_to_details (const SandraApiError * error);
 
+/* The GST_RESOURCE_ERROR code that fits @klass (NOT_AUTHORIZED for auth,
+ * SETTINGS for a rejected request, NO_SPACE_LEFT for too large, FAILED
+ * otherwise), so all elements report alike. */
+GstResourceError sandra_api_error_class_to_resource_error (SandraApiErrorClass
+    klass);
+
 /**
  * SandraRateLimits:
  * Values of the `x-ratelimit-*` headers; -1 when absent. Reset durations

@@ -224,6 +224,59 @@ sandra_http_result_ok (const SandraHttpResult * result)
       && result->status < 300;
 }
 
+gchar *
+sandra_http_result_to_sentence (const SandraHttpResult * result,
+    const gchar * service)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  if (service == NULL)
+    service = "The service";
+  if (result->error) {
+    if (g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return NULL;
+    if (g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      return g_strdup_printf ("%s did not answer in time (after %u "
+          "attempts): %s", service, result->attempts, result->error->message);
+    if (result->error->domain == G_TLS_ERROR)
+      return g_strdup_printf ("The TLS certificate of %s could not be "
+          "verified: %s", service, result->error->message);
+    if (result->status)
+      return g_strdup_printf ("%s's response was cut short (%u): %s",
+          service, result->status, result->error->message);
+    return g_strdup_printf ("Could not reach %s (after %u attempts): %s",
+        service, result->attempts, result->error->message);
+  }
+  if (result->api_error)
+    return sandra_api_error_to_sentence (result->api_error, service);
+  if (result->status < 200 || result->status >= 300)
+    return g_strdup_printf ("%s answered with an unexpected status %u",
+        service, result->status);
+  return NULL;
+}
+
+GstStructure *
+sandra_http_result_to_details (const SandraHttpResult * result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  if (result->error) {
+    if (g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return NULL;
+    return gst_structure_new ("sandra-http-error",
+        "http-status", G_TYPE_UINT, result->status,
+        "attempts", G_TYPE_UINT, result->attempts,
+        "error", G_TYPE_STRING, result->error->message, NULL);
+  }
+  if (result->api_error)
+    return sandra_api_error_to_details (result->api_error);
+  if (result->status < 200 || result->status >= 300)
+    return gst_structure_new ("sandra-http-error",
+        "http-status", G_TYPE_UINT, result->status,
+        "attempts", G_TYPE_UINT, result->attempts, NULL);
+  return NULL;
+}
+
 /* ----------------------------------------------------------------- client */
 
 struct _SandraHttp
