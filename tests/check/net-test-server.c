@@ -31,8 +31,7 @@ server_thread (gpointer data)
           &error))
     g_error ("cannot listen: %s", error->message);
   uris = soup_server_get_uris (s->soup);
-  s->url = g_strdup_printf ("http://127.0.0.1:%d",
-      g_uri_get_port (uris->data));
+  s->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
   s->ws_url = g_strdup_printf ("ws://127.0.0.1:%d",
       g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
@@ -181,8 +180,7 @@ add_cb (gpointer data)
     soup_server_add_websocket_handler (a->s->soup, a->path, NULL,
         a->protocols, a->ws_cb, a->data, NULL);
   else if (a->early)
-    soup_server_add_early_handler (a->s->soup, a->path, a->cb, a->data,
-        NULL);
+    soup_server_add_early_handler (a->s->soup, a->path, a->cb, a->data, NULL);
   else
     soup_server_add_handler (a->s->soup, a->path, a->cb, a->data, NULL);
   return G_SOURCE_REMOVE;

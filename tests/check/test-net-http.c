@@ -258,8 +258,7 @@ record_request (SoupServerMessage * msg)
   g_free (srv_method);
   srv_method = g_strdup (soup_server_message_get_method (msg));
   g_free (srv_content_type);
-  srv_content_type = g_strdup (soup_message_headers_get_content_type (h,
-          NULL));
+  srv_content_type = g_strdup (soup_message_headers_get_content_type (h, NULL));
   g_free (srv_auth);
   srv_auth = g_strdup (soup_message_headers_get_one (h, "Authorization"));
   g_free (srv_xi_key);
@@ -549,8 +548,7 @@ GST_START_TEST (test_multipart)
 
   sandra_http_request_add_form_field (req, "model", "gpt-4o-transcribe");
   sandra_http_request_add_form_field (req, "language", "es");
-  sandra_http_request_add_form_field (req, "timestamp_granularities[]",
-      "word");
+  sandra_http_request_add_form_field (req, "timestamp_granularities[]", "word");
   sandra_http_request_add_form_file (req, "file", "utterance.wav",
       "audio/wav", file);
   send_req (req, c, NULL);
@@ -773,16 +771,16 @@ GST_END_TEST;
 
 static const Reply unauthorized[] = {
   {401, "retry-after-ms", "5", NULL, NULL,
-        "{\"error\":{\"message\":\"Incorrect API key provided: sk-bad.\","
+      "{\"error\":{\"message\":\"Incorrect API key provided: sk-bad.\","
         "\"type\":\"invalid_request_error\",\"param\":null,"
-      "\"code\":\"invalid_api_key\"}}"},
+        "\"code\":\"invalid_api_key\"}}"},
   {200, NULL, NULL, NULL, NULL, "{}"},
 };
 
 static const Reply no_quota[] = {
   {429, "retry-after-ms", "5", NULL, NULL,
-        "{\"error\":{\"message\":\"You exceeded your current quota\","
-      "\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}"},
+      "{\"error\":{\"message\":\"You exceeded your current quota\","
+        "\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}"},
   {200, NULL, NULL, NULL, NULL, "{}"},
 };
 
@@ -1059,8 +1057,8 @@ capture_glog (const gchar * domain, GLogLevelFlags level, const gchar * msg,
 
 static const Reply echo_key[] = {
   {401, NULL, NULL, NULL, NULL,
-        "{\"error\":{\"message\":\"Incorrect API key provided: "
-      SECRET_KEY ". Also " SECRET_XI "\",\"code\":\"invalid_api_key\"}}"},
+      "{\"error\":{\"message\":\"Incorrect API key provided: "
+        SECRET_KEY ". Also " SECRET_XI "\",\"code\":\"invalid_api_key\"}}"},
 };
 
 GST_START_TEST (test_keys_never_logged)

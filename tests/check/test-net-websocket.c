@@ -17,7 +17,7 @@ static SandraWorker *worker;
 
 static GMutex srv_lock;
 static GCond srv_cond;
-static GPtrArray *srv_received;  /* "t:text" or "b:len" */
+static GPtrArray *srv_received; /* "t:text" or "b:len" */
 static GList *srv_conns;
 static guint srv_upgrades;
 static gchar *srv_auth;
@@ -43,8 +43,7 @@ srv_message (SoupWebsocketConnection * conn, gint type, GBytes * message,
   if (type == SOUP_WEBSOCKET_DATA_TEXT)
     g_ptr_array_add (srv_received, g_strdup_printf ("t:%s", text));
   else
-    g_ptr_array_add (srv_received, g_strdup_printf ("b:%" G_GSIZE_FORMAT,
-            len));
+    g_ptr_array_add (srv_received, g_strdup_printf ("b:%" G_GSIZE_FORMAT, len));
   g_cond_broadcast (&srv_cond);
   g_mutex_unlock (&srv_lock);
 
@@ -181,8 +180,7 @@ on_binary (SandraWebSocket * ws, GBytes * bytes, gpointer data)
 }
 
 static void
-on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
-    gpointer data)
+on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info, gpointer data)
 {
   Client *c = data;
 
@@ -276,8 +274,7 @@ setup (void)
   srv_upgrades = 0;
   server = net_test_server_new ();
   net_test_server_add_websocket_handler (server, "/ws", server_protocols,
-      ws_handler,
-      NULL);
+      ws_handler, NULL);
   net_test_server_add_handler (server, "/401", status_handler,
       GUINT_TO_POINTER (401));
   net_test_server_add_handler (server, "/403", status_handler,
@@ -337,8 +334,7 @@ GST_START_TEST (test_echo)
   fail_unless_equals_string (srv_auth, "Bearer sk-ws-key");
   fail_unless_equals_string (srv_protocol, "sandra-test");
 
-  fail_unless (sandra_websocket_send_text (c->ws, "{\"type\":\"ping\"}",
-          &err));
+  fail_unless (sandra_websocket_send_text (c->ws, "{\"type\":\"ping\"}", &err));
   /* larger than libsoup's default incoming limit of 128 KiB */
   bin = g_bytes_new (payload, sizeof (payload));
   fail_unless (sandra_websocket_send (c->ws, SOUP_WEBSOCKET_DATA_BINARY, bin,
@@ -481,20 +477,23 @@ GST_START_TEST (test_server_close_codes)
   /* fatal: no reconnection, the queue is dropped */
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
-  fail_unless (sandra_websocket_send_text (c->ws, "close:3000:invalid_request_error.invalid_api_key", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws,
+          "close:3000:invalid_request_error.invalid_api_key", NULL));
   fail_unless_equals_string (wait_event (c, 1),
       "closed:3000:invalid_request_error.invalid_api_key:0:fatal-auth:0:0");
 
   /* policy, unless the hook says otherwise */
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 2), "open:-:1");
-  fail_unless (sandra_websocket_send_text (c->ws, "close:1008:input_timeout_exceeded", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws,
+          "close:1008:input_timeout_exceeded", NULL));
   fail_unless_equals_string (wait_event (c, 3),
       "closed:1008:input_timeout_exceeded:0:fatal-policy:0:0");
   sandra_websocket_set_classify_func (c->ws, inactivity_is_normal, NULL);
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 4), "open:-:1");
-  fail_unless (sandra_websocket_send_text (c->ws, "close:1008:input_timeout_exceeded", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws,
+          "close:1008:input_timeout_exceeded", NULL));
   fail_unless_equals_string (wait_event (c, 5),
       "closed:1008:input_timeout_exceeded:0:normal:0:0");
   client_free (c);
@@ -510,8 +509,7 @@ GST_START_TEST (test_reconnect_after_drop)
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
   /* the server vanishes; then a message is queued while reconnecting */
   sandra_websocket_send_text (c->ws, "drop", NULL);
-  fail_unless_equals_string (wait_event (c, 1),
-      "closed:1006::0:retryable:1:0");
+  fail_unless_equals_string (wait_event (c, 1), "closed:1006::0:retryable:1:0");
   /* backoff 20 ms, equal jitter at 0.5: 15 ms */
   fail_unless_equals_string (wait_event (c, 2), "reconnecting:1:15");
   sandra_websocket_send_text (c->ws, "after", NULL);
@@ -538,8 +536,7 @@ GST_START_TEST (test_upgrade_failures)
   c = client_new ("/401");
   sandra_websocket_send_text (c->ws, "queued", NULL);
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::401:fatal-auth:0:1");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::401:fatal-auth:0:1");
   {
     gchar *sentence = sandra_websocket_close_to_sentence (&c->last_close,
         "OpenAI");
@@ -559,8 +556,7 @@ GST_START_TEST (test_upgrade_failures)
 
   c = client_new ("/403");
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::403:fatal-auth:0:0");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::403:fatal-auth:0:0");
   client_free (c);
 
   /* 503: retried with backoff until the attempts run out */
@@ -569,14 +565,11 @@ GST_START_TEST (test_upgrade_failures)
   sandra_websocket_set_max_reconnects (c->ws, 2);
   sandra_websocket_send_text (c->ws, "queued", NULL);
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::503:retryable:1:0");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::503:retryable:1:0");
   fail_unless_equals_string (wait_event (c, 1), "reconnecting:1:15");
-  fail_unless_equals_string (wait_event (c, 2),
-      "closed:0::503:retryable:1:0");
+  fail_unless_equals_string (wait_event (c, 2), "closed:0::503:retryable:1:0");
   fail_unless_equals_string (wait_event (c, 3), "reconnecting:2:30");
-  fail_unless_equals_string (wait_event (c, 4),
-      "closed:0::503:retryable:0:1");
+  fail_unless_equals_string (wait_event (c, 4), "closed:0::503:retryable:0:1");
   fail_unless_equals_int (srv_upgrades, 3);
   fail_unless_equals_int (sandra_websocket_get_state (c->ws),
       SANDRA_WS_STATE_CLOSED);
@@ -592,8 +585,7 @@ GST_START_TEST (test_connect_timeout)
   sandra_websocket_set_connect_timeout_ms (c->ws, 100);
   sandra_websocket_set_max_reconnects (c->ws, 0);
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::0:retryable:0:0");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::0:retryable:0:0");
   fail_unless_equals_int (c->last_close.klass, SANDRA_WS_CLOSE_RETRYABLE);
   fail_unless (c->timed_out);
   client_free (c);

@@ -202,8 +202,7 @@ sandra_http_request_set_timeout_ms (SandraHttpRequest * req, guint ms)
 }
 
 void
-sandra_http_request_set_max_retries (SandraHttpRequest * req,
-    guint max_retries)
+sandra_http_request_set_max_retries (SandraHttpRequest * req, guint max_retries)
 {
   g_return_if_fail (req != NULL);
   req->max_retries = max_retries;

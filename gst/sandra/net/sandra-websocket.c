@@ -7,6 +7,7 @@
 
 #include "sandra-websocket.h"
 #include "sandra-credentials.h"
+#include "sandra-api-error.h"
 
 #include <gst/gst.h>
 #include <string.h>
@@ -227,16 +228,12 @@ sandra_websocket_close_to_sentence (const SandraWsCloseInfo * info,
 
   switch (info->klass) {
     case SANDRA_WS_CLOSE_FATAL_AUTH:
-      if (info->http_status == 403)
-        g_string_append_printf (s, "%s refused access for this API key "
-            "(check the key's project, permissions and region)", service);
-      else
-        g_string_append_printf (s, "%s rejected the API key (set the key "
-            "property or the environment variable)", service);
+      sandra_api_error_append_headline (s, SANDRA_API_ERROR_CLASS_FATAL_AUTH,
+          info->http_status, service);
       break;
     case SANDRA_WS_CLOSE_FATAL_QUOTA:
-      g_string_append_printf (s, "%s reports the account has no quota left "
-          "(check plan and billing)", service);
+      sandra_api_error_append_headline (s, SANDRA_API_ERROR_CLASS_FATAL_QUOTA,
+          info->http_status, service);
       break;
     case SANDRA_WS_CLOSE_FATAL_POLICY:
       g_string_append_printf (s, "%s closed the connection for a policy "
