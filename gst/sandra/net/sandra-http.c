@@ -103,8 +103,12 @@ sandra_http_request_set_header (SandraHttpRequest * req, const gchar * name,
   g_ptr_array_add (req->header_names, g_strdup (name));
   g_ptr_array_add (req->header_values, g_strdup (value));
   /* belt and braces: whatever the caller thinks, these carry keys */
-  if (sandra_credentials_is_secret_header (name))
+  if (sandra_credentials_is_secret_header (name)) {
     g_ptr_array_add (req->secrets, g_strdup (value));
+    /* a server quoting the key quotes the token, not the scheme */
+    if (g_ascii_strncasecmp (value, "Bearer ", 7) == 0 && value[7])
+      g_ptr_array_add (req->secrets, g_strdup (value + 7));
+  }
 }
 
 void
@@ -125,7 +129,6 @@ sandra_http_request_set_bearer (SandraHttpRequest * req, const gchar * key)
   g_return_if_fail (req != NULL && key != NULL);
   v = g_strconcat ("Bearer ", key, NULL);
   sandra_http_request_set_header (req, "Authorization", v);
-  g_ptr_array_add (req->secrets, g_strdup (key));
   g_free (v);
 }
 
