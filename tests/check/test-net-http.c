@@ -1025,6 +1025,57 @@ GST_START_TEST (test_free_client_in_flight)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------- TLS */
+
+GST_START_TEST (test_tls_verified_unless_loopback_exception)
+{
+  gchar *pem = g_build_filename (SANDRA_TESTS_DATA_DIR,
+      "net-loopback-selfsigned.pem", NULL);
+  GError *err = NULL;
+  GTlsCertificate *cert = g_tls_certificate_new_from_file (pem, &err);
+  NetTestServer *tls;
+  Collector *c;
+  SandraHttpRequest *req;
+  gchar *url;
+
+  fail_unless (cert != NULL, "%s", err ? err->message : "");
+  tls = net_test_server_new_tls (cert);
+  net_test_server_add_handler (tls, "/json", json_handler, NULL);
+  url = g_strconcat (net_test_server_get_url (tls), "/json", NULL);
+  fail_unless (g_str_has_prefix (url, "https://127.0.0.1:"));
+
+  /* a self-signed certificate is refused, and not retried */
+  c = collector_new ();
+  req = sandra_http_request_new ("GET", url);
+  send_req (req, c, NULL);
+  wait_done (c);
+  fail_unless (c->error != NULL && c->error->domain == G_TLS_ERROR,
+      "%s", c->error ? c->error->message : "no error");
+  fail_unless_equals_int (c->attempts, 1);
+  fail_unless (g_str_has_prefix (c->sentence, "The TLS certificate of OpenAI"),
+      "%s", c->sentence);
+  fail_unless_equals_int (srv_requests, 0);
+  collector_free (c);
+
+  /* the loopback-only exception lets it through */
+  sandra_http_set_insecure_loopback_tls (http, TRUE);
+  c = collector_new ();
+  req = sandra_http_request_new ("GET", url);
+  send_req (req, c, NULL);
+  wait_done (c);
+  fail_unless (c->error == NULL, "%s", c->error ? c->error->message : "");
+  fail_unless_equals_int (c->status, 200);
+  fail_unless_equals_int (srv_requests, 1);
+  collector_free (c);
+
+  g_free (url);
+  g_free (pem);
+  net_test_server_free (tls);
+  g_object_unref (cert);
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------------------------- redaction */
 
 static GMutex log_lock;
@@ -1130,6 +1181,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_timeout);
   tcase_add_test (tc, test_teardown_in_flight);
   tcase_add_test (tc, test_free_client_in_flight);
+  tcase_add_test (tc, test_tls_verified_unless_loopback_exception);
   tcase_add_test (tc, test_keys_never_logged);
   return s;
 }

@@ -625,6 +625,42 @@ GST_START_TEST (test_teardown)
 
 GST_END_TEST;
 
+GST_START_TEST (test_tls)
+{
+  gchar *pem = g_build_filename (SANDRA_TESTS_DATA_DIR,
+      "net-loopback-selfsigned.pem", NULL);
+  GTlsCertificate *cert = g_tls_certificate_new_from_file (pem, NULL);
+  NetTestServer *plain = server;
+  Client *c;
+
+  fail_unless (cert != NULL);
+  server = net_test_server_new_tls (cert);
+  net_test_server_add_websocket_handler (server, "/ws", NULL, ws_handler, NULL);
+
+  /* verified: a self-signed certificate is fatal, not retried */
+  c = client_new ("/ws");
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::0:fatal:0:0");
+  client_free (c);
+
+  /* unless the loopback exception is asked for */
+  c = client_new ("/ws");
+  sandra_websocket_set_insecure_loopback_tls (c->ws, TRUE);
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  sandra_websocket_close (c->ws, 1000, NULL);
+  fail_unless_equals_string (wait_event (c, 1), "closed:1000::0:normal:0:0");
+  client_free (c);
+
+  net_test_server_run (server, close_server_conns, NULL);
+  net_test_server_free (server);
+  server = plain;
+  g_object_unref (cert);
+  g_free (pem);
+}
+
+GST_END_TEST;
+
 static GMutex log_lock;
 static GString *captured;
 
@@ -684,6 +720,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_upgrade_failures);
   tcase_add_test (tc, test_connect_timeout);
   tcase_add_test (tc, test_teardown);
+  tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_key_not_logged);
   return s;
 }
