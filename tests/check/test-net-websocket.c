@@ -103,6 +103,16 @@ hang_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
   soup_server_message_pause (msg);
 }
 
+/* The server's handler may run after the client saw its 101. */
+static void
+wait_upgrades (guint n)
+{
+  g_mutex_lock (&srv_lock);
+  while (srv_upgrades < n)
+    g_cond_wait (&srv_cond, &srv_lock);
+  g_mutex_unlock (&srv_lock);
+}
+
 static void
 wait_received (guint n)
 {
@@ -331,6 +341,7 @@ GST_START_TEST (test_echo)
   fail_unless_equals_string (wait_event (c, 0), "open:sandra-test:0");
   fail_unless_equals_int (sandra_websocket_get_state (c->ws),
       SANDRA_WS_STATE_OPEN);
+  wait_upgrades (1);
   fail_unless_equals_string (srv_auth, "Bearer sk-ws-key");
   fail_unless_equals_string (srv_protocol, "sandra-test");
 
@@ -505,17 +516,24 @@ GST_START_TEST (test_reconnect_after_drop)
 {
   Client *c = client_new ("/ws");
 
+  sandra_websocket_set_bearer (c->ws, "sk-old");
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  wait_upgrades (1);
+  fail_unless_equals_string (srv_auth, "Bearer sk-old");
   /* the server vanishes; then a message is queued while reconnecting */
   sandra_websocket_send_text (c->ws, "drop", NULL);
   fail_unless_equals_string (wait_event (c, 1), "closed:1006::0:retryable:1:0");
   /* backoff 20 ms, equal jitter at 0.5: 15 ms */
   fail_unless_equals_string (wait_event (c, 2), "reconnecting:1:15");
+  /* refreshed credentials are used by the reconnection */
+  sandra_websocket_set_bearer (c->ws, "sk-fresh");
   sandra_websocket_send_text (c->ws, "after", NULL);
   fail_unless_equals_string (wait_event (c, 3), "open:-:1");
   fail_unless_equals_string (wait_event (c, 4), "text:after");
+  wait_upgrades (2);
   fail_unless_equals_int (srv_upgrades, 2);
+  fail_unless_equals_string (srv_auth, "Bearer sk-fresh");
 
   /* a server error close is retryable too */
   fail_unless (sandra_websocket_send_text (c->ws, "close:1011:oops", NULL));

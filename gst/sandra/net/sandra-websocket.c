@@ -767,10 +767,32 @@ void
 sandra_websocket_set_header (SandraWebSocket * ws, const gchar * name,
     const gchar * value)
 {
+  guint i;
+
   g_return_if_fail (ws != NULL && name != NULL && value != NULL);
   g_mutex_lock (&ws->lock);
-  g_ptr_array_add (ws->header_names, g_strdup (name));
-  g_ptr_array_add (ws->header_values, g_strdup (value));
+  /* replacing lets a `reconnecting` callback refresh an expiring key */
+  for (i = 0; i < ws->header_names->len; i++) {
+    if (g_ascii_strcasecmp (g_ptr_array_index (ws->header_names, i), name) == 0) {
+      g_free (g_ptr_array_index (ws->header_values, i));
+      g_ptr_array_index (ws->header_values, i) = g_strdup (value);
+      break;
+    }
+  }
+  if (i == ws->header_names->len) {
+    g_ptr_array_add (ws->header_names, g_strdup (name));
+    g_ptr_array_add (ws->header_values, g_strdup (value));
+  }
+  g_mutex_unlock (&ws->lock);
+}
+
+void
+sandra_websocket_set_url (SandraWebSocket * ws, const gchar * url)
+{
+  g_return_if_fail (ws != NULL && url != NULL);
+  g_mutex_lock (&ws->lock);
+  g_free (ws->url);
+  ws->url = sandra_credentials_ws_url (url, NULL);
   g_mutex_unlock (&ws->lock);
 }
 

@@ -143,7 +143,10 @@ SandraWebSocket *sandra_websocket_new (SandraWorker * worker,
     const gchar * url, const SandraWebSocketCallbacks * callbacks,
     gpointer user_data, GDestroyNotify notify);
 
-/* Configuration; takes effect on the next (re)connection. */
+/* Configuration, any thread; takes effect on the next (re)connection, so a
+ * `reconnecting` callback may refresh an expiring key or URL. A header set
+ * again replaces its value. */
+void sandra_websocket_set_url (SandraWebSocket * ws, const gchar * url);
 void sandra_websocket_set_header (SandraWebSocket * ws, const gchar * name,
     const gchar * value);
 /* "Authorization: Bearer @key"; never logged. */
