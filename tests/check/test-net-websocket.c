@@ -431,7 +431,7 @@ GST_START_TEST (test_classification_table)
       "refused");
   GError *tls = g_error_new_literal (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
       "bad cert");
-  guint16 retryable[] = { 1001, 1005, 1006, 1011, 1012, 1013, 1015 };
+  guint16 retryable[] = { 1001, 1005, 1006, 1011, 1012, 1013, 1014, 1015 };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (retryable); i++)
