@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net-test-server.h"
+#include "net-test-log.h"
 #include "sandra-http.h"
 #include "sandra-credentials.h"
 
@@ -1079,31 +1080,6 @@ GST_END_TEST;
 
 /* ------------------------------------------------------------- redaction */
 
-static GMutex log_lock;
-static GString *captured;
-
-static void
-capture_gst_log (GstDebugCategory * category, GstDebugLevel level,
-    const gchar * file, const gchar * function, gint line, GObject * object,
-    GstDebugMessage * message, gpointer user_data)
-{
-  gchar *l = gst_debug_log_get_line (category, level, file, function, line,
-      object, message);
-  g_mutex_lock (&log_lock);
-  g_string_append (captured, l);
-  g_mutex_unlock (&log_lock);
-  g_free (l);
-}
-
-static void
-capture_glog (const gchar * domain, GLogLevelFlags level, const gchar * msg,
-    gpointer data)
-{
-  g_mutex_lock (&log_lock);
-  g_string_append_printf (captured, "%s: %s\n", domain ? domain : "", msg);
-  g_mutex_unlock (&log_lock);
-}
-
 #define SECRET_KEY "sk-test-Zq9SECRETvalue0123456789"
 #define SECRET_XI "xi-SECRET-4f2a9b77c1"
 
@@ -1118,14 +1094,9 @@ GST_START_TEST (test_keys_never_logged)
   Collector *c = collector_new ();
   SandraHttpRequest *req = request_for ("POST", "/script?xi_api_key="
       SECRET_XI "&model=m");
-  gchar *sentence;
-  guint handler;
+  gchar *sentence, *logged;
 
-  captured = g_string_new (NULL);
-  gst_debug_set_active (TRUE);
-  gst_debug_set_threshold_for_name ("sandranet*", GST_LEVEL_MEMDUMP);
-  gst_debug_add_log_function (capture_gst_log, NULL, NULL);
-  handler = g_log_set_handler (NULL, G_LOG_LEVEL_MASK, capture_glog, NULL);
+  net_test_log_start ();
 
   script = echo_key;
   script_len = 1;
@@ -1134,27 +1105,25 @@ GST_START_TEST (test_keys_never_logged)
   send_req (req, c, NULL);
   wait_done (c);
 
-  gst_debug_remove_log_function (capture_gst_log);
-  g_log_remove_handler (NULL, handler);
-  gst_debug_set_threshold_for_name ("sandranet*", GST_LEVEL_WARNING);
+  logged = net_test_log_stop ();
 
   /* the request itself carried the keys */
   fail_unless_equals_string (srv_auth, "Bearer " SECRET_KEY);
   fail_unless_equals_string (srv_xi_key, SECRET_XI);
   /* the logs saw the request and its headers, without the keys */
-  fail_unless (strstr (captured->str, "Authorization: " SANDRA_REDACTED),
-      "%s", captured->str);
-  fail_unless (strstr (captured->str, "xi-api-key: " SANDRA_REDACTED));
-  fail_unless (strstr (captured->str, "/script?") != NULL);
-  fail_if (strstr (captured->str, SECRET_KEY) != NULL, "%s", captured->str);
-  fail_if (strstr (captured->str, SECRET_XI) != NULL, "%s", captured->str);
+  fail_unless (strstr (logged, "Authorization: " SANDRA_REDACTED),
+      "%s", logged);
+  fail_unless (strstr (logged, "xi-api-key: " SANDRA_REDACTED));
+  fail_unless (strstr (logged, "/script?") != NULL);
+  fail_if (strstr (logged, SECRET_KEY) != NULL, "%s", logged);
+  fail_if (strstr (logged, SECRET_XI) != NULL, "%s", logged);
   /* and the echoed key did not survive into the error either */
   fail_if (strstr (c->api_error->message, SECRET_KEY) != NULL);
   fail_if (strstr (c->api_error->message, SECRET_XI) != NULL);
   sentence = sandra_api_error_to_sentence (c->api_error, "OpenAI");
   fail_if (strstr (sentence, SECRET_KEY) != NULL);
   g_free (sentence);
-  g_string_free (captured, TRUE);
+  g_free (logged);
   collector_free (c);
 }
 
