@@ -13,6 +13,7 @@ struct _NetTestServer
   SoupServer *soup;
   gchar *url;
   gchar *ws_url;
+  GTlsCertificate *cert;
   GMutex lock;
   GCond cond;
   gboolean ready;
@@ -26,14 +27,15 @@ server_thread (gpointer data)
   GSList *uris;
 
   g_main_context_push_thread_default (s->context);
-  s->soup = soup_server_new ("server-header", "net-test-server", NULL);
-  if (!soup_server_listen_local (s->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
-          &error))
+  s->soup = soup_server_new ("server-header", "net-test-server",
+      "tls-certificate", s->cert, NULL);
+  if (!soup_server_listen_local (s->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY |
+          (s->cert ? SOUP_SERVER_LISTEN_HTTPS : 0), &error))
     g_error ("cannot listen: %s", error->message);
   uris = soup_server_get_uris (s->soup);
-  s->url = g_strdup_printf ("http://127.0.0.1:%d",
+  s->url = g_strdup_printf ("%s://127.0.0.1:%d", s->cert ? "https" : "http",
       g_uri_get_port (uris->data));
-  s->ws_url = g_strdup_printf ("ws://127.0.0.1:%d",
+  s->ws_url = g_strdup_printf ("%s://127.0.0.1:%d", s->cert ? "wss" : "ws",
       g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
@@ -54,8 +56,15 @@ server_thread (gpointer data)
 NetTestServer *
 net_test_server_new (void)
 {
+  return net_test_server_new_tls (NULL);
+}
+
+NetTestServer *
+net_test_server_new_tls (GTlsCertificate * cert)
+{
   NetTestServer *s = g_new0 (NetTestServer, 1);
 
+  s->cert = cert ? g_object_ref (cert) : NULL;
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
   s->context = g_main_context_new ();
@@ -84,6 +93,7 @@ net_test_server_free (NetTestServer * s)
   g_main_context_unref (s->context);
   g_mutex_clear (&s->lock);
   g_cond_clear (&s->cond);
+  g_clear_object (&s->cert);
   g_free (s->url);
   g_free (s->ws_url);
   g_free (s);
@@ -181,8 +191,7 @@ add_cb (gpointer data)
     soup_server_add_websocket_handler (a->s->soup, a->path, NULL,
         a->protocols, a->ws_cb, a->data, NULL);
   else if (a->early)
-    soup_server_add_early_handler (a->s->soup, a->path, a->cb, a->data,
-        NULL);
+    soup_server_add_early_handler (a->s->soup, a->path, a->cb, a->data, NULL);
   else
     soup_server_add_handler (a->s->soup, a->path, a->cb, a->data, NULL);
   return G_SOURCE_REMOVE;

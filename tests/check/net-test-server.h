@@ -14,9 +14,11 @@ G_BEGIN_DECLS
 typedef struct _NetTestServer NetTestServer;
 
 NetTestServer *net_test_server_new (void);
+/* HTTPS (and wss) with @cert, URLs start with https:// / wss:// */
+NetTestServer *net_test_server_new_tls (GTlsCertificate * cert);
 void net_test_server_free (NetTestServer * server);
 
-/* "http://127.0.0.1:PORT" (no trailing slash). */
+/* "http://127.0.0.1:PORT" (no trailing slash; https:// with TLS). */
 const gchar *net_test_server_get_url (NetTestServer * server);
 /* "ws://127.0.0.1:PORT" */
 const gchar *net_test_server_get_ws_url (NetTestServer * server);

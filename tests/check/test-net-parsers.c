@@ -72,8 +72,7 @@ GST_START_TEST (test_sse_line_endings_and_fields)
       "event: delta\r\ndata: a\r\ndata:b\r\nid: 7\r\n\r\n"
       "data: c\rdata\r\r"
       "event: lonely\n\n"
-      "data: d\nretry: 1500\n\n"
-      "data: dropped at end of stream";
+      "data: d\nretry: 1500\n\n" "data: dropped at end of stream";
   const gchar *expected[] = {
     "delta|a\nb|7",
     "message|c\n|7",

@@ -185,6 +185,13 @@ GST_START_TEST (test_api_error_openai)
   e = parse (503, NULL);
   fail_unless_equals_string (e->message, "Service Unavailable");
   sandra_api_error_free (e);
+
+  fail_unless_equals_int (sandra_api_error_class_to_resource_error
+      (SANDRA_API_ERROR_CLASS_FATAL_AUTH), GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  fail_unless_equals_int (sandra_api_error_class_to_resource_error
+      (SANDRA_API_ERROR_CLASS_FATAL_REQUEST), GST_RESOURCE_ERROR_SETTINGS);
+  fail_unless_equals_int (sandra_api_error_class_to_resource_error
+      (SANDRA_API_ERROR_CLASS_TOO_LARGE), GST_RESOURCE_ERROR_NO_SPACE_LEFT);
 }
 
 GST_END_TEST;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net-test-server.h"
+#include "net-test-log.h"
 #include "sandra-websocket.h"
 #include "sandra-credentials.h"
 
@@ -17,7 +18,7 @@ static SandraWorker *worker;
 
 static GMutex srv_lock;
 static GCond srv_cond;
-static GPtrArray *srv_received;  /* "t:text" or "b:len" */
+static GPtrArray *srv_received; /* "t:text" or "b:len" */
 static GList *srv_conns;
 static guint srv_upgrades;
 static gchar *srv_auth;
@@ -43,8 +44,7 @@ srv_message (SoupWebsocketConnection * conn, gint type, GBytes * message,
   if (type == SOUP_WEBSOCKET_DATA_TEXT)
     g_ptr_array_add (srv_received, g_strdup_printf ("t:%s", text));
   else
-    g_ptr_array_add (srv_received, g_strdup_printf ("b:%" G_GSIZE_FORMAT,
-            len));
+    g_ptr_array_add (srv_received, g_strdup_printf ("b:%" G_GSIZE_FORMAT, len));
   g_cond_broadcast (&srv_cond);
   g_mutex_unlock (&srv_lock);
 
@@ -104,6 +104,16 @@ hang_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
   soup_server_message_pause (msg);
 }
 
+/* The server's handler may run after the client saw its 101. */
+static void
+wait_upgrades (guint n)
+{
+  g_mutex_lock (&srv_lock);
+  while (srv_upgrades < n)
+    g_cond_wait (&srv_cond, &srv_lock);
+  g_mutex_unlock (&srv_lock);
+}
+
 static void
 wait_received (guint n)
 {
@@ -126,6 +136,7 @@ typedef struct
   /* sent from the opened callback with SANDRA_WS_SEND_FIRST */
   const gchar *hello;
   SandraWsCloseInfo last_close;
+  gboolean timed_out;
 } Client;
 
 static const gchar *
@@ -180,14 +191,15 @@ on_binary (SandraWebSocket * ws, GBytes * bytes, gpointer data)
 }
 
 static void
-on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
-    gpointer data)
+on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info, gpointer data)
 {
   Client *c = data;
 
   c->last_close = *info;
   c->last_close.reason = NULL;
   c->last_close.error = NULL;
+  if (g_error_matches (info->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    c->timed_out = TRUE;
   add_event (c, g_strdup_printf ("closed:%u:%s:%u:%s:%d:%u", info->code,
           info->reason, info->http_status, class_nick (info->klass),
           info->will_reconnect, info->dropped));
@@ -273,8 +285,7 @@ setup (void)
   srv_upgrades = 0;
   server = net_test_server_new ();
   net_test_server_add_websocket_handler (server, "/ws", server_protocols,
-      ws_handler,
-      NULL);
+      ws_handler, NULL);
   net_test_server_add_handler (server, "/401", status_handler,
       GUINT_TO_POINTER (401));
   net_test_server_add_handler (server, "/403", status_handler,
@@ -331,11 +342,11 @@ GST_START_TEST (test_echo)
   fail_unless_equals_string (wait_event (c, 0), "open:sandra-test:0");
   fail_unless_equals_int (sandra_websocket_get_state (c->ws),
       SANDRA_WS_STATE_OPEN);
+  wait_upgrades (1);
   fail_unless_equals_string (srv_auth, "Bearer sk-ws-key");
   fail_unless_equals_string (srv_protocol, "sandra-test");
 
-  fail_unless (sandra_websocket_send_text (c->ws, "{\"type\":\"ping\"}",
-          &err));
+  fail_unless (sandra_websocket_send_text (c->ws, "{\"type\":\"ping\"}", &err));
   /* larger than libsoup's default incoming limit of 128 KiB */
   bin = g_bytes_new (payload, sizeof (payload));
   fail_unless (sandra_websocket_send (c->ws, SOUP_WEBSOCKET_DATA_BINARY, bin,
@@ -421,7 +432,7 @@ GST_START_TEST (test_classification_table)
       "refused");
   GError *tls = g_error_new_literal (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
       "bad cert");
-  guint16 retryable[] = { 1001, 1005, 1006, 1011, 1012, 1013, 1015 };
+  guint16 retryable[] = { 1001, 1005, 1006, 1011, 1012, 1013, 1014, 1015 };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (retryable); i++)
@@ -478,20 +489,23 @@ GST_START_TEST (test_server_close_codes)
   /* fatal: no reconnection, the queue is dropped */
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
-  fail_unless (sandra_websocket_send_text (c->ws, "close:3000:invalid_request_error.invalid_api_key", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws,
+          "close:3000:invalid_request_error.invalid_api_key", NULL));
   fail_unless_equals_string (wait_event (c, 1),
       "closed:3000:invalid_request_error.invalid_api_key:0:fatal-auth:0:0");
 
   /* policy, unless the hook says otherwise */
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 2), "open:-:1");
-  fail_unless (sandra_websocket_send_text (c->ws, "close:1008:input_timeout_exceeded", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws,
+          "close:1008:input_timeout_exceeded", NULL));
   fail_unless_equals_string (wait_event (c, 3),
       "closed:1008:input_timeout_exceeded:0:fatal-policy:0:0");
   sandra_websocket_set_classify_func (c->ws, inactivity_is_normal, NULL);
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 4), "open:-:1");
-  fail_unless (sandra_websocket_send_text (c->ws, "close:1008:input_timeout_exceeded", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws,
+          "close:1008:input_timeout_exceeded", NULL));
   fail_unless_equals_string (wait_event (c, 5),
       "closed:1008:input_timeout_exceeded:0:normal:0:0");
   client_free (c);
@@ -503,18 +517,24 @@ GST_START_TEST (test_reconnect_after_drop)
 {
   Client *c = client_new ("/ws");
 
+  sandra_websocket_set_bearer (c->ws, "sk-old");
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  wait_upgrades (1);
+  fail_unless_equals_string (srv_auth, "Bearer sk-old");
   /* the server vanishes; then a message is queued while reconnecting */
   sandra_websocket_send_text (c->ws, "drop", NULL);
-  fail_unless_equals_string (wait_event (c, 1),
-      "closed:1006::0:retryable:1:0");
+  fail_unless_equals_string (wait_event (c, 1), "closed:1006::0:retryable:1:0");
   /* backoff 20 ms, equal jitter at 0.5: 15 ms */
   fail_unless_equals_string (wait_event (c, 2), "reconnecting:1:15");
+  /* refreshed credentials are used by the reconnection */
+  sandra_websocket_set_bearer (c->ws, "sk-fresh");
   sandra_websocket_send_text (c->ws, "after", NULL);
   fail_unless_equals_string (wait_event (c, 3), "open:-:1");
   fail_unless_equals_string (wait_event (c, 4), "text:after");
+  wait_upgrades (2);
   fail_unless_equals_int (srv_upgrades, 2);
+  fail_unless_equals_string (srv_auth, "Bearer sk-fresh");
 
   /* a server error close is retryable too */
   fail_unless (sandra_websocket_send_text (c->ws, "close:1011:oops", NULL));
@@ -535,14 +555,27 @@ GST_START_TEST (test_upgrade_failures)
   c = client_new ("/401");
   sandra_websocket_send_text (c->ws, "queued", NULL);
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::401:fatal-auth:0:1");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::401:fatal-auth:0:1");
+  {
+    gchar *sentence = sandra_websocket_close_to_sentence (&c->last_close,
+        "OpenAI");
+    GstStructure *d = sandra_websocket_close_to_details (&c->last_close);
+    guint st;
+
+    fail_unless (g_str_has_prefix (sentence, "OpenAI rejected the API key"),
+        "%s", sentence);
+    fail_unless (g_str_has_suffix (sentence, "(HTTP 401 on connect)"), "%s",
+        sentence);
+    fail_unless (gst_structure_get_uint (d, "http-status", &st));
+    fail_unless_equals_int (st, 401);
+    g_free (sentence);
+    gst_structure_free (d);
+  }
   client_free (c);
 
   c = client_new ("/403");
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::403:fatal-auth:0:0");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::403:fatal-auth:0:0");
   client_free (c);
 
   /* 503: retried with backoff until the attempts run out */
@@ -551,14 +584,11 @@ GST_START_TEST (test_upgrade_failures)
   sandra_websocket_set_max_reconnects (c->ws, 2);
   sandra_websocket_send_text (c->ws, "queued", NULL);
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::503:retryable:1:0");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::503:retryable:1:0");
   fail_unless_equals_string (wait_event (c, 1), "reconnecting:1:15");
-  fail_unless_equals_string (wait_event (c, 2),
-      "closed:0::503:retryable:1:0");
+  fail_unless_equals_string (wait_event (c, 2), "closed:0::503:retryable:1:0");
   fail_unless_equals_string (wait_event (c, 3), "reconnecting:2:30");
-  fail_unless_equals_string (wait_event (c, 4),
-      "closed:0::503:retryable:0:1");
+  fail_unless_equals_string (wait_event (c, 4), "closed:0::503:retryable:0:1");
   fail_unless_equals_int (srv_upgrades, 3);
   fail_unless_equals_int (sandra_websocket_get_state (c->ws),
       SANDRA_WS_STATE_CLOSED);
@@ -574,8 +604,9 @@ GST_START_TEST (test_connect_timeout)
   sandra_websocket_set_connect_timeout_ms (c->ws, 100);
   sandra_websocket_set_max_reconnects (c->ws, 0);
   sandra_websocket_connect (c->ws);
-  fail_unless_equals_string (wait_event (c, 0),
-      "closed:0::0:retryable:0:0");
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::0:retryable:0:0");
+  fail_unless_equals_int (c->last_close.klass, SANDRA_WS_CLOSE_RETRYABLE);
+  fail_unless (c->timed_out);
   client_free (c);
 }
 
@@ -613,43 +644,60 @@ GST_START_TEST (test_teardown)
 
 GST_END_TEST;
 
-static GMutex log_lock;
-static GString *captured;
-
-static void
-capture_gst_log (GstDebugCategory * category, GstDebugLevel level,
-    const gchar * file, const gchar * function, gint line, GObject * object,
-    GstDebugMessage * message, gpointer user_data)
+GST_START_TEST (test_tls)
 {
-  gchar *l = gst_debug_log_get_line (category, level, file, function, line,
-      object, message);
-  g_mutex_lock (&log_lock);
-  g_string_append (captured, l);
-  g_mutex_unlock (&log_lock);
-  g_free (l);
+  gchar *pem = g_build_filename (SANDRA_TESTS_DATA_DIR,
+      "net-loopback-selfsigned.pem", NULL);
+  GTlsCertificate *cert = g_tls_certificate_new_from_file (pem, NULL);
+  NetTestServer *plain = server;
+  Client *c;
+
+  fail_unless (cert != NULL);
+  server = net_test_server_new_tls (cert);
+  net_test_server_add_websocket_handler (server, "/ws", NULL, ws_handler, NULL);
+
+  /* verified: a self-signed certificate is fatal, not retried */
+  c = client_new ("/ws");
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "closed:0::0:fatal:0:0");
+  client_free (c);
+
+  /* unless the loopback exception is asked for */
+  c = client_new ("/ws");
+  sandra_websocket_set_insecure_loopback_tls (c->ws, TRUE);
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  sandra_websocket_close (c->ws, 1000, NULL);
+  fail_unless_equals_string (wait_event (c, 1), "closed:1000::0:normal:0:0");
+  client_free (c);
+
+  net_test_server_run (server, close_server_conns, NULL);
+  net_test_server_free (server);
+  server = plain;
+  g_object_unref (cert);
+  g_free (pem);
 }
+
+GST_END_TEST;
 
 GST_START_TEST (test_key_not_logged)
 {
   Client *c = client_new ("/ws?xi_api_key=xi-QUERYSECRET");
+  gchar *logged;
 
-  captured = g_string_new (NULL);
-  gst_debug_set_active (TRUE);
-  gst_debug_set_threshold_for_name ("sandranet*", GST_LEVEL_MEMDUMP);
-  gst_debug_add_log_function (capture_gst_log, NULL, NULL);
+  net_test_log_start ();
   sandra_websocket_set_header (c->ws, "xi-api-key", "xi-HEADERSECRET");
   sandra_websocket_set_bearer (c->ws, "sk-BEARERSECRET");
   sandra_websocket_connect (c->ws);
   wait_event (c, 0);
   fail_unless (sandra_websocket_send_text (c->ws, "close:1000:done", NULL));
   wait_event (c, 1);
-  gst_debug_remove_log_function (capture_gst_log);
-  gst_debug_set_threshold_for_name ("sandranet*", GST_LEVEL_WARNING);
+  logged = net_test_log_stop ();
 
-  fail_unless (strstr (captured->str, "xi-api-key: " SANDRA_REDACTED));
-  fail_unless (strstr (captured->str, "xi_api_key=" SANDRA_REDACTED));
-  fail_if (strstr (captured->str, "SECRET") != NULL, "%s", captured->str);
-  g_string_free (captured, TRUE);
+  fail_unless (strstr (logged, "xi-api-key: " SANDRA_REDACTED));
+  fail_unless (strstr (logged, "xi_api_key=" SANDRA_REDACTED));
+  fail_if (strstr (logged, "SECRET") != NULL, "%s", logged);
+  g_free (logged);
   client_free (c);
 }
 
@@ -672,6 +720,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_upgrade_failures);
   tcase_add_test (tc, test_connect_timeout);
   tcase_add_test (tc, test_teardown);
+  tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_key_not_logged);
   return s;
 }

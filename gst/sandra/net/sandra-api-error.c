@@ -326,19 +326,15 @@ sandra_api_error_free (SandraApiError * error)
   g_free (error);
 }
 
-gchar *
-sandra_api_error_to_sentence (const SandraApiError * error,
-    const gchar * service)
+void
+sandra_api_error_append_headline (GString * s, SandraApiErrorClass klass,
+    guint st, const gchar * service)
 {
-  GString *s = g_string_new (NULL);
-  guint st;
-
-  g_return_val_if_fail (error != NULL, NULL);
+  g_return_if_fail (s != NULL);
   if (service == NULL)
     service = "The service";
-  st = error->http_status;
 
-  switch (error->klass) {
+  switch (klass) {
     case SANDRA_API_ERROR_CLASS_FATAL_AUTH:
       if (st == 403)
         g_string_append_printf (s, "%s refused access for this API key "
@@ -375,6 +371,18 @@ sandra_api_error_to_sentence (const SandraApiError * error,
         g_string_append_printf (s, "%s reported a temporary problem", service);
       break;
   }
+}
+
+gchar *
+sandra_api_error_to_sentence (const SandraApiError * error,
+    const gchar * service)
+{
+  GString *s = g_string_new (NULL);
+  guint st;
+
+  g_return_val_if_fail (error != NULL, NULL);
+  st = error->http_status;
+  sandra_api_error_append_headline (s, error->klass, st, service);
 
   if (st && error->code)
     g_string_append_printf (s, " (%u %s)", st, error->code);
@@ -409,9 +417,25 @@ sandra_api_error_to_details (const SandraApiError * error)
   if (error->message)
     gst_structure_set (s, "message", G_TYPE_STRING, error->message, NULL);
   if (error->request_id)
-    gst_structure_set (s, "request-id", G_TYPE_STRING, error->request_id,
-        NULL);
+    gst_structure_set (s, "request-id", G_TYPE_STRING, error->request_id, NULL);
   return s;
+}
+
+GstResourceError
+sandra_api_error_class_to_resource_error (SandraApiErrorClass klass)
+{
+  switch (klass) {
+    case SANDRA_API_ERROR_CLASS_FATAL_AUTH:
+      return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case SANDRA_API_ERROR_CLASS_FATAL_REQUEST:
+      return GST_RESOURCE_ERROR_SETTINGS;
+    case SANDRA_API_ERROR_CLASS_TOO_LARGE:
+      return GST_RESOURCE_ERROR_NO_SPACE_LEFT;
+    case SANDRA_API_ERROR_CLASS_FATAL_QUOTA:
+    case SANDRA_API_ERROR_CLASS_TRANSIENT:
+    default:
+      return GST_RESOURCE_ERROR_FAILED;
+  }
 }
 
 gboolean

@@ -91,9 +91,21 @@ gboolean sandra_api_error_is_retryable (const SandraApiError * error);
 gchar *sandra_api_error_to_sentence (const SandraApiError * error,
     const gchar * service);
 
+/* Appends the first words of that sentence (service, what happened, what
+ * to do) for @klass and HTTP status @http_status; shared with the
+ * WebSocket client so both word things alike. */
+void sandra_api_error_append_headline (GString * s, SandraApiErrorClass klass,
+    guint http_status, const gchar * service);
+
 /* A "sandra-api-error" structure with http-status (uint), and, when known,
  * code, type, param, message, request-id (strings) and class (enum). */
 GstStructure *sandra_api_error_to_details (const SandraApiError * error);
+
+/* The GST_RESOURCE_ERROR code that fits @klass (NOT_AUTHORIZED for auth,
+ * SETTINGS for a rejected request, NO_SPACE_LEFT for too large, FAILED
+ * otherwise), so all elements report alike. */
+GstResourceError sandra_api_error_class_to_resource_error (SandraApiErrorClass
+    klass);
 
 /**
  * SandraRateLimits:

@@ -62,6 +62,13 @@ gchar *sandra_credentials_redact_text (const gchar * text,
  * for which certificate checks may be relaxed. */
 gboolean sandra_credentials_is_loopback_uri (GUri * uri);
 
+/* A SoupMessage::accept-certificate handler that accepts an unverified
+ * certificate only when the message goes to a loopback address (a local
+ * emulator with a self-signed certificate). Connected only when the user
+ * asked for it; remote hosts are always verified. */
+gboolean sandra_credentials_accept_loopback_certificate (SoupMessage * msg,
+    GTlsCertificate * cert, GTlsCertificateFlags errors, gpointer user_data);
+
 G_END_DECLS
 
 #endif /* __SANDRA_CREDENTIALS_H__ */

@@ -103,8 +103,12 @@ sandra_http_request_set_header (SandraHttpRequest * req, const gchar * name,
   g_ptr_array_add (req->header_names, g_strdup (name));
   g_ptr_array_add (req->header_values, g_strdup (value));
   /* belt and braces: whatever the caller thinks, these carry keys */
-  if (sandra_credentials_is_secret_header (name))
+  if (sandra_credentials_is_secret_header (name)) {
     g_ptr_array_add (req->secrets, g_strdup (value));
+    /* a server quoting the key quotes the token, not the scheme */
+    if (g_ascii_strncasecmp (value, "Bearer ", 7) == 0 && value[7])
+      g_ptr_array_add (req->secrets, g_strdup (value + 7));
+  }
 }
 
 void
@@ -125,7 +129,6 @@ sandra_http_request_set_bearer (SandraHttpRequest * req, const gchar * key)
   g_return_if_fail (req != NULL && key != NULL);
   v = g_strconcat ("Bearer ", key, NULL);
   sandra_http_request_set_header (req, "Authorization", v);
-  g_ptr_array_add (req->secrets, g_strdup (key));
   g_free (v);
 }
 
@@ -202,8 +205,7 @@ sandra_http_request_set_timeout_ms (SandraHttpRequest * req, guint ms)
 }
 
 void
-sandra_http_request_set_max_retries (SandraHttpRequest * req,
-    guint max_retries)
+sandra_http_request_set_max_retries (SandraHttpRequest * req, guint max_retries)
 {
   g_return_if_fail (req != NULL);
   req->max_retries = max_retries;
@@ -222,6 +224,59 @@ sandra_http_result_ok (const SandraHttpResult * result)
 {
   return result && result->error == NULL && result->status >= 200
       && result->status < 300;
+}
+
+gchar *
+sandra_http_result_to_sentence (const SandraHttpResult * result,
+    const gchar * service)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  if (service == NULL)
+    service = "The service";
+  if (result->error) {
+    if (g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return NULL;
+    if (g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      return g_strdup_printf ("%s did not answer in time (after %u "
+          "attempts): %s", service, result->attempts, result->error->message);
+    if (result->error->domain == G_TLS_ERROR)
+      return g_strdup_printf ("The TLS certificate of %s could not be "
+          "verified: %s", service, result->error->message);
+    if (result->status)
+      return g_strdup_printf ("%s's response was cut short (%u): %s",
+          service, result->status, result->error->message);
+    return g_strdup_printf ("Could not reach %s (after %u attempts): %s",
+        service, result->attempts, result->error->message);
+  }
+  if (result->api_error)
+    return sandra_api_error_to_sentence (result->api_error, service);
+  if (result->status < 200 || result->status >= 300)
+    return g_strdup_printf ("%s answered with an unexpected status %u",
+        service, result->status);
+  return NULL;
+}
+
+GstStructure *
+sandra_http_result_to_details (const SandraHttpResult * result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  if (result->error) {
+    if (g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return NULL;
+    return gst_structure_new ("sandra-http-error",
+        "http-status", G_TYPE_UINT, result->status,
+        "attempts", G_TYPE_UINT, result->attempts,
+        "error", G_TYPE_STRING, result->error->message, NULL);
+  }
+  if (result->api_error)
+    return sandra_api_error_to_details (result->api_error);
+  if (result->status < 200 || result->status >= 300)
+    return gst_structure_new ("sandra-http-error",
+        "http-status", G_TYPE_UINT, result->status,
+        "attempts", G_TYPE_UINT, result->attempts, NULL);
+  return NULL;
 }
 
 /* ----------------------------------------------------------------- client */
@@ -287,17 +342,6 @@ init_debug (void)
         "gst-sandra HTTP client");
     g_once_init_leave (&once, 1);
   }
-}
-
-static gboolean
-accept_loopback_certificate (SoupMessage * msg, GTlsCertificate * cert,
-    GTlsCertificateFlags errors, gpointer user_data)
-{
-  if (!sandra_credentials_is_loopback_uri (soup_message_get_uri (msg)))
-    return FALSE;
-  GST_WARNING ("accepting an unverified certificate (flags 0x%x) from a "
-      "loopback address", errors);
-  return TRUE;
 }
 
 static SoupSession *
@@ -534,6 +578,7 @@ static void
 attempt_failed (Call * call, GError * error)
 {
   if (call->cancelled) {
+    g_error_free (error);
     complete_cancelled (call);
     return;
   }
@@ -800,7 +845,7 @@ start_attempt (Call * call)
     soup_message_headers_replace (hdrs, "Accept", "text/event-stream");
   if (call->http->insecure_loopback)
     g_signal_connect (call->msg, "accept-certificate",
-        G_CALLBACK (accept_loopback_certificate), NULL);
+        G_CALLBACK (sandra_credentials_accept_loopback_certificate), NULL);
 
   if (gst_debug_category_get_threshold (sandra_http_debug) >= GST_LEVEL_DEBUG) {
     gchar *safe = sandra_credentials_redact_uri (req->url);
@@ -955,7 +1000,12 @@ cancel_all_cb (gpointer data)
 static gboolean
 dispose_cb (gpointer data)
 {
-  http_dispose (data);
+  SandraHttp *http = data;
+
+  /* in the worker thread, so a concurrent stop cannot snapshot us after
+   * this point */
+  sandra_worker_remove_client (http->worker, http->client_id);
+  http_dispose (http);
   return G_SOURCE_REMOVE;
 }
 

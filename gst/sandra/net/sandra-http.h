@@ -23,7 +23,7 @@
 #ifndef __SANDRA_HTTP_H__
 #define __SANDRA_HTTP_H__
 
-#include <gio/gio.h>
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
@@ -146,6 +146,16 @@ typedef struct
 
 /* TRUE for a complete 2xx response. */
 gboolean sandra_http_result_ok (const SandraHttpResult * result);
+
+/* For a failed result: the API error's sentence, or for transport failures
+ * "Could not reach OpenAI: ..." / "OpenAI did not answer in time: ...".
+ * NULL for a successful or cancelled result. */
+gchar *sandra_http_result_to_sentence (const SandraHttpResult * result,
+    const gchar * service);
+/* The API error's details, or a "sandra-http-error" structure with
+ * http-status and error for transport failures. NULL when there is
+ * nothing to report. */
+GstStructure *sandra_http_result_to_details (const SandraHttpResult * result);
 
 /**
  * SandraHttpCallbacks:

@@ -67,8 +67,9 @@ emit_line (SandraNdjsonParser * p)
           p->user_data);
   } else {
     if (err == NULL)
-      err = g_error_new_literal (JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-          "empty JSON document");
+      err =
+          g_error_new_literal (JSON_PARSER_ERROR,
+          JSON_PARSER_ERROR_INVALID_DATA, "empty JSON document");
     if (p->func)
       p->func (NULL, p->line->str, err, p->user_data);
   }

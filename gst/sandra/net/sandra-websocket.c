@@ -7,6 +7,7 @@
 
 #include "sandra-websocket.h"
 #include "sandra-credentials.h"
+#include "sandra-api-error.h"
 
 #include <gst/gst.h>
 #include <string.h>
@@ -101,6 +102,7 @@ struct _SandraWebSocket
   SandraBackoff backoff;
   SandraWsClassifyFunc classify;
   gpointer classify_data;
+  gboolean insecure_loopback;
 
   /* under lock */
   GQueue first;
@@ -210,6 +212,74 @@ sandra_websocket_classify (guint16 code, const gchar * reason,
     default:
       return SANDRA_WS_CLOSE_FATAL;
   }
+}
+
+gchar *
+sandra_websocket_close_to_sentence (const SandraWsCloseInfo * info,
+    const gchar * service)
+{
+  GString *s = g_string_new (NULL);
+  const gchar *reason;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  if (service == NULL)
+    service = "The service";
+  reason = info->reason ? info->reason : "";
+
+  switch (info->klass) {
+    case SANDRA_WS_CLOSE_FATAL_AUTH:
+      sandra_api_error_append_headline (s, SANDRA_API_ERROR_CLASS_FATAL_AUTH,
+          info->http_status, service);
+      break;
+    case SANDRA_WS_CLOSE_FATAL_QUOTA:
+      sandra_api_error_append_headline (s, SANDRA_API_ERROR_CLASS_FATAL_QUOTA,
+          info->http_status, service);
+      break;
+    case SANDRA_WS_CLOSE_FATAL_POLICY:
+      g_string_append_printf (s, "%s closed the connection for a policy "
+          "violation", service);
+      break;
+    case SANDRA_WS_CLOSE_RETRYABLE:
+      g_string_append_printf (s, "%s connection failed and reconnecting "
+          "did not help", service);
+      break;
+    case SANDRA_WS_CLOSE_NORMAL:
+      g_string_append_printf (s, "%s closed the connection", service);
+      break;
+    case SANDRA_WS_CLOSE_FATAL:
+    default:
+      if (info->error && info->code == 0 && info->http_status == 0)
+        g_string_append_printf (s, "Could not connect to %s", service);
+      else
+        g_string_append_printf (s, "%s ended the connection with an error",
+            service);
+      break;
+  }
+
+  if (info->http_status)
+    g_string_append_printf (s, " (HTTP %u on connect)", info->http_status);
+  else if (info->code)
+    g_string_append_printf (s, " (close %u%s%s)", info->code,
+        *reason ? ": " : "", reason);
+  if (info->error)
+    g_string_append_printf (s, ": %s", info->error->message);
+  return g_string_free (s, FALSE);
+}
+
+GstStructure *
+sandra_websocket_close_to_details (const SandraWsCloseInfo * info)
+{
+  GstStructure *st;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  st = gst_structure_new ("sandra-ws-close",
+      "close-code", G_TYPE_UINT, (guint) info->code,
+      "reason", G_TYPE_STRING, info->reason ? info->reason : "",
+      "http-status", G_TYPE_UINT, info->http_status,
+      "class", SANDRA_TYPE_WS_CLOSE_CLASS, info->klass, NULL);
+  if (info->error)
+    gst_structure_set (st, "error", G_TYPE_STRING, info->error->message, NULL);
+  return st;
 }
 
 /* ------------------------------------------------------------------ busy */
@@ -620,6 +690,9 @@ start_connect (SandraWebSocket * ws)
 
   hdrs = soup_message_get_request_headers (ws->msg);
   g_mutex_lock (&ws->lock);
+  if (ws->insecure_loopback)
+    g_signal_connect (ws->msg, "accept-certificate",
+        G_CALLBACK (sandra_credentials_accept_loopback_certificate), NULL);
   for (i = 0; i < ws->header_names->len; i++)
     soup_message_headers_replace (hdrs, g_ptr_array_index (ws->header_names,
             i), g_ptr_array_index (ws->header_values, i));
@@ -694,10 +767,32 @@ void
 sandra_websocket_set_header (SandraWebSocket * ws, const gchar * name,
     const gchar * value)
 {
+  guint i;
+
   g_return_if_fail (ws != NULL && name != NULL && value != NULL);
   g_mutex_lock (&ws->lock);
-  g_ptr_array_add (ws->header_names, g_strdup (name));
-  g_ptr_array_add (ws->header_values, g_strdup (value));
+  /* replacing lets a `reconnecting` callback refresh an expiring key */
+  for (i = 0; i < ws->header_names->len; i++) {
+    if (g_ascii_strcasecmp (g_ptr_array_index (ws->header_names, i), name) == 0) {
+      g_free (g_ptr_array_index (ws->header_values, i));
+      g_ptr_array_index (ws->header_values, i) = g_strdup (value);
+      break;
+    }
+  }
+  if (i == ws->header_names->len) {
+    g_ptr_array_add (ws->header_names, g_strdup (name));
+    g_ptr_array_add (ws->header_values, g_strdup (value));
+  }
+  g_mutex_unlock (&ws->lock);
+}
+
+void
+sandra_websocket_set_url (SandraWebSocket * ws, const gchar * url)
+{
+  g_return_if_fail (ws != NULL && url != NULL);
+  g_mutex_lock (&ws->lock);
+  g_free (ws->url);
+  ws->url = sandra_credentials_ws_url (url, NULL);
   g_mutex_unlock (&ws->lock);
 }
 
@@ -789,6 +884,16 @@ sandra_websocket_set_classify_func (SandraWebSocket * ws,
   g_mutex_lock (&ws->lock);
   ws->classify = func;
   ws->classify_data = user_data;
+  g_mutex_unlock (&ws->lock);
+}
+
+void
+sandra_websocket_set_insecure_loopback_tls (SandraWebSocket * ws,
+    gboolean allow)
+{
+  g_return_if_fail (ws != NULL);
+  g_mutex_lock (&ws->lock);
+  ws->insecure_loopback = allow;
   g_mutex_unlock (&ws->lock);
 }
 
@@ -1029,7 +1134,12 @@ shutdown_cb (gpointer data)
 static gboolean
 dispose_cb (gpointer data)
 {
-  ws_dispose (data);
+  SandraWebSocket *ws = data;
+
+  /* in the worker thread, so a concurrent stop cannot snapshot us after
+   * this point */
+  sandra_worker_remove_client (ws->worker, ws->client_id);
+  ws_dispose (ws);
   return G_SOURCE_REMOVE;
 }
 

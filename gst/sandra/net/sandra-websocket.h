@@ -22,7 +22,7 @@
 #ifndef __SANDRA_WEBSOCKET_H__
 #define __SANDRA_WEBSOCKET_H__
 
-#include <gio/gio.h>
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 
 #include "sandra-worker.h"
@@ -80,6 +80,15 @@ typedef struct
 typedef SandraWsCloseClass (*SandraWsClassifyFunc) (const SandraWsCloseInfo *
     info, SandraWsCloseClass proposed, gpointer user_data);
 
+/* A sentence for GST_ELEMENT_ERROR / warnings, naming @service ("OpenAI"
+ * rejected the API key (HTTP 401 on connect)"), and a "sandra-ws-close"
+ * details structure: close-code, reason, http-status (uint/string/uint),
+ * class (SandraWsCloseClass) and, for transport failures, error. */
+gchar *sandra_websocket_close_to_sentence (const SandraWsCloseInfo * info,
+    const gchar * service);
+GstStructure *sandra_websocket_close_to_details (const SandraWsCloseInfo *
+    info);
+
 /* The built-in verdict, exposed for tests and for hooks that only
  * special-case one code. */
 SandraWsCloseClass sandra_websocket_classify (guint16 code,
@@ -134,7 +143,10 @@ SandraWebSocket *sandra_websocket_new (SandraWorker * worker,
     const gchar * url, const SandraWebSocketCallbacks * callbacks,
     gpointer user_data, GDestroyNotify notify);
 
-/* Configuration; takes effect on the next (re)connection. */
+/* Configuration, any thread; takes effect on the next (re)connection, so a
+ * `reconnecting` callback may refresh an expiring key or URL. A header set
+ * again replaces its value. */
+void sandra_websocket_set_url (SandraWebSocket * ws, const gchar * url);
 void sandra_websocket_set_header (SandraWebSocket * ws, const gchar * name,
     const gchar * value);
 /* "Authorization: Bearer @key"; never logged. */
@@ -161,6 +173,10 @@ void sandra_websocket_set_backoff (SandraWebSocket * ws,
     const SandraBackoff * backoff);
 void sandra_websocket_set_classify_func (SandraWebSocket * ws,
     SandraWsClassifyFunc func, gpointer user_data);
+
+/* See sandra_http_set_insecure_loopback_tls(). Default FALSE. */
+void sandra_websocket_set_insecure_loopback_tls (SandraWebSocket * ws,
+    gboolean allow);
 
 /* Starts connecting (any thread). Also restarts a CLOSED socket. */
 void sandra_websocket_connect (SandraWebSocket * ws);

@@ -244,10 +244,41 @@ sandra_worker_is_current (SandraWorker * worker)
   return g_thread_self () == worker->self;
 }
 
+/* Wraps an invocation so that it runs exactly once, whatever @func
+ * returns: a GSourceFunc returning G_SOURCE_CONTINUE by mistake must not
+ * turn into a busy loop in the worker. */
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+} Invocation;
+
+static gboolean
+run_invocation (gpointer data)
+{
+  Invocation *inv = data;
+
+  inv->func (inv->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+free_invocation (gpointer data)
+{
+  Invocation *inv = data;
+
+  if (inv->notify)
+    inv->notify (inv->data);
+  g_free (inv);
+}
+
 gboolean
 sandra_worker_invoke (SandraWorker * worker, GSourceFunc func, gpointer data,
     GDestroyNotify notify)
 {
+  Invocation *inv;
+
   g_return_val_if_fail (worker != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
@@ -266,8 +297,12 @@ sandra_worker_invoke (SandraWorker * worker, GSourceFunc func, gpointer data,
     return FALSE;
   }
   /* Under the lock so that a concurrent stop orders its quit after us. */
-  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, func, data,
-      notify);
+  inv = g_new (Invocation, 1);
+  inv->func = func;
+  inv->data = data;
+  inv->notify = notify;
+  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT,
+      run_invocation, inv, free_invocation);
   g_mutex_unlock (&worker->lock);
   return TRUE;
 }
