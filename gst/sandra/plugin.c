@@ -11,13 +11,15 @@
 
 #include <gst/gst.h>
 
+GST_ELEMENT_REGISTER_DECLARE (sandravad);
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = TRUE;
 
   /* element registrations, one per line: ret &= GST_ELEMENT_REGISTER (x, plugin); */
-  (void) plugin;
+  ret &= GST_ELEMENT_REGISTER (sandravad, plugin);
 
   return ret;
 }

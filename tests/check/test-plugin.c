@@ -6,6 +6,7 @@
 
 /* Elements the plugin must provide; grows as elements land. */
 static const gchar *expected_elements[] = {
+  "sandravad",
   NULL
 };
 
