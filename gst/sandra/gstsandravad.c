@@ -68,6 +68,10 @@ struct _GstSandraVad
   gboolean gate;
   gboolean engine_dirty;
   gboolean settings_dirty;
+  /* engine geometry for latency queries from other threads */
+  gint latency_rate;
+  guint latency_frame_size;
+  GstClockTime resampler_latency;
 
   /* streaming state */
   gint in_rate;
@@ -174,24 +178,20 @@ static GstClockTime
 gate_latency (GstSandraVad * self)
 {
   SandraVadSegmenterSettings settings;
-  GstClockTime latency;
+  GstClockTime latency, resampler_latency;
   gint rate;
   guint frame_size;
 
   GST_OBJECT_LOCK (self);
   settings = self->settings;
+  rate = self->latency_rate;
+  frame_size = self->latency_frame_size;
+  resampler_latency = self->resampler_latency;
   GST_OBJECT_UNLOCK (self);
 
-  /* Before caps the engine is unknown: assume 16 kHz and the longest frame
-   * an engine uses (32 ms) so the figure is never too small. */
-  rate = self->engine ? self->rate : 16000;
-  frame_size = self->engine ? self->frame_size : 512;
   latency = gst_util_uint64_scale_int (sandra_vad_segmenter_max_decision_delay
       (rate, frame_size, &settings), GST_SECOND, rate);
-  if (self->resampler)
-    latency += gst_util_uint64_scale_int
-        (gst_audio_resampler_get_max_latency (self->resampler), GST_SECOND,
-        self->in_rate);
+  latency += resampler_latency;
   return latency;
 }
 
@@ -410,15 +410,25 @@ create_engine (GstSandraVad * self)
   }
   self->seg = sandra_vad_segmenter_new (self->rate, self->frame_size,
       &settings);
+
+  GST_OBJECT_LOCK (self);
+  self->latency_rate = self->rate;
+  self->latency_frame_size = self->frame_size;
+  self->resampler_latency = self->resampler ?
+      gst_util_uint64_scale_int (gst_audio_resampler_get_max_latency
+      (self->resampler), GST_SECOND, self->in_rate) : 0;
+  GST_OBJECT_UNLOCK (self);
   GST_DEBUG_OBJECT (self, "engine %s at %d Hz, %u-sample frames, input %d Hz",
       sandra_vad_engine_kind_name (kind), self->rate, self->frame_size,
       self->in_rate);
   return TRUE;
 }
 
-/* Forgets the stream: the next buffer starts a new timeline. */
+/* Forgets the stream: the next buffer starts a new timeline. Output
+ * already queued is kept (it belongs to the old stream and goes out first)
+ * unless @discard is set, as on flushing. */
 static void
-reset_stream (GstSandraVad * self)
+reset_stream (GstSandraVad * self, gboolean discard)
 {
   if (self->engine)
     sandra_vad_engine_reset (self->engine);
@@ -434,7 +444,8 @@ reset_stream (GstSandraVad * self)
   self->held_offset = 0;
   self->gate_open = FALSE;
   clear_held_events (self);
-  clear_queue (&self->out);
+  if (discard)
+    clear_queue (&self->out);
   GST_OBJECT_LOCK (self);
   self->active_gate = self->gate;
   GST_OBJECT_UNLOCK (self);
@@ -462,7 +473,7 @@ drain (GstSandraVad * self)
   }
   while (!g_queue_is_empty (&pending))
     g_queue_push_tail (&self->out, g_queue_pop_head (&pending));
-  reset_stream (self);
+  reset_stream (self, FALSE);
 }
 
 /* Pushes the output queue from an event handler (outside the chain loop). */
@@ -511,6 +522,8 @@ analyse (GstSandraVad * self, const gint16 * samples, gsize n,
     self->frame_fill = 0;
 
     p = sandra_vad_engine_process (self->engine, self->frame);
+    GST_LOG_OBJECT (self, "frame at %" G_GUINT64_FORMAT ": p=%.2f",
+        sandra_vad_segmenter_get_position (self->seg), p);
     k = sandra_vad_segmenter_push (self->seg, p, events);
     for (i = 0; i < k; i++)
       handle_boundary (self, &events[i], pending);
@@ -651,7 +664,7 @@ gst_sandra_vad_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
-      reset_stream (self);
+      reset_stream (self, TRUE);
       break;
     case GST_EVENT_EOS:
     case GST_EVENT_SEGMENT:
@@ -720,7 +733,7 @@ gst_sandra_vad_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->in_rate = GST_AUDIO_INFO_RATE (info);
   if (!create_engine (self))
     return FALSE;
-  reset_stream (self);
+  reset_stream (self, TRUE);
   return TRUE;
 }
 
@@ -731,7 +744,7 @@ gst_sandra_vad_start (GstBaseTransform * trans)
 
   self->held = gst_adapter_new ();
   self->in_rate = 0;
-  reset_stream (self);
+  reset_stream (self, TRUE);
   return TRUE;
 }
 
@@ -740,7 +753,7 @@ gst_sandra_vad_stop (GstBaseTransform * trans)
 {
   GstSandraVad *self = GST_SANDRA_VAD (trans);
 
-  reset_stream (self);
+  reset_stream (self, TRUE);
   g_clear_object (&self->held);
   free_engine (self);
   self->in_rate = 0;
@@ -956,6 +969,11 @@ gst_sandra_vad_init (GstSandraVad * self)
   self->gate = DEFAULT_GATE;
   sandra_vad_segmenter_settings_init (&self->settings);
   self->base_pts = GST_CLOCK_TIME_NONE;
+  /* Until caps arrive, assume the longest frame an engine uses (32 ms) so
+   * a latency answer is never too small. */
+  self->latency_rate = 16000;
+  self->latency_frame_size = 512;
+  self->resampler_latency = 0;
   g_queue_init (&self->out);
   g_queue_init (&self->held_events);
   /* Buffers go out as they came (or as sub-buffers of them): allocation

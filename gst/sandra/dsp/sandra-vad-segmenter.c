@@ -99,6 +99,30 @@ sandra_vad_segmenter_reset (SandraVadSegmenter * seg)
   seg->decided = 0;
 }
 
+static guint64
+round_up_to_frames (guint64 samples, guint frame_size)
+{
+  return (samples + frame_size - 1) / frame_size * frame_size;
+}
+
+/* The longest utterance, 0 for no limit. An utterance is at least its
+ * padding plus min-speech when it is confirmed (and one frame), so a
+ * shorter limit acts as that. */
+static guint64
+max_speech (const SandraVadSegmenter * seg)
+{
+  const SandraVadSegmenterSettings *s = &seg->settings;
+  guint64 floor;
+
+  if (s->max_speech_ms == 0)
+    return 0;
+  floor = ms_to_samples (seg, s->pre_speech_pad_ms) +
+      round_up_to_frames (ms_to_samples (seg, s->min_speech_ms),
+      seg->frame_size);
+  floor = MAX (floor, seg->frame_size);
+  return MAX (ms_to_samples (seg, s->max_speech_ms), floor);
+}
+
 /* Where an utterance whose first speech frame starts at @first begins. */
 static guint64
 padded_start (const SandraVadSegmenter * seg, guint64 first)
@@ -190,21 +214,25 @@ sandra_vad_segmenter_push (SandraVadSegmenter * seg, gfloat p,
       }
       break;
     case STATE_SPEECH:
+      if (max_speech (seg) > 0 &&
+          frame_end - seg->utterance_start > max_speech (seg)) {
+        /* This frame would make the utterance too long: close it at the
+         * last speech frame. If speech goes on, the next utterance starts
+         * right there, unpadded, so no audio falls between the two. */
+        guint64 split = seg->last_speech_end;
+
+        make_stop (seg, split, p, &events[n++]);
+        if (continues) {
+          make_start (seg, split, p, &events[n++]);
+          seg->last_speech_end = frame_end;
+        }
+        break;
+      }
       if (continues)
         seg->last_speech_end = frame_end;
       else if (frame_end - seg->last_speech_end >=
-          ms_to_samples (seg, s->min_silence_ms)) {
+          ms_to_samples (seg, s->min_silence_ms))
         make_stop (seg, seg->last_speech_end, p, &events[n++]);
-        break;
-      }
-      if (s->max_speech_ms > 0 && frame_end - seg->utterance_start >=
-          ms_to_samples (seg, s->max_speech_ms)) {
-        /* Forced split: close at the last speech frame; if speech goes on
-         * right now, the next utterance starts there, unpadded. */
-        make_stop (seg, seg->last_speech_end, p, &events[n++]);
-        if (continues)
-          make_start (seg, seg->last_speech_end, p, &events[n++]);
-      }
       break;
   }
 
@@ -242,12 +270,6 @@ gboolean
 sandra_vad_segmenter_in_speech (SandraVadSegmenter * seg)
 {
   return seg->state == STATE_SPEECH;
-}
-
-static guint64
-round_up_to_frames (guint64 samples, guint frame_size)
-{
-  return (samples + frame_size - 1) / frame_size * frame_size;
 }
 
 guint64

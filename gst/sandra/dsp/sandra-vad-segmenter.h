@@ -21,7 +21,9 @@ typedef struct {
   guint min_speech_ms;          /* shorter bursts are not speech */
   guint min_silence_ms;         /* silence this long ends speech (hangover) */
   guint pre_speech_pad_ms;      /* the start is moved this much earlier */
-  guint max_speech_ms;          /* longer utterances are split; 0: never */
+  guint max_speech_ms;          /* longer utterances are split; 0: never.
+                                 * Acts as at least pre_speech_pad_ms +
+                                 * min_speech_ms (and one frame). */
 } SandraVadSegmenterSettings;
 
 #define SANDRA_VAD_DEFAULT_THRESHOLD            0.5f
