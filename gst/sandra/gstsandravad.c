@@ -36,7 +36,7 @@ GST_DEBUG_CATEGORY_STATIC (sandra_vad_debug);
 #define GST_CAT_DEFAULT sandra_vad_debug
 
 #define DEFAULT_ENGINE SANDRA_VAD_ENGINE_WEBRTC
-#define DEFAULT_MODE GST_SANDRA_VAD_MODE_LOW_BITRATE
+#define DEFAULT_MODE GST_SANDRA_VAD_MODE_AGGRESSIVE
 #define DEFAULT_GATE FALSE
 
 /* A buffer whose timestamp is further than this from where the previous one

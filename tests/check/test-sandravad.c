@@ -415,6 +415,7 @@ GST_START_TEST (test_properties)
   fail_unless_equals_int (max_speech, 0);
   fail_unless (!gate);
   fail_unless_equals_int (engine, 0);
+  fail_unless_equals_int (mode, 2);     /* aggressive */
 
   /* every property round-trips */
   g_object_set (vad, "threshold", 0.7f, "negative-threshold", 0.2f,
