@@ -590,12 +590,8 @@ gst_sandra_vad_submit_input_buffer (GstBaseTransform * trans,
       drain (self);
     }
   }
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
+  if (!GST_CLOCK_TIME_IS_VALID (self->base_pts))
     self->base_pts = GST_CLOCK_TIME_IS_VALID (pts) ? pts : 0;
-    GST_OBJECT_LOCK (self);
-    self->active_gate = self->gate;
-    GST_OBJECT_UNLOCK (self);
-  }
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
     gst_buffer_unref (buf);
@@ -708,8 +704,10 @@ gst_sandra_vad_query (GstBaseTransform * trans, GstPadDirection direction,
     gboolean live, gate;
     GstClockTime min, max, latency;
 
+    /* Until the next stream the previous setting may still hold audio:
+     * count the gate if either is on. */
     GST_OBJECT_LOCK (self);
-    gate = self->gate;
+    gate = self->gate || self->active_gate;
     GST_OBJECT_UNLOCK (self);
     if (gate) {
       latency = gate_latency (self);

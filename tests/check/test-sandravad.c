@@ -776,8 +776,13 @@ GST_START_TEST (test_gate)
     assert_messages_match_events (&c);
     g_array_unref (ev);
 
-    /* without the gate, the element adds no latency */
+    /* without the gate, the element adds no latency (once the gated
+     * stream is over: a flush ends it) */
     g_object_set (c.h->element, "gate", FALSE, NULL);
+    fail_unless (query_latency (c.h, &live) > 5 * GST_MSECOND);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_start ()));
+    fail_unless (gst_harness_push_event (c.h,
+            gst_event_new_flush_stop (TRUE)));
     fail_unless_equals_uint64 (query_latency (c.h, &live), 5 * GST_MSECOND);
 
     capture_clear (&c);
