@@ -424,6 +424,37 @@ create_engine (GstSandraVad * self)
   return TRUE;
 }
 
+/* Replaces the engine after a change of mode or kind when the new one
+ * works on the same frames, so the utterance in progress and the timeline
+ * go on. Returns FALSE (changing nothing) otherwise. */
+static gboolean
+swap_engine (GstSandraVad * self)
+{
+  SandraVadEngine *engine;
+  SandraVadEngineKind kind;
+  GstSandraVadMode mode;
+
+  GST_OBJECT_LOCK (self);
+  kind = self->engine_kind;
+  mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+
+  engine = sandra_vad_engine_new (kind, self->in_rate, mode, NULL);
+  if (engine == NULL || sandra_vad_engine_get_rate (engine) != self->rate ||
+      sandra_vad_engine_get_frame_size (engine) != self->frame_size) {
+    sandra_vad_engine_free (engine);
+    return FALSE;
+  }
+  sandra_vad_engine_free (self->engine);
+  self->engine = engine;
+  GST_OBJECT_LOCK (self);
+  self->engine_dirty = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "engine %s, mode %d from the next frame",
+      sandra_vad_engine_kind_name (kind), mode);
+  return TRUE;
+}
+
 /* Forgets the stream: the next buffer starts a new timeline. Output
  * already queued is kept (it belongs to the old stream and goes out first)
  * unless @discard is set, as on flushing. */
@@ -569,8 +600,10 @@ gst_sandra_vad_submit_input_buffer (GstBaseTransform * trans,
   GST_OBJECT_LOCK (self);
   engine_dirty = self->engine_dirty;
   GST_OBJECT_UNLOCK (self);
-  if (engine_dirty || self->engine == NULL) {
-    /* A new engine is a new stream for it: close what the old one found. */
+  if (engine_dirty && self->engine && swap_engine (self)) {
+    /* same frames: the segmenter carries on with the new engine */
+  } else if (engine_dirty || self->engine == NULL) {
+    /* Different frames are a new stream: close what the old engine found. */
     drain (self);
     if (!create_engine (self)) {
       gst_buffer_unref (buf);
@@ -888,8 +921,9 @@ gst_sandra_vad_class_init (GstSandraVadClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_ENGINE,
       g_param_spec_enum ("engine", "Engine",
-          "Voice activity engine that scores each frame; changing it starts "
-          "a new stream for the detector", GST_TYPE_SANDRA_VAD_ENGINE,
+          "Voice activity engine that scores each frame; changing it to an "
+          "engine with other frames ends the current utterance",
+          GST_TYPE_SANDRA_VAD_ENGINE,
           DEFAULT_ENGINE, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",

@@ -942,6 +942,44 @@ GST_START_TEST (test_segment_times)
 }
 GST_END_TEST;
 
+/* Changing mode and thresholds while an utterance is in progress does not
+ * cut it. */
+GST_START_TEST (test_runtime_changes)
+{
+  Recording rec;
+  Capture c;
+  GArray *ev;
+  gsize cut;
+  GstClockTime at;
+  guint i;
+
+  recording_init (&rec, 16000);
+  capture_init (&c, 16000, "pre-speech-pad-ms=0");
+  at = rec.speech_start[0] + 700 * GST_MSECOND;
+  cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
+  push_samples (&c, rec.samples, cut, 16000, 0);
+  ev = capture_vad_events (&c);
+  fail_unless_equals_int (ev->len, 1);
+  g_array_unref (ev);
+
+  gst_util_set_object_arg (G_OBJECT (c.h->element), "mode", "quality");
+  g_object_set (c.h->element, "threshold", 0.6f, "negative-threshold", 0.3f,
+      "min-silence-ms", 300, NULL);
+  push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+  ev = capture_vad_events (&c);
+  assert_well_formed (ev);
+  assert_boundaries (ev, &rec, 0);
+  for (i = 1; i < ev->len; i += 2)
+    fail_unless (time_diff (EV (ev, i)->timestamp, at) > 100 * GST_MSECOND,
+        "utterance cut where the properties changed");
+  g_array_unref (ev);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+GST_END_TEST;
+
 /* --- state changes under load ---------------------------------------- */
 
 GST_START_TEST (test_state_cycling)
@@ -1004,6 +1042,7 @@ sandravad_suite (void)
   tcase_add_test (tc, test_eos_in_speech);
   tcase_add_test (tc, test_flush_resets);
   tcase_add_test (tc, test_segment_times);
+  tcase_add_test (tc, test_runtime_changes);
   tcase_add_test (tc, test_state_cycling);
   return s;
 }

@@ -130,7 +130,9 @@ padded_start (const SandraVadSegmenter * seg, guint64 first)
   guint64 pad = ms_to_samples (seg, seg->settings.pre_speech_pad_ms);
   guint64 start = first > pad ? first - pad : 0;
 
-  return MAX (start, seg->last_stop);
+  /* Never into audio already declared final (the padding may have grown
+   * since) nor into the previous utterance. */
+  return MAX (start, MAX (seg->last_stop, seg->decided));
 }
 
 static void
