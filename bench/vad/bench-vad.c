@@ -270,6 +270,27 @@ typedef struct
   gconstpointer data;
 } Detector;
 
+static void
+result_init (Result * r, gsize n_grid)
+{
+  r->frames = g_new0 (guint8, n_grid + 1);
+  r->segments = g_new0 (guint8, n_grid + 1);
+  r->start_decided = g_array_new (FALSE, FALSE, sizeof (gsize));
+  r->stop_decided = g_array_new (FALSE, FALSE, sizeof (gsize));
+  r->stops = g_array_new (FALSE, FALSE, sizeof (gsize));
+  r->cpu_seconds = 0.0;
+}
+
+static void
+result_clear (Result * r)
+{
+  g_free (r->frames);
+  g_free (r->segments);
+  g_array_unref (r->start_decided);
+  g_array_unref (r->stop_decided);
+  g_array_unref (r->stops);
+}
+
 static gdouble
 cpu_now (int clock)
 {
@@ -551,6 +572,21 @@ static const Detector detectors[] = {
 
 #define N_DETECTORS G_N_ELEMENTS (detectors)
 
+enum
+{
+  ROW_PRECISION, ROW_RECALL, ROW_F1, ROW_FALSE_ALARM, ROW_ONSET, ROW_OFFSET,
+  ROW_ENDS, ROW_RTF, N_ROWS
+};
+
+static void
+fill_scores (gdouble row[N_ROWS][2 * N_DETECTORS], guint col, Scores sc)
+{
+  row[ROW_PRECISION][col] = sc.precision;
+  row[ROW_RECALL][col] = sc.recall;
+  row[ROW_F1][col] = sc.f1;
+  row[ROW_FALSE_ALARM][col] = sc.false_alarm;
+}
+
 static void
 print_row (const gchar * label, const gdouble * v, guint n, gint decimals)
 {
@@ -616,7 +652,7 @@ main (int argc, char **argv)
     gint16 *x = mix (&set, noise, snrs[s]);
     gchar *title = isinf (snrs[s]) ? g_strdup ("clean") :
         g_strdup_printf ("SNR %.0f dB", snrs[s]);
-    gdouble row[8][2 * N_DETECTORS];
+    gdouble row[N_ROWS][2 * N_DETECTORS];
     guint col = 0;
 
     g_print ("%-28s", title);
@@ -628,78 +664,44 @@ main (int argc, char **argv)
     g_print ("\n");
 
     for (d = 0; d < N_DETECTORS; d++) {
-      Result r = { 0, };
+      gboolean segments = detectors[d].run == run_engine;
       gdouble best = INFINITY;
       gboolean ok = TRUE;
-      Scores sc;
+      Result r;
       gint k;
 
+      result_init (&r, set.n_grid);
       for (k = 0; k < repeat && ok; k++) {
-        g_free (r.frames);
-        g_free (r.segments);
-        if (r.start_decided) {
-          g_array_unref (r.start_decided);
-          g_array_unref (r.stop_decided);
-          g_array_unref (r.stops);
-        }
-        r.frames = g_new0 (guint8, set.n_grid + 1);
-        r.segments = g_new0 (guint8, set.n_grid + 1);
-        r.start_decided = g_array_new (FALSE, FALSE, sizeof (gsize));
-        r.stop_decided = g_array_new (FALSE, FALSE, sizeof (gsize));
-        r.stops = g_array_new (FALSE, FALSE, sizeof (gsize));
+        result_clear (&r);
+        result_init (&r, set.n_grid);
         ok = detectors[d].run (detectors[d].data, x, set.n, &r);
         best = MIN (best, r.cpu_seconds);
       }
-      if (!ok) {
-        for (i = 0; i < 8; i++)
-          row[i][col] = NAN;
-        col++;
-      } else {
-        sc = score (&set, r.frames);
-        row[0][col] = sc.precision;
-        row[1][col] = sc.recall;
-        row[2][col] = sc.f1;
-        row[3][col] = sc.false_alarm;
-        row[4][col] = frame_onset_ms (&set, r.frames);
-        row[5][col] = NAN;
-        row[6][col] = best / ((gdouble) set.n / RATE);
-        row[7][col] = NAN;
-        col++;
+      for (i = 0; i < N_ROWS; i++)
+        row[i][col] = row[i][col + 1] = NAN;
+      if (ok) {
+        fill_scores (row, col, score (&set, r.frames));
+        row[ROW_ONSET][col] = frame_onset_ms (&set, r.frames);
+        row[ROW_RTF][col] = best / ((gdouble) set.n / RATE);
         if (s == 0)
-          rtf[d] = best / ((gdouble) set.n / RATE);
-      }
-      if (detectors[d].run == run_engine) {
-        if (ok) {
-          sc = score (&set, r.segments);
-          row[0][col] = sc.precision;
-          row[1][col] = sc.recall;
-          row[2][col] = sc.f1;
-          row[3][col] = sc.false_alarm;
-          row[7][col] = segment_latency_ms (&set, &r, &row[4][col],
-              &row[5][col]);
-          row[6][col] = NAN;
-        } else {
-          for (i = 0; i < 8; i++)
-            row[i][col] = NAN;
+          rtf[d] = row[ROW_RTF][col];
+        if (segments) {
+          fill_scores (row, col + 1, score (&set, r.segments));
+          row[ROW_ENDS][col + 1] = segment_latency_ms (&set, &r,
+              &row[ROW_ONSET][col + 1], &row[ROW_OFFSET][col + 1]);
         }
-        col++;
       }
-      g_free (r.frames);
-      g_free (r.segments);
-      if (r.start_decided) {
-        g_array_unref (r.start_decided);
-        g_array_unref (r.stop_decided);
-        g_array_unref (r.stops);
-      }
+      col += segments ? 2 : 1;
+      result_clear (&r);
     }
-    print_row ("precision", row[0], col, 3);
-    print_row ("recall", row[1], col, 3);
-    print_row ("F1", row[2], col, 3);
-    print_row ("false alarms (non-speech)", row[3], col, 3);
-    print_row ("onset latency, median ms", row[4], col, 0);
-    print_row ("offset latency, median ms", row[5], col, 0);
-    print_row ("utterance ends announced", row[7], col, 0);
-    print_row ("real-time factor (CPU)", row[6], col, 5);
+    print_row ("precision", row[ROW_PRECISION], col, 3);
+    print_row ("recall", row[ROW_RECALL], col, 3);
+    print_row ("F1", row[ROW_F1], col, 3);
+    print_row ("false alarms (non-speech)", row[ROW_FALSE_ALARM], col, 3);
+    print_row ("onset latency, median ms", row[ROW_ONSET], col, 0);
+    print_row ("offset latency, median ms", row[ROW_OFFSET], col, 0);
+    print_row ("utterance ends announced", row[ROW_ENDS], col, 0);
+    print_row ("real-time factor (CPU)", row[ROW_RTF], col, 5);
     g_print ("\n");
     g_free (title);
     g_free (x);
