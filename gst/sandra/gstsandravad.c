@@ -321,9 +321,11 @@ boundary_announce (GstSandraVad * self, const SandraVadSegmentEvent * ev)
       GST_FORMAT_TIME, info.timestamp);
   info.stream_time = gst_segment_to_stream_time (&trans->segment,
       GST_FORMAT_TIME, info.timestamp);
+  /* From the start's own timestamp, so that start + duration == stop to
+   * the nanosecond. */
   info.duration = ev->boundary == SANDRA_VAD_SEGMENT_STOP ?
-      gst_util_uint64_scale_int (ev->length, GST_SECOND, self->rate) :
-      GST_CLOCK_TIME_NONE;
+      info.timestamp - (self->base_pts + gst_util_uint64_scale_int
+      (ev->offset - ev->length, GST_SECOND, self->rate)) : GST_CLOCK_TIME_NONE;
   info.probability = ev->probability;
 
   GST_INFO_OBJECT (self, "speech-%s at %" GST_TIME_FORMAT " (p=%.2f)",
@@ -559,10 +561,12 @@ analyse (GstSandraVad * self, const gint16 * samples, gsize n,
     for (i = 0; i < k; i++)
       handle_boundary (self, &events[i], pending);
     voice |= sandra_vad_segmenter_in_speech (self->seg);
-    if (self->active_gate)
-      gate_release (self, engine_to_input_offset (self,
-              sandra_vad_segmenter_get_decided (self->seg)));
   }
+  /* Boundaries released what came before them; what is decided beyond the
+   * last one goes out now, in one piece. */
+  if (self->active_gate)
+    gate_release (self, engine_to_input_offset (self,
+            sandra_vad_segmenter_get_decided (self->seg)));
   return voice;
 }
 
