@@ -7,7 +7,9 @@
  * adds pink noise at several signal-to-noise ratios and runs every detector
  * on it. Labels come from the clean speech: a 10 ms frame is speech when its
  * level is within LABEL_RANGE_DB of the loudest frame of its utterance.
- * Everything is generated in memory; nothing is written.
+ * Everything is generated in memory; nothing is written. audiotestsrc's
+ * pink noise is not seeded, so figures move a little from run to run; all
+ * detectors of one run see the same noise.
  *
  * Prints figures only; it never passes or fails. Each detector is one
  * column: adding an engine is one more entry in detectors[].
@@ -262,12 +264,17 @@ typedef struct
   gdouble cpu_seconds;          /* engine only */
 } Result;
 
+/* One detector: its frame decisions, its utterances, or both, each one
+ * column of the report. */
 typedef struct
 {
   const gchar *name;
   gboolean (*run) (gconstpointer data, const gint16 * x, gsize n,
       Result * r);
   gconstpointer data;
+  gboolean frames;              /* fills Result.frames */
+  gboolean segments;            /* fills Result.segments */
+  gboolean decisions;           /* fills the *_decided arrays */
 } Detector;
 
 static void
@@ -366,6 +373,80 @@ run_engine (gconstpointer data, const gint16 * x, gsize n, Result * r)
   }
   sandra_vad_segmenter_free (seg);
   g_free (p);
+  return TRUE;
+}
+
+/* The sandravad element as the Realtime route uses it: 24 kHz input (the
+ * set is resampled beforehand, untimed), resampled inside to the engine's
+ * 16 kHz, fed in 20 ms buffers; utterances from its messages. */
+static gboolean
+run_element (gconstpointer data, const gint16 * x, gsize n, Result * r)
+{
+  GstAudioResampler *rs = gst_audio_resampler_new
+      (GST_AUDIO_RESAMPLER_METHOD_KAISER, GST_AUDIO_RESAMPLER_FLAG_NONE,
+      GST_AUDIO_FORMAT_S16, 1, RATE, 24000, NULL);
+  gsize n24 = gst_audio_resampler_get_out_frames (rs, n), i;
+  gint16 *x24 = g_new (gint16, n24);
+  gpointer in[1] = { (gpointer) x }, out[1] = { x24 };
+  GstElement *pipeline, *src;
+  GstBus *bus;
+  GstMessage *msg;
+  gsize open_at = 0;
+  gdouble t0;
+
+  gst_audio_resampler_resample (rs, in, n, out, n24);
+  gst_audio_resampler_free (rs);
+
+  pipeline = gst_parse_launch ("appsrc name=src format=time "
+      "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=24000,channels=1 "
+      "! sandravad pre-speech-pad-ms=0 ! fakesink", NULL);
+  if (pipeline == NULL) {
+    g_free (x24);
+    return FALSE;
+  }
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  t0 = cpu_now (CLOCK_PROCESS_CPUTIME_ID);
+  for (i = 0; i < n24; i += 480) {
+    gsize len = MIN (480, n24 - i);
+    GstBuffer *buf = gst_buffer_new_memdup (x24 + i, len * 2);
+
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (i, GST_SECOND, 24000);
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (i + len,
+        GST_SECOND, 24000) - GST_BUFFER_PTS (buf);
+    gst_app_src_push_buffer (GST_APP_SRC (src), buf);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  /* (popping with a filter drops the other messages: take all three) */
+  while ((msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    guint64 ts;
+
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (st,
+            "sandravad") && gst_structure_get_uint64 (st, "timestamp", &ts)) {
+      gsize at = gst_util_uint64_scale_int (ts, RATE, GST_SECOND);
+
+      if (g_strcmp0 (gst_structure_get_string (st, "event"),
+              "speech-start") == 0)
+        open_at = at;
+      else
+        mark (r->segments, open_at, at);
+    }
+    gst_message_unref (msg);
+    if (type != GST_MESSAGE_ELEMENT)
+      break;
+  }
+  r->cpu_seconds = cpu_now (CLOCK_PROCESS_CPUTIME_ID) - t0;
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (x24);
   return TRUE;
 }
 
@@ -566,8 +647,10 @@ segment_latency_ms (const LabelledSet * set, const Result * r,
 /* --- main ---------------------------------------------------------------- */
 
 static const Detector detectors[] = {
-  {"webrtc", run_engine, GINT_TO_POINTER (SANDRA_VAD_ENGINE_WEBRTC)},
-  {"webrtcdsp (peer)", run_webrtcdsp, NULL},
+  {"webrtc", run_engine, GINT_TO_POINTER (SANDRA_VAD_ENGINE_WEBRTC),
+      TRUE, TRUE, TRUE},
+  {"sandravad @24kHz", run_element, NULL, FALSE, TRUE, FALSE},
+  {"webrtcdsp (peer)", run_webrtcdsp, NULL, TRUE, FALSE, FALSE},
 };
 
 #define N_DETECTORS G_N_ELEMENTS (detectors)
@@ -632,6 +715,11 @@ main (int argc, char **argv)
   }
   g_option_context_free (ctx);
 
+  /* the element column uses the plugin from this build tree */
+  if (!gst_registry_check_feature_version (gst_registry_get (), "sandravad",
+          0, 0, 0))
+    gst_registry_scan_path (gst_registry_get (), SANDRA_BUILD_PLUGIN_DIR);
+
   if (!build_set (&set, data_dir)) {
     g_print ("speech data not found in %s (Debian package pocketsphinx); "
         "nothing measured\n", data_dir);
@@ -658,13 +746,15 @@ main (int argc, char **argv)
     g_print ("%-28s", title);
     for (d = 0; d < N_DETECTORS; d++) {
       g_print (" %18s", detectors[d].name);
-      if (detectors[d].run == run_engine)
+      if (detectors[d].frames && detectors[d].segments)
         g_print (" %18s", "+ segmenter");
     }
     g_print ("\n");
 
     for (d = 0; d < N_DETECTORS; d++) {
-      gboolean segments = detectors[d].run == run_engine;
+      const Detector *det = &detectors[d];
+      guint ncols = (det->frames ? 1 : 0) + (det->segments ? 1 : 0);
+      guint fc = col, sc = col + (det->frames ? 1 : 0);
       gdouble best = INFINITY;
       gboolean ok = TRUE;
       Result r;
@@ -674,24 +764,27 @@ main (int argc, char **argv)
       for (k = 0; k < repeat && ok; k++) {
         result_clear (&r);
         result_init (&r, set.n_grid);
-        ok = detectors[d].run (detectors[d].data, x, set.n, &r);
+        ok = det->run (det->data, x, set.n, &r);
         best = MIN (best, r.cpu_seconds);
       }
       for (i = 0; i < N_ROWS; i++)
-        row[i][col] = row[i][col + 1] = NAN;
+        for (k = 0; k < (gint) ncols; k++)
+          row[i][col + k] = NAN;
       if (ok) {
-        fill_scores (row, col, score (&set, r.frames));
-        row[ROW_ONSET][col] = frame_onset_ms (&set, r.frames);
         row[ROW_RTF][col] = best / ((gdouble) set.n / RATE);
         if (s == 0)
           rtf[d] = row[ROW_RTF][col];
-        if (segments) {
-          fill_scores (row, col + 1, score (&set, r.segments));
-          row[ROW_ENDS][col + 1] = segment_latency_ms (&set, &r,
-              &row[ROW_ONSET][col + 1], &row[ROW_OFFSET][col + 1]);
+        if (det->frames) {
+          fill_scores (row, fc, score (&set, r.frames));
+          row[ROW_ONSET][fc] = frame_onset_ms (&set, r.frames);
         }
+        if (det->segments)
+          fill_scores (row, sc, score (&set, r.segments));
+        if (det->decisions)
+          row[ROW_ENDS][sc] = segment_latency_ms (&set, &r,
+              &row[ROW_ONSET][sc], &row[ROW_OFFSET][sc]);
       }
-      col += segments ? 2 : 1;
+      col += ncols;
       result_clear (&r);
     }
     print_row ("precision", row[ROW_PRECISION], col, 3);
@@ -711,8 +804,8 @@ main (int argc, char **argv)
       "time):\n", repeat);
   for (d = 0; d < N_DETECTORS; d++)
     g_print ("  %-26s %.6f\n", detectors[d].name, rtf[d]);
-  g_print ("  (webrtc: the engine alone, thread CPU time; webrtcdsp: the "
-      "whole pipeline, process CPU time)\n");
+  g_print ("  (webrtc: the engine alone, thread CPU time; sandravad and "
+      "webrtcdsp: the whole pipeline, process CPU time)\n");
 
   g_free (noise);
   g_free (set.clean);

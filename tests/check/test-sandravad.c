@@ -957,7 +957,7 @@ GST_START_TEST (test_runtime_changes)
   fail_unless_equals_int (ev->len, 1);
   g_array_unref (ev);
 
-  gst_util_set_object_arg (G_OBJECT (c.h->element), "mode", "quality");
+  gst_util_set_object_arg (G_OBJECT (c.h->element), "mode", "very-aggressive");
   g_object_set (c.h->element, "threshold", 0.6f, "negative-threshold", 0.3f,
       "min-silence-ms", 300, NULL);
   push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);

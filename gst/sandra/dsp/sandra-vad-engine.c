@@ -173,7 +173,10 @@ sandra_vad_engine_get_frame_size (SandraVadEngine * engine)
 gfloat
 sandra_vad_engine_process (SandraVadEngine * engine, const gint16 * frame)
 {
-  return CLAMP (engine->klass->process (engine->state, frame), 0.0f, 1.0f);
+  /* (CLAMP evaluates its argument more than once) */
+  gfloat p = engine->klass->process (engine->state, frame);
+
+  return CLAMP (p, 0.0f, 1.0f);
 }
 
 void
