@@ -938,13 +938,13 @@ gst_sandra_vad_class_init (GstSandraVadClass * klass)
       g_param_spec_float ("threshold", "Threshold",
           "Speech probability (0-1) at or above which a frame may start an "
           "utterance", 0.0f, 1.0f, SANDRA_VAD_DEFAULT_THRESHOLD,
-          rw | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_NEGATIVE_THRESHOLD,
       g_param_spec_float ("negative-threshold", "Negative threshold",
           "Speech probability (0-1) below which a frame counts as silence "
           "once an utterance has started; keep it at or below threshold",
           0.0f, 1.0f, SANDRA_VAD_DEFAULT_NEGATIVE_THRESHOLD,
-          rw | GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIN_SPEECH_MS,
       g_param_spec_uint ("min-speech-ms", "Minimum speech",
           "Bursts of speech shorter than this (milliseconds) are ignored", 0,

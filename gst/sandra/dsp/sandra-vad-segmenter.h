@@ -91,8 +91,10 @@ guint64 sandra_vad_segmenter_get_decided (SandraVadSegmenter * seg);
 /* TRUE between a start and its stop. */
 gboolean sandra_vad_segmenter_in_speech (SandraVadSegmenter * seg);
 
-/* The longest a sample can wait between being pushed (as part of a complete
- * frame) and being decided, in samples, for the given settings. */
+/* The longest a sample can wait, from its arrival until it is decided, for
+ * the given settings, in samples: it covers waiting for the rest of its
+ * frame and then for the verdict (min-speech plus padding before a start,
+ * min-silence during a pause). What a gate adds to latency. */
 guint64 sandra_vad_segmenter_max_decision_delay (gint rate, guint frame_size,
     const SandraVadSegmenterSettings * settings);
 
