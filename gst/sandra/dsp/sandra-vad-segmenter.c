@@ -282,8 +282,10 @@ sandra_vad_segmenter_max_decision_delay (gint rate, guint frame_size,
   guint64 speech = (guint64) s->min_speech_ms * rate / 1000;
   guint64 silence = (guint64) s->min_silence_ms * rate / 1000;
 
-  /* A candidate waits for min-speech, then reaches back by the padding; a
-   * pause waits up to min-silence for the verdict. Both in whole frames. */
-  return MAX (pad + round_up_to_frames (speech, frame_size),
-      round_up_to_frames (silence, frame_size));
+  /* A candidate waits for min-speech (at least its first frame), then
+   * reaches back by the padding; a pause waits up to min-silence for the
+   * verdict. Both in whole frames; a sample's wait for the rest of its
+   * frame is inside these (the verdict comes at a frame's end). */
+  return MAX (pad + MAX (round_up_to_frames (speech, frame_size), frame_size),
+      MAX (round_up_to_frames (silence, frame_size), frame_size));
 }
