@@ -111,7 +111,13 @@ static const SandraVadEngineClass webrtc_class = {
   "webrtc", webrtc_create, webrtc_process, webrtc_reset, webrtc_free
 };
 
-/* --- dispatch ---------------------------------------------------------- */
+/* --- dispatch ----------------------------------------------------------
+ *
+ * Adding an engine: a SandraVadEngineClass whose create() picks the rate and
+ * frame size (for Silero: 8 kHz and 256 samples for 8 kHz input, 16 kHz and
+ * 512 samples otherwise) and whose process() converts the S16 frame to what
+ * the model takes, one more SandraVadEngineKind value, one more case below,
+ * and one more value in the element's GstSandraVadEngine enum. */
 
 static const SandraVadEngineClass *
 engine_class (SandraVadEngineKind kind)
