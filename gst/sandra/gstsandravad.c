@@ -266,24 +266,15 @@ release_held_events (GstSandraVad * self, guint64 offset)
   }
 }
 
-/* Hands out held input up to input offset @to: as buffers while the gate is
- * open, as one GAP event while it is closed. */
+/* Hands out held input from held_offset to @to, as one buffer while the gate
+ * is open or one GAP event while it is closed. */
 static void
-gate_release (GstSandraVad * self, guint64 to)
+gate_release_chunk (GstSandraVad * self, guint64 to)
 {
-  guint64 avail = self->held_offset +
-      gst_adapter_available (self->held) / sizeof (gint16);
-  guint64 n;
-  GstClockTime start, end;
+  guint64 n = to - self->held_offset;
+  GstClockTime start = input_offset_to_time (self, self->held_offset);
+  GstClockTime end = input_offset_to_time (self, to);
 
-  to = MIN (to, avail);
-  if (to <= self->held_offset) {
-    release_held_events (self, self->held_offset);
-    return;
-  }
-  n = to - self->held_offset;
-  start = input_offset_to_time (self, self->held_offset);
-  end = input_offset_to_time (self, to);
   if (self->gate_open) {
     GstBuffer *buf = gst_adapter_take_buffer (self->held, n * sizeof (gint16));
 
@@ -300,7 +291,25 @@ gate_release (GstSandraVad * self, guint64 to)
     g_queue_push_tail (&self->out, gst_event_new_gap (start, end - start));
   }
   self->held_offset = to;
-  release_held_events (self, to);
+}
+
+/* Hands out held input up to input offset @to, with the upstream events
+ * that arrived in it at their places. */
+static void
+gate_release (GstSandraVad * self, guint64 to)
+{
+  guint64 avail = self->held_offset +
+      gst_adapter_available (self->held) / sizeof (gint16);
+
+  to = MIN (to, avail);
+  release_held_events (self, self->held_offset);
+  while (self->held_offset < to) {
+    HeldEvent *he = g_queue_peek_head (&self->held_events);
+    guint64 stop = he && he->offset < to ? he->offset : to;
+
+    gate_release_chunk (self, stop);
+    release_held_events (self, self->held_offset);
+  }
 }
 
 /* --- boundaries -------------------------------------------------------- */

@@ -786,6 +786,53 @@ GST_START_TEST (test_gate)
 }
 GST_END_TEST;
 
+/* In gate mode audio is held back; an upstream serialized event waits with
+ * it and comes out after the audio (or GAP) that preceded it upstream. */
+GST_START_TEST (test_gate_event_order)
+{
+  Recording rec;
+  Capture c;
+  gsize cut;
+  GstClockTime at, covered = 0;
+  gboolean seen_marker = FALSE;
+  guint i;
+
+  recording_init (&rec, 16000);
+  capture_init (&c, 16000, "gate=true");
+  /* inside the first sentence, while audio is held */
+  at = rec.speech_start[0] + 100 * GST_MSECOND;
+  cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
+  push_samples (&c, rec.samples, cut, 16000, 0);
+  fail_unless (gst_harness_push_event (c.h,
+          gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+              gst_structure_new_empty ("test-marker"))));
+  push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+  for (i = 0; i < c.items->len; i++) {
+    GstMiniObject *obj = g_ptr_array_index (c.items, i);
+
+    if (GST_IS_BUFFER (obj)) {
+      covered = GST_BUFFER_PTS (obj) + GST_BUFFER_DURATION (obj);
+    } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+      GstClockTime ts, dur;
+
+      gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+      covered = ts + dur;
+    } else if (GST_EVENT_TYPE (obj) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+        gst_structure_has_name (gst_event_get_structure (GST_EVENT (obj)),
+            "test-marker")) {
+      /* all audio before it went out first, and nothing after it */
+      fail_unless_equals_uint64 (covered, at);
+      seen_marker = TRUE;
+    }
+  }
+  fail_unless (seen_marker);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+GST_END_TEST;
+
 /* --- 24 kHz agrees with 16 kHz --------------------------------------- */
 
 GST_START_TEST (test_24k_matches_16k)
@@ -1033,6 +1080,7 @@ sandravad_suite (void)
   tcase_add_test (tc, test_properties_take_effect);
   tcase_add_test (tc, test_passthrough_order);
   tcase_add_test (tc, test_gate);
+  tcase_add_test (tc, test_gate_event_order);
   tcase_add_test (tc, test_24k_matches_16k);
   tcase_add_test (tc, test_eos_in_speech);
   tcase_add_test (tc, test_flush_resets);
