@@ -1022,6 +1022,51 @@ GST_START_TEST (test_runtime_changes)
 }
 GST_END_TEST;
 
+/* A real pipeline: decoding a fixture, resampling to 24 kHz; the bus gets
+ * the utterance before EOS. */
+GST_START_TEST (test_pipeline)
+{
+  gchar *path = sandra_test_data_path ("cmu-goforward-trimmed-16k.wav");
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=24000,"
+      "channels=1 ! sandravad ! fakesink", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GArray *ev = g_array_new (FALSE, FALSE, sizeof (SandraVadInfo));
+  GstMessage *msg;
+  gboolean eos = FALSE;
+  GstClockTime len = 1722187500;        /* the fixture's length */
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while (!eos && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+              GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
+    SandraVadInfo info;
+
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+      eos = TRUE;
+    else if (sandra_vad_info_from_structure (gst_message_get_structure (msg),
+            &info))
+      g_array_append_val (ev, info);
+    gst_message_unref (msg);
+  }
+  fail_unless (eos);
+  assert_well_formed (ev);
+  fail_unless_equals_int (ev->len, 2);
+  /* speech from the first sample: the padding cannot reach before it */
+  fail_unless_equals_uint64 (EV (ev, 0)->timestamp, 0);
+  fail_unless (time_diff (EV (ev, 1)->timestamp, len) <= TOLERANCE);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_array_unref (ev);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (path);
+}
+GST_END_TEST;
+
 /* --- state changes under load ---------------------------------------- */
 
 GST_START_TEST (test_state_cycling)
@@ -1086,6 +1131,7 @@ sandravad_suite (void)
   tcase_add_test (tc, test_flush_resets);
   tcase_add_test (tc, test_segment_times);
   tcase_add_test (tc, test_runtime_changes);
+  tcase_add_test (tc, test_pipeline);
   tcase_add_test (tc, test_state_cycling);
   return s;
 }
