@@ -252,7 +252,7 @@ mix (const LabelledSet * set, const gint16 * noise, gdouble snr)
 
 /* --- detectors ----------------------------------------------------------- */
 
-static gint engine_mode = 2;   /* the element's default, aggressive */
+static gint engine_mode = 2;    /* the element's default, aggressive */
 
 typedef struct
 {
@@ -269,8 +269,7 @@ typedef struct
 typedef struct
 {
   const gchar *name;
-  gboolean (*run) (gconstpointer data, const gint16 * x, gsize n,
-      Result * r);
+    gboolean (*run) (gconstpointer data, const gint16 * x, gsize n, Result * r);
   gconstpointer data;
   gboolean frames;              /* fills Result.frames */
   gboolean segments;            /* fills Result.segments */

@@ -143,7 +143,7 @@ gst_sandra_vad_mode_get_type (void)
     {GST_SANDRA_VAD_MODE_LOW_BITRATE, "Low bitrate", "low-bitrate"},
     {GST_SANDRA_VAD_MODE_AGGRESSIVE, "Aggressive", "aggressive"},
     {GST_SANDRA_VAD_MODE_VERY_AGGRESSIVE,
-        "Very aggressive: fewest false alarms, clips the most speech",
+          "Very aggressive: fewest false alarms, clips the most speech",
         "very-aggressive"},
     {0, NULL, NULL}
   };
@@ -544,8 +544,7 @@ push_queued (GstSandraVad * self)
 /* Runs complete frames of @samples (engine rate) through engine and
  * segmenter. Returns TRUE if any frame was inside an utterance. */
 static gboolean
-analyse (GstSandraVad * self, const gint16 * samples, gsize n,
-    GQueue * pending)
+analyse (GstSandraVad * self, const gint16 * samples, gsize n, GQueue * pending)
 {
   SandraVadSegmentEvent events[SANDRA_VAD_SEGMENTER_MAX_EVENTS];
   gboolean voice = sandra_vad_segmenter_in_speech (self->seg);

@@ -343,6 +343,7 @@ GST_START_TEST (test_caps_accepted)
     recording_clear (&rec);
   }
 }
+
 GST_END_TEST;
 
 static gboolean
@@ -390,6 +391,7 @@ GST_START_TEST (test_caps_refused)
   gst_object_unref (bus);
   gst_object_unref (pipeline);
 }
+
 GST_END_TEST;
 
 /* --- properties -------------------------------------------------------- */
@@ -451,6 +453,7 @@ GST_START_TEST (test_properties)
   }
   gst_object_unref (vad);
 }
+
 GST_END_TEST;
 
 /* Each property changes what the element finds on the same recording. */
@@ -562,6 +565,7 @@ GST_START_TEST (test_properties_take_effect)
   g_array_unref (base);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 /* --- passthrough: order of events and buffers --------------------------- */
@@ -591,8 +595,7 @@ GST_START_TEST (test_passthrough_order)
       /* passthrough: same audio, same timestamps */
       fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), out_end);
       fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-      fail_unless (memcmp (map.data, rec.samples + out_samples,
-              map.size) == 0);
+      fail_unless (memcmp (map.data, rec.samples + out_samples, map.size) == 0);
       out_samples += map.size / 2;
       gst_buffer_unmap (buf, &map);
       out_end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
@@ -642,6 +645,7 @@ GST_START_TEST (test_passthrough_order)
   capture_clear (&c);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 /* --- gate mode ------------------------------------------------------- */
@@ -776,14 +780,14 @@ GST_START_TEST (test_gate)
     g_object_set (c.h->element, "gate", FALSE, NULL);
     fail_unless (query_latency (c.h, &live) > 5 * GST_MSECOND);
     fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_start ()));
-    fail_unless (gst_harness_push_event (c.h,
-            gst_event_new_flush_stop (TRUE)));
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_stop (TRUE)));
     fail_unless_equals_uint64 (query_latency (c.h, &live), 5 * GST_MSECOND);
 
     capture_clear (&c);
     recording_clear (&rec);
   }
 }
+
 GST_END_TEST;
 
 /* In gate mode audio is held back; an upstream serialized event waits with
@@ -831,6 +835,7 @@ GST_START_TEST (test_gate_event_order)
   capture_clear (&c);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 /* --- 24 kHz agrees with 16 kHz --------------------------------------- */
@@ -859,6 +864,7 @@ GST_START_TEST (test_24k_matches_16k)
   recording_clear (&r16);
   recording_clear (&r24);
 }
+
 GST_END_TEST;
 
 /* --- EOS, flushing, timestamps ------------------------------------------ */
@@ -898,6 +904,7 @@ GST_START_TEST (test_eos_in_speech)
   capture_clear (&c);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_flush_resets)
@@ -945,6 +952,7 @@ GST_START_TEST (test_flush_resets)
   capture_clear (&c);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 /* Boundaries are in buffer time: with a segment that starts later, the
@@ -982,6 +990,7 @@ GST_START_TEST (test_segment_times)
   capture_clear (&c);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 /* Changing mode and thresholds while an utterance is in progress does not
@@ -1020,6 +1029,7 @@ GST_START_TEST (test_runtime_changes)
   capture_clear (&c);
   recording_clear (&rec);
 }
+
 GST_END_TEST;
 
 /* A real pipeline: decoding a fixture, resampling to 24 kHz; the bus gets
@@ -1065,6 +1075,7 @@ GST_START_TEST (test_pipeline)
   g_free (desc);
   g_free (path);
 }
+
 GST_END_TEST;
 
 /* --- state changes under load ---------------------------------------- */
@@ -1109,6 +1120,7 @@ GST_START_TEST (test_state_cycling)
   }
   g_rand_free (rand);
 }
+
 GST_END_TEST;
 
 static Suite *

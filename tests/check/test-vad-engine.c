@@ -49,6 +49,7 @@ GST_START_TEST (test_webrtc_geometry)
   fail_unless (sandra_vad_webrtc_new (24000, 2) == NULL);
   fail_unless (sandra_vad_webrtc_new (44100, 2) == NULL);
 }
+
 GST_END_TEST;
 
 /* The engine's probability is the share of voiced decisions among the
@@ -82,6 +83,7 @@ GST_START_TEST (test_webrtc_probability)
   sandra_vad_webrtc_free (w);
   g_free (x);
 }
+
 GST_END_TEST;
 
 /* After reset the engine behaves as a new one. */
@@ -103,6 +105,7 @@ GST_START_TEST (test_webrtc_reset)
   g_free (first_run);
   g_free (x);
 }
+
 GST_END_TEST;
 
 static Suite *

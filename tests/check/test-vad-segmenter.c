@@ -134,6 +134,7 @@ GST_START_TEST (test_single_utterance)
   fail_if (sandra_vad_segmenter_in_speech (run.seg));
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_short_burst_ignored)
@@ -155,6 +156,7 @@ GST_START_TEST (test_short_burst_ignored)
   assert_event (&run, 0, SANDRA_VAD_SEGMENT_START, 1120);
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_hysteresis)
@@ -179,6 +181,7 @@ GST_START_TEST (test_hysteresis)
   assert_event (&run, 1, SANDRA_VAD_SEGMENT_STOP, 410);
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_hangover)
@@ -202,6 +205,7 @@ GST_START_TEST (test_hangover)
   fail_unless_equals_uint64 (run.events[1].length, 690);
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_padding_clamped)
@@ -226,6 +230,7 @@ GST_START_TEST (test_padding_clamped)
   fail_unless_equals_uint64 (run.events[3].length, 250);
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_max_speech_split)
@@ -249,6 +254,7 @@ GST_START_TEST (test_max_speech_split)
   }
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_max_speech_in_hangover)
@@ -269,6 +275,7 @@ GST_START_TEST (test_max_speech_in_hangover)
   fail_unless_equals_int (run.n_events, 3);
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_finish)
@@ -294,6 +301,7 @@ GST_START_TEST (test_finish)
   assert_event (&run, 1, SANDRA_VAD_SEGMENT_STOP, 200);
   run_clear (&run);
 }
+
 GST_END_TEST;
 
 /* Random probability sequences: events alternate, stay in order, and no
@@ -341,8 +349,7 @@ GST_START_TEST (test_random_invariants)
           guint floor = s.pre_speech_pad_ms + (s.min_speech_ms + FRAME - 1) /
               FRAME * FRAME;
 
-          fail_unless (e->length <= MAX (MAX (s.max_speech_ms, floor),
-                  FRAME));
+          fail_unless (e->length <= MAX (MAX (s.max_speech_ms, floor), FRAME));
         }
       }
       last = e->offset;
@@ -352,6 +359,7 @@ GST_START_TEST (test_random_invariants)
   }
   g_rand_free (rand);
 }
+
 GST_END_TEST;
 
 static Suite *

@@ -41,7 +41,7 @@ struct _SandraVadSegmenter
 static guint64
 ms_to_samples (const SandraVadSegmenter * seg, guint ms)
 {
-  return (guint64) ms * seg->rate / 1000;
+  return ((guint64) ms) * seg->rate / 1000;
 }
 
 void
