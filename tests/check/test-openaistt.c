@@ -39,6 +39,8 @@ emulator_new (const gchar * scenario)
   SandraEmulator *emu = sandra_emulator_new (scenario, &err);
 
   fail_unless (emu != NULL, "bad scenario: %s", err ? err->message : "?");
+  if (g_getenv ("SANDRA_EMULATOR_VERBOSE"))
+    sandra_emulator_set_verbose (emu, TRUE);
   fail_unless (sandra_emulator_start (emu, 0, &err), "emulator: %s",
       err ? err->message : "?");
   return emu;
@@ -746,6 +748,159 @@ GST_START_TEST (test_state_cycling_mid_request)
 }
 GST_END_TEST;
 
+/* ---------------------------------------------------------------------- */
+/* mode=realtime */
+
+#define REALTIME "/v1/realtime"
+
+GST_START_TEST (test_realtime_server_vad)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":"
+      "\"And Mister John Dashwood had then leisure to consider.\"}]}}");
+  Stt *s = stt_new (emu, "mode", 1 /* realtime */ , NULL);
+  GstBuffer *buf;
+  gchar *text;
+  GstMessage *m;
+  const GstStructure *st;
+  gboolean is_final = TRUE;
+  JsonArray *updates;
+  JsonObject *session;
+  GstClockTime speech_start;
+
+  /* silence, 2.5 s of real speech, silence for the server VAD to end it */
+  push_audio (s, 1000, FALSE);
+  speech_start = now_pts (s);
+  push_audio (s, 2500, TRUE);
+  push_audio (s, 1500, FALSE);
+
+  buf = gst_harness_pull (s->h);
+  fail_unless (buf != NULL);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text,
+      "And Mister John Dashwood had then leisure to consider.");
+  /* The server's VAD places the turn; an energy VAD finds the onset of
+   * this recording within a few frames. */
+  fail_unless (ABS (GST_CLOCK_DIFF (speech_start, GST_BUFFER_PTS (buf))) <
+      300 * GST_MSECOND, "turn at %" GST_TIME_FORMAT ", speech at %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+      GST_TIME_ARGS (speech_start));
+  fail_unless (GST_BUFFER_DURATION (buf) > GST_SECOND);
+  g_free (text);
+  gst_buffer_unref (buf);
+
+  /* partials first */
+  st = next_stt_message (s, &m);
+  fail_unless (gst_structure_get_boolean (st, "is-final", &is_final));
+  fail_if (is_final);
+  gst_message_unref (m);
+
+  /* The session was configured as a GA transcription session. */
+  updates = sandra_emulator_dup_ws_events (emu, "session.update");
+  fail_unless (json_array_get_length (updates) >= 1);
+  session = json_object_get_object_member (json_array_get_object_element
+      (updates, 0), "session");
+  fail_unless_equals_string (json_object_get_string_member (session, "type"),
+      "transcription");
+  json_array_unref (updates);
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_realtime_commits_on_vad_events)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"One.\"},"
+      "{\"transcript\":\"Two.\"}]}}");
+  Stt *s = stt_new (emu, "mode", 1, "turn-detection", 2 /* none */ ,
+      "api-version", 1 /* beta */ , NULL);
+  GstClockTime starts[2];
+  const gchar *expect[] = { "One.", "Two." };
+  JsonArray *commits, *updates;
+  JsonObject *update;
+  guint i;
+
+  starts[0] = push_utterance (s, 300, 1000);
+  starts[1] = push_utterance (s, 600, 800);
+  for (i = 0; i < 2; i++) {
+    GstBuffer *buf = gst_harness_pull (s->h);
+    gchar *text = buffer_text (buf);
+
+    fail_unless_equals_string (text, expect[i]);
+    /* The element committed these turns itself: exact timestamps. */
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), starts[i]);
+    g_free (text);
+    gst_buffer_unref (buf);
+  }
+  commits = sandra_emulator_dup_ws_events (emu, "input_audio_buffer.commit");
+  fail_unless_equals_int (json_array_get_length (commits), 2);
+  json_array_unref (commits);
+  /* beta shape, with turn detection off */
+  updates = sandra_emulator_dup_ws_events (emu,
+      "transcription_session.update");
+  fail_unless_equals_int (json_array_get_length (updates), 1);
+  update = json_object_get_object_member (json_array_get_object_element
+      (updates, 0), "session");
+  fail_unless (json_object_has_member (update, "turn_detection"));
+  fail_unless (JSON_NODE_HOLDS_NULL (json_object_get_member (update,
+              "turn_detection")));
+  json_array_unref (updates);
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_realtime_eos_waits_for_transcript)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"default\":{\"transcript\":\"Late.\","
+      "\"delay_ms\":300}}}");
+  Stt *s = stt_new (emu, "mode", 1, NULL);
+  GstEvent *ev;
+
+  push_audio (s, 500, FALSE);
+  /* The stream ends in the middle of speech: the element commits. */
+  push_audio (s, 1500, TRUE);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  for (;;) {
+    ev = gst_harness_pull_event (s->h);
+    fail_unless (ev != NULL);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+      gst_event_unref (ev);
+      break;
+    }
+    gst_event_unref (ev);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (s->h), 1);
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_realtime_wrong_key)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"sk-other\"]}");
+  Stt *s = stt_new (emu, "mode", 1, NULL);
+  GstMessage *m;
+  GError *err = NULL;
+
+  push_audio (s, 200, FALSE);
+  m = pop_message (s, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  fail_unless (strstr (err->message, "401") != NULL, "%s", err->message);
+  fail_if (strstr (err->message, KEY) != NULL);
+  g_clear_error (&err);
+  gst_message_unref (m);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu, REALTIME), 1);
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
 static Suite *
 openaistt_suite (void)
 {
@@ -769,6 +924,10 @@ openaistt_suite (void)
   tcase_add_test (tc, test_no_key_fails_to_start);
   tcase_add_test (tc, test_pipeline_without_vad_cuts_fixed_segments);
   tcase_add_test (tc, test_state_cycling_mid_request);
+  tcase_add_test (tc, test_realtime_server_vad);
+  tcase_add_test (tc, test_realtime_commits_on_vad_events);
+  tcase_add_test (tc, test_realtime_eos_waits_for_transcript);
+  tcase_add_test (tc, test_realtime_wrong_key);
   return s;
 }
 

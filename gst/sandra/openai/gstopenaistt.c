@@ -31,6 +31,7 @@
 
 #include "gstopenaistt.h"
 #include "openaistt-request.h"
+#include "openaistt-realtime.h"
 #include "sandra-utterance-cutter.h"
 #include "sandra-upload-encoder.h"
 #include "sandra-events.h"
@@ -43,6 +44,10 @@
 GST_DEBUG_CATEGORY_STATIC (openai_stt_debug);
 #define GST_CAT_DEFAULT openai_stt_debug
 
+#define DEFAULT_MODE GST_OPENAI_STT_MODE_HTTP
+#define DEFAULT_API_VERSION SANDRA_REALTIME_API_GA
+#define DEFAULT_TURN_DETECTION SANDRA_REALTIME_TURN_DETECTION_SERVER_VAD
+#define DEFAULT_NOISE_REDUCTION SANDRA_REALTIME_NOISE_REDUCTION_NONE
 #define DEFAULT_MODEL "gpt-4o-mini-transcribe"
 #define DEFAULT_TEMPERATURE 0.0
 #define DEFAULT_LOCK_LANGUAGE FALSE
@@ -62,6 +67,10 @@ GST_DEBUG_CATEGORY_STATIC (openai_stt_debug);
 enum
 {
   PROP_0,
+  PROP_MODE,
+  PROP_API_VERSION,
+  PROP_TURN_DETECTION,
+  PROP_NOISE_REDUCTION,
   PROP_API_KEY,
   PROP_BASE_URL,
   PROP_MODEL,
@@ -104,6 +113,10 @@ struct _GstOpenaiStt
   GstPad *srcpad;
 
   /* properties, under the object lock */
+  GstOpenaiSttMode mode;
+  SandraRealtimeApi api_version;
+  SandraRealtimeTurnDetection turn_detection;
+  SandraRealtimeNoiseReduction noise_reduction;
   gchar *api_key;
   gchar *base_url;
   gchar *model;
@@ -127,11 +140,16 @@ struct _GstOpenaiStt
   SandraUploadEncoder *encoder;
   GByteArray *pcm;              /* the open utterance, kept for 413 splits */
   GstClockTime utterance_pts;
+  guint64 utterance_samples;
   gboolean encoder_failed;
   gboolean have_caps;
 
   SandraOrderedQueue *output;
-  OpenaiSttClient *client;      /* network side, owns the worker */
+  /* network side, each owns its worker: one of them exists per run */
+  OpenaiSttClient *client;      /* mode=http */
+  OpenaiSttRealtime *realtime;  /* mode=realtime */
+  GstOpenaiSttMode active_mode;
+  gboolean stream_all;          /* realtime with server VAD: no cutting */
   GstFlowReturn last_flow;      /* written by the task, read by chain */
 };
 
@@ -151,6 +169,24 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format=(string)utf8"));
+
+GType
+gst_openai_stt_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_OPENAI_STT_MODE_HTTP, "One HTTPS request per utterance", "http"},
+    {GST_OPENAI_STT_MODE_REALTIME,
+        "Audio streamed to a Realtime transcription session", "realtime"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstOpenaiSttMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 static void
 output_item_free (gpointer data)
@@ -181,14 +217,26 @@ static void
 post_transcript_message (GstOpenaiStt * self, const OpenaiSttResult * r,
     gboolean is_final)
 {
-  GstStructure *s = gst_structure_new ("openaistt",
+  GstClockTime start_rt = r->start_running_time, end_rt = r->end_running_time;
+  GstStructure *s;
+
+  if (!GST_CLOCK_TIME_IS_VALID (start_rt) && GST_CLOCK_TIME_IS_VALID (r->pts)) {
+    GST_OBJECT_LOCK (self);
+    start_rt = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+        r->pts);
+    if (GST_CLOCK_TIME_IS_VALID (r->duration))
+      end_rt = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+          r->pts + r->duration);
+    GST_OBJECT_UNLOCK (self);
+  }
+  s = gst_structure_new ("openaistt",
       "text", G_TYPE_STRING, r->text ? r->text : "",
       "is-final", G_TYPE_BOOLEAN, is_final,
       "utterance", G_TYPE_UINT64, r->utterance_id,
       "timestamp", G_TYPE_UINT64, (guint64) r->pts,
       "duration", G_TYPE_UINT64, (guint64) r->duration,
-      "start-running-time", G_TYPE_UINT64, (guint64) r->start_running_time,
-      "end-running-time", G_TYPE_UINT64, (guint64) r->end_running_time,
+      "start-running-time", G_TYPE_UINT64, (guint64) start_rt,
+      "end-running-time", G_TYPE_UINT64, (guint64) end_rt,
       NULL);
 
   if (r->language)
@@ -234,6 +282,12 @@ on_failed (guint64 ticket, GstClockTime pts, GstClockTime duration,
   item->pts = pts;
   item->duration = duration;
   sandra_ordered_queue_fill (self->output, ticket, item);
+}
+
+static guint64
+on_reserve (gpointer user_data)
+{
+  return sandra_ordered_queue_reserve (GST_OPENAI_STT (user_data)->output);
 }
 
 static void
@@ -369,6 +423,7 @@ utterance_start (gpointer user_data, GstClockTime pts)
 
   self->utterance_pts = pts;
   self->encoder_failed = FALSE;
+  self->utterance_samples = 0;
   g_byte_array_set_size (self->pcm, 0);
 }
 
@@ -378,6 +433,15 @@ utterance_audio (gpointer user_data, const gint16 * samples, gsize n)
   GstOpenaiStt *self = GST_OPENAI_STT (user_data);
   GError *err = NULL;
 
+  if (self->realtime) {
+    /* Turn detection off: the session gets exactly the utterances. */
+    openai_stt_realtime_push (self->realtime, self->utterance_pts +
+        gst_util_uint64_scale_int (self->utterance_samples, GST_SECOND,
+            GST_AUDIO_INFO_RATE (&self->info)), samples, n,
+        GST_AUDIO_INFO_RATE (&self->info));
+    self->utterance_samples += n;
+    return;
+  }
   g_byte_array_append (self->pcm, (const guint8 *) samples, n * 2);
   /* Encoding as the audio arrives means the request is ready the moment
    * speech stops. */
@@ -399,6 +463,18 @@ utterance_end (gpointer user_data, GstClockTime end_pts,
   OpenaiSttUtterance *u;
   GError *err = NULL;
   GBytes *file;
+
+  if (self->realtime) {
+    if (reason == SANDRA_CUT_ABANDONED) {
+      /* Its audio went to the session already; the replay follows and
+       * the server's buffer holds both, which only costs some silence. */
+      return;
+    }
+    openai_stt_realtime_commit (self->realtime, self->utterance_pts,
+        GST_CLOCK_DIFF (self->utterance_pts, end_pts) > 0 ?
+        end_pts - self->utterance_pts : 0);
+    return;
+  }
 
   file = sandra_upload_encoder_finish (self->encoder, NULL, &err);
   if (reason == SANDRA_CUT_ABANDONED || self->encoder_failed || file == NULL) {
@@ -472,9 +548,10 @@ setup_for_caps (GstOpenaiStt * self, GstCaps * caps)
   GST_OBJECT_UNLOCK (self);
 
   g_clear_pointer (&self->encoder, sandra_upload_encoder_free);
-  self->encoder = sandra_upload_encoder_new (format,
-      GST_AUDIO_INFO_RATE (&info), bitrate, &err);
-  if (self->encoder == NULL) {
+  if (self->active_mode == GST_OPENAI_STT_MODE_HTTP)
+    self->encoder = sandra_upload_encoder_new (format,
+        GST_AUDIO_INFO_RATE (&info), bitrate, &err);
+  if (self->active_mode == GST_OPENAI_STT_MODE_HTTP && self->encoder == NULL) {
     GST_ELEMENT_ERROR (self, STREAM, ENCODE,
         ("Cannot encode %d Hz audio for upload: %s",
             GST_AUDIO_INFO_RATE (&info), err->message), (NULL));
@@ -521,7 +598,10 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         gst_event_unref (event);
         return FALSE;
       }
+      /* Read by the worker for running times in bus messages. */
+      GST_OBJECT_LOCK (self);
       gst_segment_copy_into (segment, &self->segment);
+      GST_OBJECT_UNLOCK (self);
       queue_event (self, event);
       return TRUE;
     }
@@ -533,24 +613,33 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_EOS:
       if (self->cutter)
         sandra_utterance_cutter_drain (self->cutter);
+      /* The session answers turns as they are committed: wait for them
+       * before EOS takes its place in the output. */
+      if (self->realtime)
+        openai_stt_realtime_drain (self->realtime);
       /* Queued behind every pending transcript: EOS waits for them. */
       queue_event (self, event);
       return TRUE;
     case GST_EVENT_FLUSH_START:
       sandra_ordered_queue_set_flushing (self->output, TRUE);
-      openai_stt_client_cancel_all (self->client);
+      if (self->client)
+        openai_stt_client_cancel_all (self->client);
+      if (self->realtime)
+        openai_stt_realtime_cancel_all (self->realtime);
       gst_pad_push_event (self->srcpad, event);
       gst_pad_pause_task (self->srcpad);
       return TRUE;
     case GST_EVENT_FLUSH_STOP:
       if (self->cutter)
         sandra_utterance_cutter_reset (self->cutter);
-      if (self->encoder) {
+      if (self->encoder && self->active_mode == GST_OPENAI_STT_MODE_HTTP) {
         GBytes *discard = sandra_upload_encoder_finish (self->encoder, NULL,
             NULL);
         g_clear_pointer (&discard, g_bytes_unref);
       }
+      GST_OBJECT_LOCK (self);
       gst_segment_init (&self->segment, GST_FORMAT_TIME);
+      GST_OBJECT_UNLOCK (self);
       gst_pad_push_event (self->srcpad, event);
       sandra_ordered_queue_set_flushing (self->output, FALSE);
       GST_OBJECT_LOCK (self);
@@ -560,7 +649,8 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
           NULL);
       return TRUE;
     case GST_EVENT_CUSTOM_DOWNSTREAM:
-      if (sandra_vad_event_parse (event, &vad) && self->cutter) {
+      if (sandra_vad_event_parse (event, &vad) && self->cutter &&
+          !self->stream_all) {
         GST_LOG_OBJECT (self, "VAD %s at %" GST_TIME_FORMAT,
             vad.boundary == SANDRA_VAD_SPEECH_START ? "start" : "stop",
             GST_TIME_ARGS (vad.timestamp));
@@ -594,7 +684,8 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_buffer_unref (buf);
     return ret;
   }
-  if (openai_stt_client_has_failed (self->client)) {
+  if ((self->client && openai_stt_client_has_failed (self->client)) ||
+      (self->realtime && openai_stt_realtime_has_failed (self->realtime))) {
     gst_buffer_unref (buf);
     return GST_FLOW_ERROR;
   }
@@ -606,8 +697,14 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
     GstClockTime pts = GST_BUFFER_PTS (buf);
 
-    sandra_utterance_cutter_push (self->cutter, pts,
-        (const gint16 *) map.data, map.size / GST_AUDIO_INFO_BPF (&self->info));
+    gsize n = map.size / GST_AUDIO_INFO_BPF (&self->info);
+
+    if (self->stream_all)
+      openai_stt_realtime_push (self->realtime, pts, (const gint16 *) map.data,
+          n, GST_AUDIO_INFO_RATE (&self->info));
+    else
+      sandra_utterance_cutter_push (self->cutter, pts,
+          (const gint16 *) map.data, n);
     gst_buffer_unmap (buf, &map);
   }
   gst_buffer_unref (buf);
@@ -638,12 +735,15 @@ snapshot_config (GstOpenaiStt * self)
   cfg->retries = self->retries;
   cfg->upload_format = self->upload_format;
   cfg->upload_bitrate = self->upload_bitrate;
+  cfg->api = self->api_version;
+  cfg->turn_detection = self->turn_detection;
+  cfg->noise_reduction = self->noise_reduction;
   GST_OBJECT_UNLOCK (self);
   return cfg;
 }
 
 static const OpenaiSttClientCallbacks client_callbacks = {
-  on_partial, on_final, on_failed, on_fatal
+  on_partial, on_final, on_failed, on_fatal, on_reserve
 };
 
 static gboolean
@@ -659,8 +759,19 @@ start (GstOpenaiStt * self)
     openai_stt_config_free (cfg);
     return FALSE;
   }
-  self->client = openai_stt_client_new (GST_ELEMENT (self), cfg,
-      &client_callbacks, self);
+  GST_OBJECT_LOCK (self);
+  self->active_mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  self->stream_all = FALSE;
+  if (self->active_mode == GST_OPENAI_STT_MODE_REALTIME) {
+    self->stream_all =
+        cfg->turn_detection != SANDRA_REALTIME_TURN_DETECTION_NONE;
+    self->realtime = openai_stt_realtime_new (GST_ELEMENT (self), cfg,
+        &client_callbacks, self);
+  } else {
+    self->client = openai_stt_client_new (GST_ELEMENT (self), cfg,
+        &client_callbacks, self);
+  }
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->have_caps = FALSE;
   self->last_flow = GST_FLOW_OK;
@@ -672,6 +783,7 @@ stop (GstOpenaiStt * self)
 {
   /* Frees the client: cancels what is in flight and joins the worker. */
   g_clear_pointer (&self->client, openai_stt_client_free);
+  g_clear_pointer (&self->realtime, openai_stt_realtime_free);
   g_clear_pointer (&self->cutter, sandra_utterance_cutter_free);
   g_clear_pointer (&self->encoder, sandra_upload_encoder_free);
   g_byte_array_set_size (self->pcm, 0);
@@ -715,6 +827,26 @@ set_property (GObject * object, guint prop_id, const GValue * value,
   GstOpenaiStt *self = GST_OPENAI_STT (object);
 
   switch (prop_id) {
+    case PROP_MODE:
+      GST_OBJECT_LOCK (self);
+      self->mode = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_API_VERSION:
+      GST_OBJECT_LOCK (self);
+      self->api_version = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_TURN_DETECTION:
+      GST_OBJECT_LOCK (self);
+      self->turn_detection = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_NOISE_REDUCTION:
+      GST_OBJECT_LOCK (self);
+      self->noise_reduction = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_API_KEY:
       set_string (self, &self->api_key, value);
       break;
@@ -725,17 +857,26 @@ set_property (GObject * object, guint prop_id, const GValue * value,
       set_string (self, &self->model, value);
       if (self->client)
         openai_stt_client_set_model (self->client, g_value_get_string (value));
+      if (self->realtime)
+        openai_stt_realtime_update_session (self->realtime,
+            g_value_get_string (value), NULL, NULL);
       break;
     case PROP_LANGUAGE:
       set_string (self, &self->language, value);
       if (self->client)
         openai_stt_client_set_language (self->client,
             g_value_get_string (value));
+      if (self->realtime)
+        openai_stt_realtime_update_session (self->realtime, NULL,
+            g_value_get_string (value) ? g_value_get_string (value) : "", NULL);
       break;
     case PROP_PROMPT:
       set_string (self, &self->prompt, value);
       if (self->client)
         openai_stt_client_set_prompt (self->client, g_value_get_string (value));
+      if (self->realtime)
+        openai_stt_realtime_update_session (self->realtime, NULL, NULL,
+            g_value_get_string (value) ? g_value_get_string (value) : "");
       break;
     case PROP_TEMPERATURE:
       GST_OBJECT_LOCK (self);
@@ -803,6 +944,18 @@ get_property (GObject * object, guint prop_id, GValue * value,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_API_VERSION:
+      g_value_set_enum (value, self->api_version);
+      break;
+    case PROP_TURN_DETECTION:
+      g_value_set_enum (value, self->turn_detection);
+      break;
+    case PROP_NOISE_REDUCTION:
+      g_value_set_enum (value, self->noise_reduction);
+      break;
     case PROP_BASE_URL:
       g_value_set_string (value, self->base_url);
       break;
@@ -858,6 +1011,7 @@ finalize (GObject * object)
   GstOpenaiStt *self = GST_OPENAI_STT (object);
 
   g_clear_pointer (&self->client, openai_stt_client_free);
+  g_clear_pointer (&self->realtime, openai_stt_realtime_free);
   g_clear_pointer (&self->cutter, sandra_utterance_cutter_free);
   g_clear_pointer (&self->encoder, sandra_upload_encoder_free);
   sandra_ordered_queue_free (self->output);
@@ -887,6 +1041,10 @@ gst_openai_stt_init (GstOpenaiStt * self)
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
+  self->mode = DEFAULT_MODE;
+  self->api_version = DEFAULT_API_VERSION;
+  self->turn_detection = DEFAULT_TURN_DETECTION;
+  self->noise_reduction = DEFAULT_NOISE_REDUCTION;
   self->model = g_strdup (DEFAULT_MODEL);
   self->temperature = DEFAULT_TEMPERATURE;
   self->lock_language = DEFAULT_LOCK_LANGUAGE;
@@ -922,6 +1080,28 @@ gst_openai_stt_class_init (GstOpenaiSttClass * klass)
   gobject_class->finalize = finalize;
   element_class->change_state = change_state;
 
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "How audio reaches OpenAI: one HTTPS request per utterance, or "
+          "streamed to a Realtime transcription session",
+          GST_TYPE_OPENAI_STT_MODE, DEFAULT_MODE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_API_VERSION,
+      g_param_spec_enum ("api-version", "API version",
+          "Realtime interface (mode=realtime): the GA interface or the "
+          "older beta one", SANDRA_TYPE_REALTIME_API, DEFAULT_API_VERSION,
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TURN_DETECTION,
+      g_param_spec_enum ("turn-detection", "Turn detection",
+          "Who cuts turns in mode=realtime: the server's VAD, or (none) the "
+          "element, on upstream sandravad events or every max-segment-ms",
+          SANDRA_TYPE_REALTIME_TURN_DETECTION, DEFAULT_TURN_DETECTION,
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_NOISE_REDUCTION,
+      g_param_spec_enum ("noise-reduction", "Noise reduction",
+          "The server's input noise reduction in mode=realtime (near-field "
+          "for headsets, far-field for laptop and room microphones)",
+          SANDRA_TYPE_REALTIME_NOISE_REDUCTION, DEFAULT_NOISE_REDUCTION,
+          rw_ready));
   g_object_class_install_property (gobject_class, PROP_API_KEY,
       g_param_spec_string ("api-key", "API key",
           "OpenAI API key; when empty, OPENAI_API_KEY from the environment. "
@@ -1000,4 +1180,8 @@ gst_openai_stt_class_init (GstOpenaiSttClass * klass)
       "per utterance", "gst-sandra contributors");
 
   gst_type_mark_as_plugin_api (SANDRA_TYPE_UPLOAD_FORMAT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_OPENAI_STT_MODE, 0);
+  gst_type_mark_as_plugin_api (SANDRA_TYPE_REALTIME_API, 0);
+  gst_type_mark_as_plugin_api (SANDRA_TYPE_REALTIME_TURN_DETECTION, 0);
+  gst_type_mark_as_plugin_api (SANDRA_TYPE_REALTIME_NOISE_REDUCTION, 0);
 }

@@ -12,6 +12,15 @@ G_BEGIN_DECLS
 #define GST_TYPE_OPENAI_STT (gst_openai_stt_get_type ())
 G_DECLARE_FINAL_TYPE (GstOpenaiStt, gst_openai_stt, GST, OPENAI_STT, GstElement)
 
+typedef enum
+{
+  GST_OPENAI_STT_MODE_HTTP,
+  GST_OPENAI_STT_MODE_REALTIME,
+} GstOpenaiSttMode;
+
+GType gst_openai_stt_mode_get_type (void);
+#define GST_TYPE_OPENAI_STT_MODE (gst_openai_stt_mode_get_type ())
+
 GST_ELEMENT_REGISTER_DECLARE (openaistt);
 
 G_END_DECLS

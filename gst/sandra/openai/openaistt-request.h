@@ -14,6 +14,7 @@
 
 #include <gst/gst.h>
 #include "sandra-upload-encoder.h"
+#include "sandra-realtime-session.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,10 @@ typedef struct
   guint retries;
   SandraUploadFormat upload_format;
   gint upload_bitrate;
+  /* mode=realtime only */
+  SandraRealtimeApi api;
+  SandraRealtimeTurnDetection turn_detection;
+  SandraRealtimeNoiseReduction noise_reduction;
 } OpenaiSttConfig;
 
 void openai_stt_config_free (OpenaiSttConfig * cfg);
@@ -74,6 +79,9 @@ typedef struct
       gpointer user_data);
   /* An error was posted; nothing more will succeed. */
   void (*fatal) (gpointer user_data);
+  /* Realtime mode: a turn was committed; returns its place in the output
+   * (0 while flushing). */
+  guint64 (*reserve) (gpointer user_data);
 } OpenaiSttClientCallbacks;
 
 typedef struct _OpenaiSttClient OpenaiSttClient;

@@ -1,0 +1,828 @@
+/* gst-sandra: openaistt's Realtime transcription session
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "openaistt-realtime.h"
+#include "sandra-realtime-events.h"
+#include "net/sandra-worker.h"
+#include "net/sandra-websocket.h"
+#include "net/sandra-credentials.h"
+
+#include <gst/audio/audio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (stt_realtime_debug);
+#define GST_CAT_DEFAULT stt_realtime_debug
+
+/* The Realtime API's PCM input: S16LE mono at 24 kHz. */
+#define SESSION_RATE 24000
+/* Audio goes out in events of this length (the API asks for 20..100 ms). */
+#define APPEND_MS 40
+#define APPEND_SAMPLES (SESSION_RATE * APPEND_MS / 1000)
+#define HOLD_SAMPLES ((gsize) SESSION_RATE * OPENAI_STT_REALTIME_HOLD_MS / 1000)
+/* The server refuses to commit less than this. */
+#define MIN_COMMIT_MS 100
+
+/* A turn the element committed (turn detection off), not yet answered. */
+typedef struct
+{
+  GstClockTime pts;
+  GstClockTime duration;
+} Commit;
+
+/* A turn the server committed, waiting for its transcript. */
+typedef struct
+{
+  guint64 ticket;
+  guint64 id;
+  GstClockTime pts;
+  GstClockTime duration;
+  GString *partial;
+  gint64 end_us;                /* when the turn was committed */
+} Turn;
+
+/* Where the server heard speech, in ms since the session's first sample. */
+typedef struct
+{
+  gint64 start_ms;
+  gint64 end_ms;
+} Speech;
+
+struct _OpenaiSttRealtime
+{
+  GstElement *element;
+  OpenaiSttConfig *cfg;
+  OpenaiSttClientCallbacks cb;
+  gpointer user_data;
+
+  SandraWorker *worker;
+  SandraWebSocket *ws;
+
+  /* streaming thread only */
+  GstAudioResampler *resampler;
+  gint resampler_rate;
+  GByteArray *pending_out;      /* 24 kHz samples not yet APPEND_SAMPLES */
+  GstClockTime pending_out_pts;
+
+  GMutex lock;
+  GCond cond;
+  gboolean open;
+  gboolean failed;
+  gboolean closed_for_good;
+  GByteArray *held;             /* 24 kHz audio captured while not open */
+  GArray *held_commits;         /* gsize: commits made meanwhile, as offsets
+                                 * (in samples) into @held */
+  GstClockTime held_pts;
+  gsize held_dropped;           /* samples dropped since the last warning */
+  /* The session's clock: server ms offsets count samples from here. */
+  GstClockTime session_base_pts;
+  guint64 session_samples;
+  guint64 samples_since_commit;
+  GQueue commits;               /* Commit*, turn detection off */
+  guint commits_unanswered;
+  GHashTable *turns;            /* item_id -> Turn* */
+  GHashTable *speech;           /* item_id -> Speech* */
+  guint64 next_turn_id;
+};
+
+static void
+turn_free (Turn * t)
+{
+  g_string_free (t->partial, TRUE);
+  g_free (t);
+}
+
+static gboolean
+server_vad (OpenaiSttRealtime * rt)
+{
+  return rt->cfg->turn_detection != SANDRA_REALTIME_TURN_DETECTION_NONE;
+}
+
+static GstClockTime
+session_ms_to_pts (OpenaiSttRealtime * rt, gint64 ms)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (rt->session_base_pts) || ms < 0)
+    return GST_CLOCK_TIME_NONE;
+  return rt->session_base_pts + ms * GST_MSECOND;
+}
+
+static void
+post_warning (OpenaiSttRealtime * rt, gchar * text, GstStructure * details)
+{
+  gst_element_message_full_with_details (rt->element, GST_MESSAGE_WARNING,
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, text, NULL, __FILE__,
+      GST_FUNCTION, __LINE__, details);
+}
+
+static gchar *
+build_session_update (OpenaiSttRealtime * rt)
+{
+  SandraRealtimeSessionConfig sc;
+  GError *err = NULL;
+  gchar *json;
+
+  sandra_realtime_session_config_init (&sc,
+      SANDRA_REALTIME_SESSION_TRANSCRIPTION);
+  g_mutex_lock (&rt->lock);
+  sc.transcription_model = g_strdup (rt->cfg->model);
+  sc.transcription_language = rt->cfg->language && *rt->cfg->language ?
+      g_strdup (rt->cfg->language) : NULL;
+  sc.transcription_prompt = rt->cfg->prompt && *rt->cfg->prompt ?
+      g_strdup (rt->cfg->prompt) : NULL;
+  g_mutex_unlock (&rt->lock);
+  sc.turn_detection = rt->cfg->turn_detection;
+  sc.noise_reduction = rt->cfg->noise_reduction;
+  json = sandra_realtime_session_build_update (&sc, rt->cfg->api,
+      SANDRA_REALTIME_FIELD_ALL, "sandra-session", &err);
+  if (json == NULL) {
+    GST_ERROR_OBJECT (rt->element, "cannot build session.update: %s",
+        err->message);
+    g_clear_error (&err);
+  }
+  sandra_realtime_session_config_clear (&sc);
+  return json;
+}
+
+/* Under the lock. */
+static void
+send_append_locked (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
+    GstClockTime pts)
+{
+  gchar *event;
+
+  if (!GST_CLOCK_TIME_IS_VALID (rt->session_base_pts))
+    rt->session_base_pts = pts;
+  event = sandra_realtime_event_input_audio_append (samples, n * 2, NULL);
+  if (!sandra_websocket_send_text (rt->ws, event, NULL))
+    GST_WARNING_OBJECT (rt->element, "audio could not be queued");
+  g_free (event);
+  rt->session_samples += n;
+  rt->samples_since_commit += n;
+}
+
+/* Under the lock. */
+static void
+send_commit_locked (OpenaiSttRealtime * rt)
+{
+  gchar *event = sandra_realtime_event_input_audio_commit (NULL);
+
+  if (!sandra_websocket_send_text (rt->ws, event, NULL))
+    GST_WARNING_OBJECT (rt->element, "commit could not be queued");
+  g_free (event);
+}
+
+/* Worker thread: every turn still waiting is reported lost, so output
+ * never stalls behind it. */
+static void
+fail_pending_turns (OpenaiSttRealtime * rt)
+{
+  GHashTableIter iter;
+  gpointer value;
+  GList *lost = NULL, *l;
+
+  g_mutex_lock (&rt->lock);
+  g_hash_table_iter_init (&iter, rt->turns);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    lost = g_list_prepend (lost, value);
+    g_hash_table_iter_steal (&iter);
+  }
+  g_queue_clear_full (&rt->commits, g_free);
+  rt->commits_unanswered = 0;
+  g_hash_table_remove_all (rt->speech);
+  g_cond_broadcast (&rt->cond);
+  g_mutex_unlock (&rt->lock);
+
+  for (l = lost; l; l = l->next) {
+    Turn *t = l->data;
+
+    rt->cb.failed (t->ticket, t->pts, t->duration, rt->user_data);
+    turn_free (t);
+  }
+  g_list_free (lost);
+}
+
+/* ---------------------------------------------------------------------- */
+/* WebSocket callbacks (worker thread) */
+
+static void
+on_opened (SandraWebSocket * ws, const gchar * protocol,
+    SoupMessageHeaders * headers, gboolean reconnected, gpointer user_data)
+{
+  OpenaiSttRealtime *rt = user_data;
+  gchar *update = build_session_update (rt);
+  gsize n, off;
+  const gint16 *held;
+  guint i;
+
+  GST_INFO_OBJECT (rt->element, "transcription session %s",
+      reconnected ? "reconnected" : "connected");
+  if (update)
+    sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT,
+        g_bytes_new_take (update, strlen (update)), SANDRA_WS_SEND_FIRST,
+        NULL);
+
+  g_mutex_lock (&rt->lock);
+  /* A new session counts its audio from zero. */
+  rt->session_base_pts = GST_CLOCK_TIME_NONE;
+  rt->session_samples = 0;
+  rt->samples_since_commit = 0;
+  held = (const gint16 *) rt->held->data;
+  n = rt->held->len / 2;
+  /* Audio and the commits made while it was held go out in their order. */
+  for (off = 0, i = 0; off < n || i < rt->held_commits->len;) {
+    gsize next_commit = i < rt->held_commits->len ?
+        g_array_index (rt->held_commits, gsize, i) : G_MAXSIZE;
+    gsize chunk = MIN (MIN (APPEND_SAMPLES, n - off), next_commit - off);
+
+    if (off >= next_commit || off >= n) {
+      send_commit_locked (rt);
+      i++;
+      continue;
+    }
+    send_append_locked (rt, held + off, chunk, rt->held_pts +
+        gst_util_uint64_scale_int (off, GST_SECOND, SESSION_RATE));
+    off += chunk;
+  }
+  g_array_set_size (rt->held_commits, 0);
+  g_byte_array_set_size (rt->held, 0);
+  rt->held_pts = GST_CLOCK_TIME_NONE;
+  rt->open = TRUE;
+  g_cond_broadcast (&rt->cond);
+  g_mutex_unlock (&rt->lock);
+
+  if (reconnected) {
+    gst_element_post_message (rt->element,
+        gst_message_new_element (GST_OBJECT (rt->element),
+            gst_structure_new ("openaistt-reconnected",
+                "held-ms", G_TYPE_UINT64, (guint64) n * 1000 / SESSION_RATE,
+                NULL)));
+  }
+}
+
+static Turn *
+lookup_turn (OpenaiSttRealtime * rt, const gchar * item_id)
+{
+  Turn *t;
+
+  g_mutex_lock (&rt->lock);
+  t = item_id ? g_hash_table_lookup (rt->turns, item_id) : NULL;
+  g_mutex_unlock (&rt->lock);
+  return t;
+}
+
+static void
+fill_result (OpenaiSttResult * r, Turn * t, const gchar * text)
+{
+  memset (r, 0, sizeof (*r));
+  r->ticket = t->ticket;
+  r->utterance_id = t->id;
+  r->text = text;
+  r->pts = t->pts;
+  r->duration = t->duration;
+  r->start_running_time = GST_CLOCK_TIME_NONE;
+  r->end_running_time = GST_CLOCK_TIME_NONE;
+  r->latency_ms = (g_get_monotonic_time () - t->end_us) / 1000.0;
+}
+
+static void
+on_committed (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
+{
+  Turn *t = g_new0 (Turn, 1);
+  Commit *c;
+  Speech *sp;
+
+  t->partial = g_string_new (NULL);
+  t->end_us = g_get_monotonic_time ();
+  t->ticket = rt->cb.reserve (rt->user_data);
+  g_mutex_lock (&rt->lock);
+  t->id = rt->next_turn_id++;
+  rt->samples_since_commit = 0;
+  c = server_vad (rt) ? NULL : g_queue_pop_head (&rt->commits);
+  if (rt->commits_unanswered > 0)
+    rt->commits_unanswered--;
+  if (c) {
+    /* Our own commit: the element knows exactly what it held. */
+    t->pts = c->pts;
+    t->duration = c->duration;
+    g_free (c);
+  } else if ((sp = g_hash_table_lookup (rt->speech, ev->item_id))) {
+    t->pts = session_ms_to_pts (rt, sp->start_ms);
+    t->duration = sp->end_ms >= sp->start_ms ?
+        (GstClockTime) (sp->end_ms - sp->start_ms) * GST_MSECOND :
+        GST_CLOCK_TIME_NONE;
+  } else {
+    t->pts = GST_CLOCK_TIME_NONE;
+    t->duration = GST_CLOCK_TIME_NONE;
+  }
+  g_hash_table_remove (rt->speech, ev->item_id);
+  if (t->ticket == 0 || ev->item_id == NULL) {
+    g_mutex_unlock (&rt->lock);
+    turn_free (t);
+    return;
+  }
+  g_hash_table_insert (rt->turns, g_strdup (ev->item_id), t);
+  g_mutex_unlock (&rt->lock);
+  GST_DEBUG_OBJECT (rt->element, "turn %s committed (%" GST_TIME_FORMAT
+      " + %" GST_TIME_FORMAT ")", ev->item_id, GST_TIME_ARGS (t->pts),
+      GST_TIME_ARGS (t->duration));
+}
+
+static void
+finish_turn (OpenaiSttRealtime * rt, const gchar * item_id, const gchar * text)
+{
+  Turn *t;
+  OpenaiSttResult r;
+
+  g_mutex_lock (&rt->lock);
+  if (item_id == NULL ||
+      !g_hash_table_steal_extended (rt->turns, item_id, NULL,
+          (gpointer *) & t)) {
+    g_mutex_unlock (&rt->lock);
+    return;
+  }
+  g_cond_broadcast (&rt->cond);
+  g_mutex_unlock (&rt->lock);
+
+  if (text) {
+    fill_result (&r, t, text);
+    rt->cb.final (&r, rt->user_data);
+  } else {
+    rt->cb.failed (t->ticket, t->pts, t->duration, rt->user_data);
+  }
+  turn_free (t);
+}
+
+static void
+on_error_event (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
+{
+  if (g_strcmp0 (ev->error_code, "input_audio_buffer_commit_empty") == 0) {
+    /* A commit with nothing (new) in it: that turn simply has no text. */
+    Commit *c;
+
+    g_mutex_lock (&rt->lock);
+    c = server_vad (rt) ? NULL : g_queue_pop_head (&rt->commits);
+    if (rt->commits_unanswered > 0)
+      rt->commits_unanswered--;
+    g_cond_broadcast (&rt->cond);
+    g_mutex_unlock (&rt->lock);
+    g_free (c);
+    return;
+  }
+  if (sandra_realtime_server_event_is_benign_error (ev))
+    return;
+  if (g_strcmp0 (ev->error_code, "invalid_api_key") == 0 ||
+      g_strcmp0 (ev->error_type, "authentication_error") == 0) {
+    g_mutex_lock (&rt->lock);
+    rt->failed = TRUE;
+    g_mutex_unlock (&rt->lock);
+    GST_ELEMENT_ERROR (rt->element, RESOURCE, NOT_AUTHORIZED,
+        ("OpenAI rejected the API key: %s", GST_STR_NULL (ev->error_message)),
+        (NULL));
+    rt->cb.fatal (rt->user_data);
+    return;
+  }
+  post_warning (rt, g_strdup_printf ("OpenAI Realtime error %s: %s",
+          GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_message)),
+      gst_structure_new ("sandra-api-error",
+          "code", G_TYPE_STRING, ev->error_code ? ev->error_code : "",
+          "type", G_TYPE_STRING, ev->error_type ? ev->error_type : "",
+          "event-id", G_TYPE_STRING,
+          ev->error_event_id ? ev->error_event_id : "", NULL));
+}
+
+static void
+on_text (SandraWebSocket * ws, const gchar * text, gsize len,
+    gpointer user_data)
+{
+  OpenaiSttRealtime *rt = user_data;
+  g_autoptr (GError) err = NULL;
+  g_autoptr (SandraRealtimeServerEvent) ev =
+      sandra_realtime_server_event_parse (text, len, &err);
+  Speech *sp;
+  Turn *t;
+
+  if (ev == NULL) {
+    post_warning (rt, g_strdup_printf ("OpenAI sent an event that could not "
+            "be read (%s); ignored", err->message), NULL);
+    return;
+  }
+
+  switch (ev->type) {
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STARTED:
+      g_mutex_lock (&rt->lock);
+      sp = g_new0 (Speech, 1);
+      sp->start_ms = ev->audio_start_ms;
+      sp->end_ms = -1;
+      if (ev->item_id)
+        g_hash_table_replace (rt->speech, g_strdup (ev->item_id), sp);
+      else
+        g_free (sp);
+      g_mutex_unlock (&rt->lock);
+      break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STOPPED:
+      g_mutex_lock (&rt->lock);
+      sp = ev->item_id ? g_hash_table_lookup (rt->speech, ev->item_id) : NULL;
+      if (sp)
+        sp->end_ms = ev->audio_end_ms;
+      g_mutex_unlock (&rt->lock);
+      break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_COMMITTED:
+      on_committed (rt, ev);
+      break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_DELTA:
+      if ((t = lookup_turn (rt, ev->item_id))) {
+        OpenaiSttResult r;
+
+        /* Only the worker thread touches a turn's text. */
+        g_string_append (t->partial, ev->delta ? ev->delta : "");
+        fill_result (&r, t, t->partial->str);
+        rt->cb.partial (&r, rt->user_data);
+      }
+      break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_COMPLETED:
+      if ((t = lookup_turn (rt, ev->item_id)))
+        finish_turn (rt, ev->item_id, ev->text ? ev->text : t->partial->str);
+      break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:
+      post_warning (rt, g_strdup_printf ("OpenAI could not transcribe a turn "
+              "(%s); that turn is lost", GST_STR_NULL (ev->error_message)),
+          NULL);
+      finish_turn (rt, ev->item_id, NULL);
+      break;
+    case SANDRA_REALTIME_SERVER_EVENT_ERROR:
+      on_error_event (rt, ev);
+      break;
+    default:
+      GST_LOG_OBJECT (rt->element, "ignoring %s", ev->type_name);
+      break;
+  }
+}
+
+static void
+on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
+    gpointer user_data)
+{
+  OpenaiSttRealtime *rt = user_data;
+
+  g_mutex_lock (&rt->lock);
+  rt->open = FALSE;
+  if (!info->will_reconnect)
+    rt->closed_for_good = TRUE;
+  g_cond_broadcast (&rt->cond);
+  g_mutex_unlock (&rt->lock);
+
+  fail_pending_turns (rt);
+
+  if (info->will_reconnect) {
+    post_warning (rt, g_strdup_printf ("The OpenAI Realtime connection was "
+            "lost (%u %s); reconnecting. Turns being transcribed are lost; "
+            "audio is held meanwhile.", info->code,
+            info->reason ? info->reason : ""),
+        gst_structure_new ("sandra-websocket-close",
+            "close-code", G_TYPE_UINT, (guint) info->code,
+            "http-status", G_TYPE_UINT, info->http_status, NULL));
+    return;
+  }
+  if (info->klass == SANDRA_WS_CLOSE_NORMAL)
+    return;
+
+  g_mutex_lock (&rt->lock);
+  rt->failed = TRUE;
+  g_mutex_unlock (&rt->lock);
+  if (info->klass == SANDRA_WS_CLOSE_FATAL_AUTH) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (rt->element, RESOURCE, NOT_AUTHORIZED,
+        ("OpenAI rejected the API key (%s %u). Check the api-key property "
+            "or OPENAI_API_KEY.", info->http_status ? "HTTP" : "close code",
+            info->http_status ? info->http_status : info->code), (NULL),
+        ("http-status", G_TYPE_UINT, info->http_status,
+            "close-code", G_TYPE_UINT, (guint) info->code, NULL));
+  } else {
+    GST_ELEMENT_ERROR_WITH_DETAILS (rt->element, RESOURCE, OPEN_READ,
+        ("The OpenAI Realtime transcription session ended: %s",
+            info->error ? info->error->message :
+            (info->reason && *info->reason ? info->reason :
+                "the connection was closed")), (NULL),
+        ("http-status", G_TYPE_UINT, info->http_status,
+            "close-code", G_TYPE_UINT, (guint) info->code, NULL));
+  }
+  rt->cb.fatal (rt->user_data);
+}
+
+static void
+on_reconnecting (SandraWebSocket * ws, guint attempt, guint delay_ms,
+    gpointer user_data)
+{
+  OpenaiSttRealtime *rt = user_data;
+
+  GST_INFO_OBJECT (rt->element, "reconnecting in %u ms (attempt %u)",
+      delay_ms, attempt);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Public API */
+
+OpenaiSttRealtime *
+openai_stt_realtime_new (GstElement * element, OpenaiSttConfig * cfg,
+    const OpenaiSttClientCallbacks * callbacks, gpointer user_data)
+{
+  static gsize debug_once = 0;
+  static const SandraWebSocketCallbacks ws_callbacks = {
+    on_opened, on_text, NULL, on_closed, on_reconnecting
+  };
+  OpenaiSttRealtime *rt;
+  gchar *url;
+
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (stt_realtime_debug, "openaistt-realtime", 0,
+        "openaistt Realtime transcription sessions");
+    g_once_init_leave (&debug_once, 1);
+  }
+
+  rt = g_new0 (OpenaiSttRealtime, 1);
+  rt->element = element;
+  rt->cfg = cfg;
+  rt->cb = *callbacks;
+  rt->user_data = user_data;
+  g_mutex_init (&rt->lock);
+  g_cond_init (&rt->cond);
+  g_queue_init (&rt->commits);
+  rt->held = g_byte_array_new ();
+  rt->held_commits = g_array_new (FALSE, FALSE, sizeof (gsize));
+  rt->held_pts = GST_CLOCK_TIME_NONE;
+  rt->pending_out = g_byte_array_new ();
+  rt->pending_out_pts = GST_CLOCK_TIME_NONE;
+  rt->session_base_pts = GST_CLOCK_TIME_NONE;
+  rt->turns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) turn_free);
+  rt->speech = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  rt->next_turn_id = 1;
+
+  rt->worker = sandra_worker_new ("openaistt-rt");
+  url = sandra_credentials_ws_url (cfg->base_url,
+      "/realtime?intent=transcription");
+  rt->ws = sandra_websocket_new (rt->worker, url, &ws_callbacks, rt, NULL);
+  g_free (url);
+  sandra_websocket_set_bearer (rt->ws, cfg->api_key);
+  if (cfg->api == SANDRA_REALTIME_API_BETA)
+    sandra_websocket_set_header (rt->ws, "OpenAI-Beta", "realtime=v1");
+  sandra_websocket_set_header (rt->ws, "User-Agent", "gst-sandra/" VERSION);
+  if (cfg->timeout_ms > 0)
+    sandra_websocket_set_connect_timeout_ms (rt->ws, cfg->timeout_ms);
+  sandra_websocket_set_max_reconnects (rt->ws, cfg->retries);
+  sandra_websocket_connect (rt->ws);
+  return rt;
+}
+
+void
+openai_stt_realtime_free (OpenaiSttRealtime * rt)
+{
+  if (rt == NULL)
+    return;
+  /* No callback runs after this returns. */
+  sandra_websocket_free (rt->ws);
+  sandra_worker_unref (rt->worker);
+  if (rt->resampler)
+    gst_audio_resampler_free (rt->resampler);
+  g_byte_array_unref (rt->held);
+  g_array_unref (rt->held_commits);
+  g_byte_array_unref (rt->pending_out);
+  g_queue_clear_full (&rt->commits, g_free);
+  g_hash_table_unref (rt->turns);
+  g_hash_table_unref (rt->speech);
+  openai_stt_config_free (rt->cfg);
+  g_mutex_clear (&rt->lock);
+  g_cond_clear (&rt->cond);
+  g_free (rt);
+}
+
+/* Streaming thread: hands 24 kHz samples to the session (or holds them). */
+static void
+send_or_hold (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
+    GstClockTime pts)
+{
+  gsize dropped = 0;
+
+  g_mutex_lock (&rt->lock);
+  if (rt->open) {
+    send_append_locked (rt, samples, n, pts);
+    g_mutex_unlock (&rt->lock);
+    return;
+  }
+  if (rt->held->len == 0)
+    rt->held_pts = pts;
+  g_byte_array_append (rt->held, (const guint8 *) samples, n * 2);
+  if (rt->held->len / 2 > HOLD_SAMPLES) {
+    gsize excess = rt->held->len / 2 - HOLD_SAMPLES;
+
+    guint i;
+
+    /* Keep the newest audio: it is what the user is saying now. Commits
+     * whose audio is gone now end whatever is left. */
+    g_byte_array_remove_range (rt->held, 0, excess * 2);
+    for (i = 0; i < rt->held_commits->len; i++) {
+      gsize *o = &g_array_index (rt->held_commits, gsize, i);
+
+      *o = *o > excess ? *o - excess : 0;
+    }
+    rt->held_pts += gst_util_uint64_scale_int (excess, GST_SECOND,
+        SESSION_RATE);
+    rt->held_dropped += excess;
+    if (rt->held_dropped >= SESSION_RATE) {
+      dropped = rt->held_dropped;
+      rt->held_dropped = 0;
+    }
+  }
+  g_mutex_unlock (&rt->lock);
+  if (dropped)
+    post_warning (rt, g_strdup_printf ("Still not connected to OpenAI: "
+            "dropped %" G_GSIZE_FORMAT " ms of the oldest held audio (at most "
+            "%d ms is kept)", dropped * 1000 / SESSION_RATE,
+            OPENAI_STT_REALTIME_HOLD_MS), NULL);
+}
+
+static void
+queue_out (OpenaiSttRealtime * rt, const gint16 * s, gsize n, GstClockTime pts)
+{
+  if (rt->pending_out->len == 0)
+    rt->pending_out_pts = pts;
+  g_byte_array_append (rt->pending_out, (const guint8 *) s, n * 2);
+  while (rt->pending_out->len / 2 >= APPEND_SAMPLES) {
+    send_or_hold (rt, (const gint16 *) rt->pending_out->data, APPEND_SAMPLES,
+        rt->pending_out_pts);
+    g_byte_array_remove_range (rt->pending_out, 0, APPEND_SAMPLES * 2);
+    if (GST_CLOCK_TIME_IS_VALID (rt->pending_out_pts))
+      rt->pending_out_pts += APPEND_MS * GST_MSECOND;
+  }
+}
+
+static void
+flush_out (OpenaiSttRealtime * rt)
+{
+  if (rt->pending_out->len > 0)
+    send_or_hold (rt, (const gint16 *) rt->pending_out->data,
+        rt->pending_out->len / 2, rt->pending_out_pts);
+  g_byte_array_set_size (rt->pending_out, 0);
+}
+
+void
+openai_stt_realtime_push (OpenaiSttRealtime * rt, GstClockTime pts,
+    const gint16 * samples, gsize n, gint rate)
+{
+  if (rate == SESSION_RATE) {
+    queue_out (rt, samples, n, pts);
+    return;
+  }
+  if (rt->resampler == NULL || rt->resampler_rate != rate) {
+    GstStructure *options = gst_structure_new_empty ("options");
+
+    if (rt->resampler)
+      gst_audio_resampler_free (rt->resampler);
+    gst_audio_resampler_options_set_quality (GST_AUDIO_RESAMPLER_METHOD_KAISER,
+        GST_AUDIO_RESAMPLER_QUALITY_DEFAULT, rate, SESSION_RATE, options);
+    rt->resampler = gst_audio_resampler_new (GST_AUDIO_RESAMPLER_METHOD_KAISER,
+        GST_AUDIO_RESAMPLER_FLAG_NONE, GST_AUDIO_FORMAT_S16, 1, rate,
+        SESSION_RATE, options);
+    gst_structure_free (options);
+    rt->resampler_rate = rate;
+  }
+  {
+    gsize out_n = gst_audio_resampler_get_out_frames (rt->resampler, n);
+    gint16 *out = g_new (gint16, MAX (out_n, 1));
+    gpointer in_planes[1] = { (gpointer) samples };
+    gpointer out_planes[1] = { out };
+
+    gst_audio_resampler_resample (rt->resampler, in_planes, n, out_planes,
+        out_n);
+    queue_out (rt, out, out_n, pts);
+    g_free (out);
+  }
+}
+
+void
+openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
+    GstClockTime duration)
+{
+  Commit *c = g_new0 (Commit, 1);
+
+  flush_out (rt);
+  c->pts = pts;
+  c->duration = duration;
+  g_mutex_lock (&rt->lock);
+  if (rt->closed_for_good) {
+    /* Nothing will answer this commit. */
+    g_mutex_unlock (&rt->lock);
+    g_free (c);
+    return;
+  }
+  g_queue_push_tail (&rt->commits, c);
+  rt->commits_unanswered++;
+  if (rt->open) {
+    send_commit_locked (rt);
+  } else {
+    gsize at = rt->held->len / 2;
+
+    /* Audio is being held: the commit must follow it, not overtake it. */
+    g_array_append_val (rt->held_commits, at);
+  }
+  g_mutex_unlock (&rt->lock);
+}
+
+void
+openai_stt_realtime_drain (OpenaiSttRealtime * rt)
+{
+  gint64 deadline;
+  guint timeout_ms = rt->cfg->timeout_ms ? rt->cfg->timeout_ms : 30000;
+
+  flush_out (rt);
+  deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock (&rt->lock);
+  /* Audio held while connecting is only sent once the session is open. */
+  while (!rt->open && !rt->failed && !rt->closed_for_good &&
+      g_cond_wait_until (&rt->cond, &rt->lock, deadline));
+  if (server_vad (rt) && rt->open &&
+      rt->samples_since_commit * 1000 / SESSION_RATE >= MIN_COMMIT_MS) {
+    gchar *event = sandra_realtime_event_input_audio_commit (NULL);
+
+    /* The server's VAD may be waiting for more silence: end the turn. */
+    if (sandra_websocket_send_text (rt->ws, event, NULL))
+      rt->commits_unanswered++;
+    g_free (event);
+  }
+  while (!rt->failed && !rt->closed_for_good &&
+      (rt->commits_unanswered > 0 || g_hash_table_size (rt->turns) > 0)) {
+    if (!g_cond_wait_until (&rt->cond, &rt->lock, deadline)) {
+      GST_WARNING_OBJECT (rt->element, "EOS: gave up waiting for %u "
+          "transcripts", g_hash_table_size (rt->turns));
+      break;
+    }
+  }
+  g_mutex_unlock (&rt->lock);
+}
+
+void
+openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt)
+{
+  gchar *event = sandra_realtime_event_input_audio_clear (NULL);
+
+  g_byte_array_set_size (rt->pending_out, 0);
+  g_mutex_lock (&rt->lock);
+  g_byte_array_set_size (rt->held, 0);
+  g_array_set_size (rt->held_commits, 0);
+  g_queue_clear_full (&rt->commits, g_free);
+  rt->commits_unanswered = 0;
+  /* The element's output was flushed: these tickets are gone already. */
+  g_hash_table_remove_all (rt->turns);
+  g_hash_table_remove_all (rt->speech);
+  rt->samples_since_commit = 0;
+  if (rt->open)
+    sandra_websocket_send_text (rt->ws, event, NULL);
+  g_cond_broadcast (&rt->cond);
+  g_mutex_unlock (&rt->lock);
+  g_free (event);
+}
+
+gboolean
+openai_stt_realtime_has_failed (OpenaiSttRealtime * rt)
+{
+  gboolean failed;
+
+  g_mutex_lock (&rt->lock);
+  failed = rt->failed;
+  g_mutex_unlock (&rt->lock);
+  return failed;
+}
+
+void
+openai_stt_realtime_update_session (OpenaiSttRealtime * rt,
+    const gchar * model, const gchar * language, const gchar * prompt)
+{
+  gchar *update;
+  gboolean open;
+
+  g_mutex_lock (&rt->lock);
+  if (model) {
+    g_free (rt->cfg->model);
+    rt->cfg->model = g_strdup (model);
+  }
+  if (language) {
+    g_free (rt->cfg->language);
+    rt->cfg->language = g_strdup (language);
+  }
+  if (prompt) {
+    g_free (rt->cfg->prompt);
+    rt->cfg->prompt = g_strdup (prompt);
+  }
+  open = rt->open;
+  g_mutex_unlock (&rt->lock);
+  if (!open)
+    return;                     /* sent with the next session setup */
+  update = build_session_update (rt);
+  if (update)
+    sandra_websocket_send_text (rt->ws, update, NULL);
+  g_free (update);
+}

@@ -1,0 +1,58 @@
+/* gst-sandra: openaistt's Realtime transcription session
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * mode=realtime: audio is appended continuously to a Realtime
+ * transcription session over a WebSocket. Turns are cut by the server's
+ * VAD or, with turn detection off, by the element's commits (on upstream
+ * sandravad events or every max-segment-ms). Partial and final text come
+ * back through the same callbacks as the HTTP client, in commit order.
+ *
+ * While the socket reconnects, captured audio is held (at most
+ * OPENAI_STT_REALTIME_HOLD_MS, the oldest is dropped beyond that and a
+ * warning says how much) and sent once the new session is configured.
+ * Turns the old session had not finished transcribing are reported lost.
+ */
+#ifndef __OPENAI_STT_REALTIME_H__
+#define __OPENAI_STT_REALTIME_H__
+
+#include "openaistt-request.h"
+
+G_BEGIN_DECLS
+
+#define OPENAI_STT_REALTIME_HOLD_MS 10000
+
+typedef struct _OpenaiSttRealtime OpenaiSttRealtime;
+
+/* Takes @cfg and starts connecting. */
+OpenaiSttRealtime *openai_stt_realtime_new (GstElement * element,
+    OpenaiSttConfig * cfg, const OpenaiSttClientCallbacks * callbacks,
+    gpointer user_data);
+void openai_stt_realtime_free (OpenaiSttRealtime * rt);
+
+/* Streaming thread: S16 mono at @rate, first sample at @pts. */
+void openai_stt_realtime_push (OpenaiSttRealtime * rt, GstClockTime pts,
+    const gint16 * samples, gsize n_samples, gint rate);
+
+/* Streaming thread, turn detection off: ends the current turn, whose
+ * audio spans @pts .. @pts + @duration. */
+void openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
+    GstClockTime duration);
+
+/* Streaming thread, at EOS: commits what the server has not turned into a
+ * turn yet and waits (at most the configured timeout) until every turn is
+ * transcribed. */
+void openai_stt_realtime_drain (OpenaiSttRealtime * rt);
+
+/* Flush: clears the server's input buffer and forgets pending turns. */
+void openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt);
+
+gboolean openai_stt_realtime_has_failed (OpenaiSttRealtime * rt);
+
+/* Applies to the next session.update (sent at once when connected). */
+void openai_stt_realtime_update_session (OpenaiSttRealtime * rt,
+    const gchar * model, const gchar * language, const gchar * prompt);
+
+G_END_DECLS
+
+#endif
