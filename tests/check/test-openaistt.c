@@ -191,8 +191,12 @@ GST_START_TEST (test_transcripts_in_order_with_timestamps)
   };
   guint i;
 
+  /* Replies go to requests in arrival order: let each request arrive
+   * before the next utterance ends, so the slow reply is the first one's. */
   starts[0] = push_utterance (s, 300, 1200);
+  fail_unless (sandra_emulator_wait_requests (emu, TRANSCRIPTIONS, 1, 10000));
   starts[1] = push_utterance (s, 400, 900);
+  fail_unless (sandra_emulator_wait_requests (emu, TRANSCRIPTIONS, 2, 10000));
   starts[2] = push_utterance (s, 500, 1500);
   for (i = 0; i < 3; i++) {
     GstBuffer *buf = gst_harness_pull (s->h);
@@ -592,6 +596,7 @@ GST_START_TEST (test_eos_waits_for_pending_transcripts)
   guint n_buffers;
 
   push_utterance (s, 200, 700);
+  fail_unless (sandra_emulator_wait_requests (emu, TRANSCRIPTIONS, 1, 10000));
   push_utterance (s, 200, 700);
   /* speech still going on when the stream ends */
   push_audio (s, 100, FALSE);
@@ -680,7 +685,8 @@ GST_START_TEST (test_pipeline_without_vad_cuts_fixed_segments)
   gchar *path = sandra_test_data_path ("librivox-sense-0870.wav");
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "audioconvert ! audioresample ! " CAPS " ! openaistt name=stt "
-      "max-segment-ms=3000 stream=false ! appsink name=out sync=false",
+      "max-segment-ms=3000 max-inflight=1 stream=false ! "
+      "appsink name=out sync=false",
       path);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *stt = gst_bin_get_by_name (GST_BIN (pipeline), "stt");
