@@ -129,6 +129,9 @@ emu_record_request (SandraEmulator * emu, SoupServerMessage * msg)
   json_object_set_object_member (rec, "query", query);
   json_object_set_object_member (rec, "headers", headers);
   json_object_set_int_member (rec, "status", 0);
+  /* Process-monotonic: an in-process benchmark can subtract its own
+   * g_get_monotonic_time () readings from these. */
+  json_object_set_int_member (rec, "received_us", g_get_monotonic_time ());
 
   g_mutex_lock (&emu->lock);
   index = emu->record_base + json_array_get_length (emu->records);
@@ -146,8 +149,10 @@ emu_record_set_status (SandraEmulator * emu, guint record, guint status)
   JsonObject *rec;
 
   g_mutex_lock (&emu->lock);
-  if ((rec = record_at (emu, record)))
+  if ((rec = record_at (emu, record))) {
     json_object_set_int_member (rec, "status", status);
+    json_object_set_int_member (rec, "responded_us", g_get_monotonic_time ());
+  }
   changed_locked (emu);
   g_mutex_unlock (&emu->lock);
 }

@@ -52,7 +52,7 @@ GST_DEBUG_CATEGORY_STATIC (openai_stt_debug);
 #define DEFAULT_TEMPERATURE 0.0
 #define DEFAULT_LOCK_LANGUAGE FALSE
 #define DEFAULT_UPLOAD_FORMAT SANDRA_UPLOAD_FORMAT_OGG_OPUS
-#define DEFAULT_UPLOAD_BITRATE SANDRA_UPLOAD_ENCODER_DEFAULT_BITRATE
+#define DEFAULT_UPLOAD_BITRATE 0
 #define DEFAULT_STREAM TRUE
 #define DEFAULT_MAX_SEGMENT_MS 30000
 #define DEFAULT_MAX_INFLIGHT 2
@@ -1140,8 +1140,9 @@ gst_openai_stt_class_init (GstOpenaiSttClass * klass)
           DEFAULT_UPLOAD_FORMAT, rw_ready));
   g_object_class_install_property (gobject_class, PROP_UPLOAD_BITRATE,
       g_param_spec_int ("upload-bitrate", "Upload bitrate",
-          "Opus bitrate of the upload, in bit/s (ignored for WAV)",
-          SANDRA_UPLOAD_ENCODER_MIN_BITRATE, SANDRA_UPLOAD_ENCODER_MAX_BITRATE,
+          "Opus bitrate of the upload, in bit/s; 0 picks what suits speech "
+          "at the input rate (12000 at 8 kHz, 16000 at 16 kHz, 20000 above). "
+          "Ignored for WAV", 0, SANDRA_UPLOAD_ENCODER_MAX_BITRATE,
           DEFAULT_UPLOAD_BITRATE, rw_ready));
   g_object_class_install_property (gobject_class, PROP_STREAM,
       g_param_spec_boolean ("stream", "Stream",

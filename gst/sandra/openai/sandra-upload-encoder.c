@@ -205,6 +205,19 @@ begin_utterance (SandraUploadEncoder * enc)
   opus_begin_stream (enc);
 }
 
+gint
+sandra_upload_encoder_auto_bitrate (gint rate)
+{
+  /* Opus's own guidance for speech: narrowband is transparent at about
+   * 12 kbit/s, wideband at 16, super-wideband and up at 20. More buys a
+   * transcriber nothing but upload time. */
+  if (rate <= 8000)
+    return 12000;
+  if (rate <= 16000)
+    return 16000;
+  return 20000;
+}
+
 SandraUploadEncoder *
 sandra_upload_encoder_new (SandraUploadFormat format, gint rate, gint bitrate,
     GError ** error)
@@ -223,7 +236,7 @@ sandra_upload_encoder_new (SandraUploadFormat format, gint rate, gint bitrate,
     return NULL;
   }
   if (bitrate == 0)
-    bitrate = SANDRA_UPLOAD_ENCODER_DEFAULT_BITRATE;
+    bitrate = sandra_upload_encoder_auto_bitrate (rate);
   if (bitrate < SANDRA_UPLOAD_ENCODER_MIN_BITRATE
       || bitrate > SANDRA_UPLOAD_ENCODER_MAX_BITRATE) {
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,

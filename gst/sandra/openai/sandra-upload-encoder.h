@@ -32,9 +32,10 @@ GType sandra_upload_format_get_type (void);
 #define SANDRA_UPLOAD_ENCODER_MIN_RATE 8000
 #define SANDRA_UPLOAD_ENCODER_MAX_RATE 48000
 
-/* Opus bitrate used when 0 is passed: plenty for intelligible speech,
- * which is all the transcription service needs. */
-#define SANDRA_UPLOAD_ENCODER_DEFAULT_BITRATE 24000
+/* Opus bitrate used for 0 ("auto"): what suits speech at the input's
+ * bandwidth (12 kbit/s at 8 kHz, 16 at 12..16 kHz, 20 above), which is all
+ * the transcription service needs. */
+gint sandra_upload_encoder_auto_bitrate (gint rate);
 #define SANDRA_UPLOAD_ENCODER_MIN_BITRATE 6000
 #define SANDRA_UPLOAD_ENCODER_MAX_BITRATE 128000
 
@@ -44,7 +45,8 @@ typedef struct _SandraUploadEncoder SandraUploadEncoder;
  * sandra_upload_encoder_new:
  * @format: container to produce
  * @rate: sample rate of the S16LE mono input, 8000..48000 Hz
- * @bitrate: Opus target bitrate in bit/s (0 for the default); ignored for WAV
+ * @bitrate: Opus target bitrate in bit/s (0: sandra_upload_encoder_auto_bitrate());
+ *   ignored for WAV
  * @error: return location for a #GError
  *
  * Creates an encoder for one utterance at a time. Opus only takes 8, 12, 16,
