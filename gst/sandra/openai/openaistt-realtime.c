@@ -335,17 +335,19 @@ static void
 finish_turn (OpenaiSttRealtime * rt, const gchar * item_id, const gchar * text)
 {
   Turn *t;
+  gchar *key;
   OpenaiSttResult r;
 
   g_mutex_lock (&rt->lock);
   if (item_id == NULL ||
-      !g_hash_table_steal_extended (rt->turns, item_id, NULL,
+      !g_hash_table_steal_extended (rt->turns, item_id, (gpointer *) & key,
           (gpointer *) & t)) {
     g_mutex_unlock (&rt->lock);
     return;
   }
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
+  g_free (key);
 
   if (text) {
     fill_result (&r, t, text);
