@@ -1259,9 +1259,10 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
   item = emu_rt_object_copy (json_node_get_object (n));
   id = json_object_get_string_member_with_default (item, "id", NULL);
   if (id && item_index (conv, id) >= 0) {
-    json_object_unref (item);
-    return emu_api_error_set (err, 400, "item.id", "invalid_value",
+    emu_api_error_set (err, 400, "item.id", "invalid_value",
         "Error adding item: an item with id '%s' already exists.", id);
+    json_object_unref (item);
+    return FALSE;
   }
   if (id == NULL) {
     new_id = emu_rt_new_id ("item");
