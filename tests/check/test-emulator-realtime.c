@@ -795,11 +795,21 @@ GST_START_TEST (test_ephemeral_secrets)
   json_object_unref (reply);
 
   reply = post_json (emu, "/realtime/sessions", "sk-owner",
-      "{\"model\":\"gpt-4o-realtime-preview\",\"voice\":\"sage\"}", &status);
+      "{\"model\":\"gpt-4o-realtime-preview\",\"voice\":\"sage\","
+      "\"client_secret\":{\"expires_after\":{\"anchor\":\"created_at\","
+      "\"seconds\":120}}}", &status);
   fail_unless_equals_int (status, 200);
   beta_secret = g_strdup (str (obj (reply, "client_secret"), "value"));
   fail_unless (g_str_has_prefix (beta_secret, "ek_"));
   fail_unless_equals_string (str (reply, "voice"), "sage");
+  json_object_unref (reply);
+
+  reply = post_json (emu, "/realtime/transcription_sessions", "sk-owner",
+      "{\"input_audio_transcription\":{\"model\":\"whisper-1\"},"
+      "\"voice\":\"sage\"}", &status);
+  fail_unless_equals_int (status, 400);
+  fail_unless_equals_string (str (obj (reply, "error"), "param"),
+      "session.voice");
   json_object_unref (reply);
 
   /* The secret opens a session configured as it was minted; the model

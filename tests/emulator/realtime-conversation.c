@@ -34,7 +34,7 @@ struct _EmuRtConversation
   gchar *session_id;
   gchar *model;
   GPtrArray *items;             /* JsonObject *, the conversation in order */
-  GHashTable *audio_bytes;      /* item id -> assistant audio bytes sent */
+  GHashTable *audio_ms;         /* item id -> ms of assistant audio sent */
   Response *active;             /* response being generated, or NULL */
   gboolean audio_sent;          /* the voice is fixed from then on */
 };
@@ -439,8 +439,8 @@ usage_object (Response * r)
       g_free (t);
     }
   }
-  audio_in = emu_rt_transcription_get_audio_bytes (conv->input) / 48000 *
-      AUDIO_TOKENS_PER_S;
+  audio_in = emu_rt_transcription_get_audio_bytes (conv->input) *
+      AUDIO_TOKENS_PER_S / 48000;
   text_out = r->text ? (r->text->len + CHARS_PER_TOKEN - 1) /
       CHARS_PER_TOKEN : 0;
   if (r->audio)
@@ -673,7 +673,7 @@ open_message (Response * r)
   if (r->in_conversation) {
     insert_item (conv, r->item, -1, FALSE);
     if (!r->text_mode)
-      g_hash_table_insert (conv->audio_bytes, g_strdup (id),
+      g_hash_table_insert (conv->audio_ms, g_strdup (id),
           GUINT_TO_POINTER (0));
   }
 
@@ -725,9 +725,9 @@ send_audio_chunk (Response * r)
   r->audio_offset += n;
   r->chunks_sent++;
   conv->audio_sent = TRUE;
-  if (g_hash_table_contains (conv->audio_bytes, item_id))
-    g_hash_table_insert (conv->audio_bytes, g_strdup (item_id),
-        GSIZE_TO_POINTER (r->audio_offset));
+  if (g_hash_table_contains (conv->audio_ms, item_id))
+    g_hash_table_insert (conv->audio_ms, g_strdup (item_id),
+        GUINT_TO_POINTER ((guint) audio_ms (r, r->audio_offset)));
 
   due = r->n_chunks ? (r->chunks_sent + 1) * r->n_deltas / r->n_chunks : 0;
   while (r->next_delta < MIN (due, r->n_deltas))
@@ -1104,7 +1104,7 @@ emu_rt_conversation_new (EmuRtConn * conn, const gchar * model,
   conv->session_id = emu_rt_new_id ("sess");
   conv->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
       json_object_unref);
-  conv->audio_bytes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  conv->audio_ms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   conv->session = initial_session ? emu_rt_object_copy (initial_session) :
       emu_rt_conversation_default_session (conn->beta, model);
@@ -1125,7 +1125,7 @@ emu_rt_conversation_free (EmuRtConversation * conv)
   emu_rt_transcription_free (conv->input);
   json_object_unref (conv->session);
   g_ptr_array_unref (conv->items);
-  g_hash_table_unref (conv->audio_bytes);
+  g_hash_table_unref (conv->audio_ms);
   g_free (conv->session_id);
   g_free (conv->model);
   g_free (conv);
@@ -1355,10 +1355,9 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
   };
   const gchar *id;
   gint64 content_index, end_ms;
-  gpointer bytes;
+  gpointer sent;
   guint64 sent_ms;
   JsonObject *ev, *item, *part;
-  EmuAudioFormat fmt = output_format (conv, NULL);
   gint i;
 
   if (!emu_rt_only_members (event, allowed, err) ||
@@ -1369,7 +1368,7 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
   if ((i = item_index (conv, id)) < 0)
     return emu_api_error_set (err, 400, "item_id", "invalid_value",
         "Error truncating item: the item with id '%s' does not exist.", id);
-  if (!g_hash_table_lookup_extended (conv->audio_bytes, id, NULL, &bytes))
+  if (!g_hash_table_lookup_extended (conv->audio_ms, id, NULL, &sent))
     return emu_api_error_set (err, 400, "item_id", "invalid_value",
         "Error truncating item: only assistant messages with audio can be "
         "truncated.");
@@ -1377,8 +1376,7 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
     return emu_api_error_set (err, 400, "content_index", "invalid_value",
         "Error truncating item: content_index %" G_GINT64_FORMAT
         " has no audio.", content_index);
-  sent_ms = GPOINTER_TO_SIZE (bytes) * 1000 / (emu_audio_format_rate (fmt) *
-      emu_audio_format_width (fmt));
+  sent_ms = GPOINTER_TO_UINT (sent);
   if ((guint64) end_ms > sent_ms)
     return emu_api_error_set (err, 400, "audio_end_ms", "invalid_value",
         "Audio content of %" G_GUINT64_FORMAT "ms is already shorter than %"
@@ -1388,9 +1386,8 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
   part = json_array_get_object_element (json_object_get_array_member (item,
           "content"), 0);
   json_object_set_string_member (part, "transcript", "");
-  g_hash_table_insert (conv->audio_bytes, g_strdup (id),
-      GSIZE_TO_POINTER ((gsize) end_ms * emu_audio_format_rate (fmt) *
-          emu_audio_format_width (fmt) / 1000));
+  g_hash_table_insert (conv->audio_ms, g_strdup (id),
+      GUINT_TO_POINTER ((guint) end_ms));
   record_conversation (conv);
   ev = json_object_new ();
   json_object_set_string_member (ev, "type", "conversation.item.truncated");
