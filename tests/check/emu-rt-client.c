@@ -175,4 +175,3 @@ rt_append_audio (RtClient * c, const guint8 * data, gsize n_bytes)
     g_free (b64);
   }
 }
-

@@ -315,20 +315,17 @@ GST_START_TEST (test_ga_session_update_rules)
           "\"robot\"}}"));
   rt_wait_error (c, "e6", "invalid_value", "session.audio.output.voice");
   rt_send (c, GA_UPDATE_ID ("e7", ",\"audio\":{\"output\":{\"speed\":2}}"));
-  rt_wait_error (c, "e7", "decimal_out_of_range",
-      "session.audio.output.speed");
+  rt_wait_error (c, "e7", "decimal_out_of_range", "session.audio.output.speed");
   rt_send (c, GA_UPDATE_ID ("e8", ",\"audio\":{\"output\":{\"format\":"
           "{\"type\":\"audio/pcm\",\"rate\":16000}}}"));
-  rt_wait_error (c, "e8", "invalid_value",
-      "session.audio.output.format.rate");
+  rt_wait_error (c, "e8", "invalid_value", "session.audio.output.format.rate");
   rt_send (c, GA_UPDATE_ID ("e9", ",\"input_audio_format\":\"pcm16\""));
   rt_wait_error (c, "e9", "unknown_parameter", "session.input_audio_format");
   rt_send (c, GA_UPDATE_ID ("e10", ",\"tools\":[{\"type\":\"function\"}]"));
   rt_wait_error (c, "e10", "missing_required_parameter",
       "session.tools[0].name");
   rt_send (c, GA_UPDATE_ID ("e11", ",\"max_output_tokens\":5000"));
-  rt_wait_error (c, "e11", "decimal_out_of_range",
-      "session.max_output_tokens");
+  rt_wait_error (c, "e11", "decimal_out_of_range", "session.max_output_tokens");
   rt_send (c, GA_UPDATE_ID ("e12", ",\"model\":\"gpt-realtime\""));
   rt_wait_error (c, "e12", "invalid_value", "session.model");
   rt_send (c, GA_UPDATE_ID ("e13", ",\"audio\":{\"input\":{"
@@ -354,7 +351,7 @@ GST_START_TEST (test_ga_session_update_rules)
   fail_unless_equals_int (json_array_get_length (json_object_get_array_member
           (s, "tools")), 0);
   fail_unless (json_node_is_null (json_object_get_member (obj (obj (s,
-                  "audio"), "input"), "turn_detection")));
+                      "audio"), "input"), "turn_detection")));
   fail_unless_equals_string (str (obj (obj (obj (s, "audio"), "input"),
               "noise_reduction"), "type"), "far_field");
   fail_unless_equals_string (str (obj (obj (s, "audio"), "output"), "voice"),
@@ -615,8 +612,7 @@ GST_START_TEST (test_response_cancel)
   g_free (msg);
   ev = rt_wait (c, "response.done");
   fail_unless_equals_string (str (obj (ev, "response"), "id"), id);
-  fail_unless_equals_string (str (obj (ev, "response"), "status"),
-      "cancelled");
+  fail_unless_equals_string (str (obj (ev, "response"), "status"), "cancelled");
   fail_unless_equals_string (str (obj (obj (ev, "response"),
               "status_details"), "reason"), "client_cancelled");
   /* Nothing of the cancelled response follows its response.done. */
@@ -665,7 +661,8 @@ GST_START_TEST (test_function_call_round_trip)
     RT_ITERATE_UNTIL (c, c->cursor < c->events->len || c->closed);
     fail_unless (c->cursor < c->events->len);
     ev = g_ptr_array_index (c->events, c->cursor++);
-    if (g_str_equal (str (ev, "type"), "response.function_call_arguments.delta"))
+    if (g_str_equal (str (ev, "type"),
+            "response.function_call_arguments.delta"))
       g_string_append (args, str (ev, "delta"));
     if (g_str_equal (str (ev, "type"), "response.function_call_arguments.done"))
       break;
@@ -675,8 +672,7 @@ GST_START_TEST (test_function_call_round_trip)
   fail_unless_equals_string (str (ev, "arguments"), "{\"city\":\"Paris\"}");
   fail_unless_equals_string (args->str, str (ev, "arguments"));
   ev = rt_wait (c, "response.done");
-  fail_unless_equals_string (str (obj (ev, "response"), "status"),
-      "completed");
+  fail_unless_equals_string (str (obj (ev, "response"), "status"), "completed");
   ev = rt_wait (c, "rate_limits.updated");
   fail_unless_equals_int (json_object_get_int_member
       (json_array_get_object_element (json_object_get_array_member (ev,
@@ -767,8 +763,7 @@ GST_START_TEST (test_ephemeral_secrets)
   fail_unless_equals_int (status, 401);
   json_object_unref (reply);
   reply = post_json (emu, "/realtime/client_secrets", "sk-owner",
-      "{\"expires_after\":{\"anchor\":\"created_at\",\"seconds\":5}}",
-      &status);
+      "{\"expires_after\":{\"anchor\":\"created_at\",\"seconds\":5}}", &status);
   fail_unless_equals_int (status, 400);
   fail_unless_equals_string (str (obj (reply, "error"), "param"),
       "expires_after.seconds");

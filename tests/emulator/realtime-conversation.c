@@ -201,11 +201,9 @@ td_flag (EmuRtConversation * conv, const gchar * name)
 static EmuAudioFormat
 format_from_name (const gchar * name)
 {
-  if (g_strcmp0 (name, "g711_ulaw") == 0 ||
-      g_strcmp0 (name, "audio/pcmu") == 0)
+  if (g_strcmp0 (name, "g711_ulaw") == 0 || g_strcmp0 (name, "audio/pcmu") == 0)
     return EMU_AUDIO_ULAW;
-  if (g_strcmp0 (name, "g711_alaw") == 0 ||
-      g_strcmp0 (name, "audio/pcma") == 0)
+  if (g_strcmp0 (name, "g711_alaw") == 0 || g_strcmp0 (name, "audio/pcma") == 0)
     return EMU_AUDIO_ALAW;
   return EMU_AUDIO_PCM16;
 }
@@ -673,8 +671,7 @@ open_message (Response * r)
   if (r->in_conversation) {
     insert_item (conv, r->item, -1, FALSE);
     if (!r->text_mode)
-      g_hash_table_insert (conv->audio_ms, g_strdup (id),
-          GUINT_TO_POINTER (0));
+      g_hash_table_insert (conv->audio_ms, g_strdup (id), GUINT_TO_POINTER (0));
   }
 
   ev = part_event (r, "response.content_part.added");
@@ -889,8 +886,7 @@ static void
 scripted_disconnect (Response * r)
 {
   JsonNode *d = json_object_get_member (r->script, "disconnect");
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (d) ? json_node_get_object (d) :
-      NULL;
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (d) ? json_node_get_object (d) : NULL;
 
   emu_rt_close (r->conv->conn, o ? json_object_get_int_member_with_default (o,
           "code", 1011) : 1011, o ?
@@ -942,8 +938,7 @@ step (EmuRtConn * conn, gpointer data)
         send_text_delta (r);
         delay = json_object_get_int_member_with_default (r->script,
             "delta_delay_ms", 0);
-      } else if (!r->text_mode && r->audio_offset <
-          g_bytes_get_size (r->audio)) {
+      } else if (!r->text_mode && r->audio_offset < g_bytes_get_size (r->audio)) {
         send_audio_chunk (r);
         delay = r->pace > 0 ? (guint) (r->chunk_ms / r->pace) : 0;
       } else {
@@ -1050,8 +1045,7 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   json_object_set_object_member (ev, "response", response_object (r,
           "in_progress", NULL));
   emu_rt_send (conv->conn, ev);
-  schedule (r, json_object_get_int_member_with_default (script, "delay_ms",
-          0));
+  schedule (r, json_object_get_int_member_with_default (script, "delay_ms", 0));
 }
 
 /* ---- input hooks ---- */
@@ -1168,8 +1162,7 @@ get_string (JsonObject * event, const gchar * name, gboolean required,
 }
 
 static gboolean
-handle_update (EmuRtConversation * conv, JsonObject * event,
-    EmuApiError * err)
+handle_update (EmuRtConversation * conv, JsonObject * event, EmuApiError * err)
 {
   static const gchar *const allowed[] = { "session", NULL };
   static const gchar *const ga_nested[] = { "audio", "input", "output",
@@ -1198,8 +1191,7 @@ handle_update (EmuRtConversation * conv, JsonObject * event,
         "Cannot change the model of a session (it is '%s').", conv->model);
   /* The voice is fixed once the assistant has spoken. */
   voice_holder = conv->conn->beta ? update :
-      emu_rt_object_or_null (emu_rt_object_or_null (update, "audio"),
-      "output");
+      emu_rt_object_or_null (emu_rt_object_or_null (update, "audio"), "output");
   v = voice_holder ? json_object_get_member (voice_holder, "voice") : NULL;
   if (v && conv->audio_sent) {
     JsonNode *cur = conv->conn->beta ?

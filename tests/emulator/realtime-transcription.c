@@ -719,8 +719,7 @@ emu_rt_transcription_set_owner (EmuRtTranscription * tx,
 }
 
 void
-emu_rt_transcription_use_session (EmuRtTranscription * tx,
-    JsonObject * session)
+emu_rt_transcription_use_session (EmuRtTranscription * tx, JsonObject * session)
 {
   json_object_ref (session);
   json_object_unref (tx->session);

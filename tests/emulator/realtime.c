@@ -56,8 +56,7 @@ emu_rt_new_id (const gchar * prefix)
 }
 
 void
-emu_rt_merge (JsonObject * into, JsonObject * from,
-    const gchar * const *nested)
+emu_rt_merge (JsonObject * into, JsonObject * from, const gchar * const *nested)
 {
   JsonObjectIter iter;
   const gchar *name;
@@ -394,8 +393,7 @@ websocket_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
     return;
   }
   if (up->model) {
-    conn->conversation = emu_rt_conversation_new (conn, up->model,
-        up->session);
+    conn->conversation = emu_rt_conversation_new (conn, up->model, up->session);
     emu_rt_conversation_start (conn->conversation);
   } else {
     conn->transcription = emu_rt_transcription_new (conn);
@@ -519,8 +517,7 @@ check_model (SandraEmulator * emu, SoupServerMessage * msg, guint record,
   if (intent) {
     emu_reply_error (emu, msg, record, SOUP_STATUS_BAD_REQUEST,
         "invalid_request_error", "intent", "invalid_value",
-        "Invalid value: '%s'. Supported values are: 'transcription'.",
-        intent);
+        "Invalid value: '%s'. Supported values are: 'transcription'.", intent);
     return FALSE;
   }
   if (model == NULL && up->session)
@@ -603,8 +600,7 @@ upgrade_handler (SoupServer * server, SoupServerMessage * msg,
     return;
   }
   if (script && json_object_has_member (script, "max_session_ms"))
-    up->max_session_ms = json_object_get_int_member (script,
-        "max_session_ms");
+    up->max_session_ms = json_object_get_int_member (script, "max_session_ms");
   up->script = script;
   g_object_set_data_full (G_OBJECT (msg), "sandra-upgrade", up,
       (GDestroyNotify) upgrade_free);

@@ -428,8 +428,7 @@ parse_realtime (EmuScenario * sc, JsonObject * o, GError ** error)
       !check_list (o, "connections", "realtime", check_connection,
           &sc->conv_connections, error))
     return FALSE;
-  for (i = 0; sc->responses && i < json_array_get_length (sc->responses);
-      i++) {
+  for (i = 0; sc->responses && i < json_array_get_length (sc->responses); i++) {
     gchar *w = g_strdup_printf ("realtime.responses[%u]", i);
     gboolean ok = check_fixture (sc,
         json_array_get_object_element (sc->responses, i), w, error);
