@@ -588,11 +588,19 @@ GST_START_TEST (test_response_cancel)
       "{\"audio\":\"" WEATHER_WAV "\",\"transcript\":\"The weather.\","
       "\"pace\":1}}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
+  GBytes *speech = speech_24k (0);
   JsonObject *ev, *created;
   gchar *id, *msg;
 
   fail_unless (c->ws != NULL);
   rt_wait (c, "session.created");
+  rt_send (c, GA_UPDATE (",\"audio\":{\"input\":{\"turn_detection\":{"
+          "\"type\":\"server_vad\",\"interrupt_response\":false}}}"));
+  ev = rt_wait (c, "session.updated");
+  /* The service fills in the fields a new turn_detection leaves out. */
+  fail_unless (json_object_get_boolean_member (obj (obj (obj (obj (ev,
+                          "session"), "audio"), "input"), "turn_detection"),
+          "create_response"));
   rt_send (c, "{\"type\":\"response.cancel\",\"event_id\":\"e_none\"}");
   rt_wait_error (c, "e_none", "response_cancel_not_active", NULL);
 
@@ -606,6 +614,12 @@ GST_START_TEST (test_response_cancel)
       "\"response_id\":\"resp_other\"}");
   rt_wait_error (c, "e_other", "response_cancel_not_active", NULL);
   wait_first_audio (c);
+  /* With interrupt_response off, speech does not stop the reply: the
+   * client decides. */
+  rt_append_audio (c, g_bytes_get_data (speech, NULL), 24000 * 2);
+  rt_wait (c, "input_audio_buffer.speech_started");
+  wait_first_audio (c);
+  fail_if (rt_scan (c, "response.done") != NULL);
   msg = g_strdup_printf ("{\"type\":\"response.cancel\",\"response_id\":"
       "\"%s\"}", id);
   rt_send (c, msg);
@@ -627,6 +641,56 @@ GST_START_TEST (test_response_cancel)
                   "type"), "response.output_audio"));
   }
   g_free (id);
+  g_bytes_unref (speech);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_out_of_band_response)
+{
+  SandraEmulator *emu = start_emulator ("{\"realtime\":{\"default\":"
+      "{\"text\":\"A summary.\",\"transcript\":\"A summary.\",\"pace\":0}}}");
+  RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
+  JsonObject *ev, *done;
+  JsonArray *conv;
+  guint i, start;
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  rt_send (c, USER_TEXT ("Hello"));
+  rt_wait (c, "conversation.item.done");
+  /* Parameters are checked against the connection's shape. */
+  rt_send (c, "{\"type\":\"response.create\",\"event_id\":\"e_voice\","
+      "\"response\":{\"voice\":\"ash\"}}");
+  rt_wait_error (c, "e_voice", "unknown_parameter", "response.voice");
+  rt_send (c, "{\"type\":\"response.create\",\"event_id\":\"e_conv\","
+      "\"response\":{\"conversation\":\"other\"}}");
+  rt_wait_error (c, "e_conv", "invalid_value", "response.conversation");
+
+  /* A text response outside the conversation, in an audio session. */
+  start = c->cursor;
+  rt_send (c, "{\"type\":\"response.create\",\"response\":{"
+      "\"conversation\":\"none\",\"output_modalities\":[\"text\"],"
+      "\"instructions\":\"Summarise.\",\"metadata\":{\"topic\":\"sum\"},"
+      "\"input\":[{\"type\":\"item_reference\",\"id\":\"item_x\"}]}}");
+  ev = rt_wait (c, "response.done");
+  done = obj (ev, "response");
+  fail_unless_equals_string (str (done, "status"), "completed");
+  fail_unless (json_node_is_null (json_object_get_member (done,
+              "conversation_id")));
+  fail_unless_equals_string (str (obj (done, "metadata"), "topic"), "sum");
+  for (i = start; i < c->events->len; i++) {
+    const gchar *t = str (g_ptr_array_index (c->events, i), "type");
+
+    fail_if (g_str_has_prefix (t, "conversation.item."), "%s", t);
+    fail_if (g_str_has_prefix (t, "response.output_audio"), "%s", t);
+  }
+  conv = sandra_emulator_dup_conversation (emu,
+      sandra_emulator_get_last_ws_session (emu));
+  fail_unless_equals_int (json_array_get_length (conv), 1);
+  json_array_unref (conv);
   rt_free (c);
   sandra_emulator_free (emu);
 }
@@ -976,6 +1040,7 @@ emulator_realtime_suite (void)
   tcase_add_test (tc, test_text_mode_and_items);
   tcase_add_test (tc, test_barge_in_and_truncate);
   tcase_add_test (tc, test_response_cancel);
+  tcase_add_test (tc, test_out_of_band_response);
   tcase_add_test (tc, test_function_call_round_trip);
   tcase_add_test (tc, test_ephemeral_secrets);
   tcase_add_test (tc, test_scripted_failures);
