@@ -18,18 +18,6 @@
 #define REPLY_WAV "emulator-reply-24k.wav"
 #define WEATHER_WAV "emulator-weather-24k.wav"
 
-static SandraEmulator *
-start_emulator (const gchar * scenario)
-{
-  GError *err = NULL;
-  SandraEmulator *emu = sandra_emulator_new (scenario, &err);
-
-  fail_unless (emu != NULL, "scenario rejected: %s", err ? err->message : "");
-  fail_unless (sandra_emulator_start (emu, 0, &err), "start: %s",
-      err ? err->message : "");
-  return emu;
-}
-
 static const gchar *
 str (JsonObject * o, const gchar * name)
 {
@@ -40,22 +28,6 @@ static JsonObject *
 obj (JsonObject * o, const gchar * name)
 {
   return json_object_get_object_member (o, name);
-}
-
-/* The speech fixture at 24 kHz, followed by @silence_ms of silence. */
-static GBytes *
-speech_24k (guint silence_ms)
-{
-  GBytes *speech = sandra_test_load_audio (SPEECH_WAV, 24000, 1);
-  GByteArray *a = g_byte_array_new ();
-  gsize n = 24000 * 2 * silence_ms / 1000;
-
-  g_byte_array_append (a, g_bytes_get_data (speech, NULL),
-      g_bytes_get_size (speech));
-  g_byte_array_set_size (a, a->len + n);
-  memset (a->data + a->len - n, 0, n);
-  g_bytes_unref (speech);
-  return g_byte_array_free_to_bytes (a);
 }
 
 /* Collects the audio and transcript of one response, up to its
@@ -101,14 +73,14 @@ collect_response (RtClient * c, gboolean beta, GByteArray * audio,
 
 GST_START_TEST (test_ga_turn_with_audio_reply)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"],"
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-rt\"],"
       "\"realtime_transcription\":{\"turns\":[{\"transcript\":"
       "\"and mister john dashwood\"}]},"
       "\"realtime\":{\"responses\":[{\"audio\":\"" WEATHER_WAV "\","
       "\"transcript\":\"The weather in Paris is sunny, twenty one degrees.\","
       "\"pace\":0}]}}");
   RtClient *c = rt_connect (emu, "sk-rt", FALSE, "model=gpt-realtime");
-  GBytes *speech = speech_24k (1000);
+  GBytes *speech = emu_test_speech_24k (SPEECH_WAV, 1000);
   GBytes *expected = sandra_test_load_audio (WEATHER_WAV, 24000, 1);
   GByteArray *audio = g_byte_array_new ();
   GString *transcript = g_string_new (NULL);
@@ -207,10 +179,10 @@ GST_END_TEST;
 
 GST_START_TEST (test_beta_manual_commit_g711)
 {
-  SandraEmulator *emu = start_emulator (NULL);
+  SandraEmulator *emu = emu_test_start (NULL);
   RtClient *c = rt_connect (emu, "sk-any", TRUE,
       "model=gpt-4o-realtime-preview-2024-12-17");
-  GBytes *speech = speech_24k (0);
+  GBytes *speech = emu_test_speech_24k (SPEECH_WAV, 0);
   GBytes *expected = sandra_test_load_audio (REPLY_WAV, 8000, 1);
   GByteArray *audio = g_byte_array_new ();
   GString *transcript = g_string_new (NULL);
@@ -291,7 +263,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_ga_session_update_rules)
 {
-  SandraEmulator *emu = start_emulator (NULL);
+  SandraEmulator *emu = emu_test_start (NULL);
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime-mini");
   JsonObject *ev, *s;
   JsonArray *errors;
@@ -372,7 +344,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_text_mode_and_items)
 {
-  SandraEmulator *emu = start_emulator ("{\"realtime\":{\"responses\":["
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"responses\":["
       "{\"text\":\"Bonjour, comment allez-vous ?\",\"delta_delay_ms\":1}]}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
   GString *text = g_string_new (NULL);
@@ -497,11 +469,11 @@ wait_first_audio (RtClient * c)
 GST_START_TEST (test_barge_in_and_truncate)
 {
   /* Real-time pacing keeps the reply going while the user speaks. */
-  SandraEmulator *emu = start_emulator ("{\"realtime\":{\"default\":"
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"default\":"
       "{\"audio\":\"" WEATHER_WAV "\",\"transcript\":\"The weather.\","
       "\"chunk_ms\":20,\"pace\":1}}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
-  GBytes *speech = speech_24k (0);
+  GBytes *speech = emu_test_speech_24k (SPEECH_WAV, 0);
   JsonObject *ev, *done, *delta;
   gchar *item_id, *msg;
   gint64 sent_ms;
@@ -584,11 +556,11 @@ GST_END_TEST;
 
 GST_START_TEST (test_response_cancel)
 {
-  SandraEmulator *emu = start_emulator ("{\"realtime\":{\"default\":"
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"default\":"
       "{\"audio\":\"" WEATHER_WAV "\",\"transcript\":\"The weather.\","
       "\"pace\":1}}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
-  GBytes *speech = speech_24k (0);
+  GBytes *speech = emu_test_speech_24k (SPEECH_WAV, 0);
   JsonObject *ev, *created;
   gchar *id, *msg;
 
@@ -650,7 +622,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_out_of_band_response)
 {
-  SandraEmulator *emu = start_emulator ("{\"realtime\":{\"default\":"
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"default\":"
       "{\"text\":\"A summary.\",\"transcript\":\"A summary.\",\"pace\":0}}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
   JsonObject *ev, *done;
@@ -699,7 +671,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_function_call_round_trip)
 {
-  SandraEmulator *emu = start_emulator ("{\"realtime\":{\"responses\":["
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"responses\":["
       "{\"function_calls\":[{\"name\":\"get_weather\",\"call_id\":\"call_1\","
       "\"arguments\":{\"city\":\"Paris\"}}],"
       "\"rate_limits\":[{\"name\":\"tokens\",\"limit\":40000,"
@@ -814,7 +786,7 @@ post_json (SandraEmulator * emu, const gchar * path, const gchar * key,
 
 GST_START_TEST (test_ephemeral_secrets)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-owner\"],"
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-owner\"],"
       "\"realtime\":{\"secret_ttl_ms\":1500}}");
   JsonObject *reply, *ev, *rec;
   RtClient *c;
@@ -913,7 +885,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_scripted_failures)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"],"
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-rt\"],"
       "\"realtime\":{\"responses\":["
       "{\"error_event\":{\"type\":\"server_error\",\"code\":\"overloaded\","
       "\"message\":\"try later\"}},"

@@ -90,20 +90,6 @@ ev_name (EmuRtConversation * conv, const gchar * ga, const gchar * beta)
 }
 
 static JsonObject *
-default_turn_detection (void)
-{
-  JsonObject *td = json_object_new ();
-
-  json_object_set_string_member (td, "type", "server_vad");
-  json_object_set_double_member (td, "threshold", 0.5);
-  json_object_set_int_member (td, "prefix_padding_ms", 300);
-  json_object_set_int_member (td, "silence_duration_ms", 500);
-  json_object_set_boolean_member (td, "create_response", TRUE);
-  json_object_set_boolean_member (td, "interrupt_response", TRUE);
-  return td;
-}
-
-static JsonObject *
 ga_format (const gchar * type)
 {
   JsonObject *f = json_object_new ();
@@ -112,6 +98,41 @@ ga_format (const gchar * type)
   if (g_str_equal (type, "audio/pcm"))
     json_object_set_int_member (f, "rate", 24000);
   return f;
+}
+
+/* A turn_detection object as the service stores it: every field present. */
+static void
+fill_turn_detection (JsonObject * td, gboolean beta)
+{
+  const gchar *type = json_object_get_string_member_with_default (td, "type",
+      "server_vad");
+
+  if (g_str_equal (type, "server_vad")) {
+    if (!json_object_has_member (td, "threshold"))
+      json_object_set_double_member (td, "threshold", 0.5);
+    if (!json_object_has_member (td, "prefix_padding_ms"))
+      json_object_set_int_member (td, "prefix_padding_ms", 300);
+    if (!json_object_has_member (td, "silence_duration_ms"))
+      json_object_set_int_member (td, "silence_duration_ms", 500);
+    if (!beta && !json_object_has_member (td, "idle_timeout_ms"))
+      json_object_set_null_member (td, "idle_timeout_ms");
+  } else if (!json_object_has_member (td, "eagerness")) {
+    json_object_set_string_member (td, "eagerness", "auto");
+  }
+  if (!json_object_has_member (td, "create_response"))
+    json_object_set_boolean_member (td, "create_response", TRUE);
+  if (!json_object_has_member (td, "interrupt_response"))
+    json_object_set_boolean_member (td, "interrupt_response", TRUE);
+}
+
+/* Conversations also start with create_response and interrupt_response. */
+static JsonObject *
+conversation_turn_detection (gboolean beta)
+{
+  JsonObject *td = emu_rt_default_turn_detection ();
+
+  fill_turn_detection (td, beta);
+  return td;
 }
 
 JsonObject *
@@ -132,7 +153,7 @@ emu_rt_conversation_default_session (gboolean beta, const gchar * model)
     json_object_set_null_member (s, "input_audio_transcription");
     json_object_set_null_member (s, "input_audio_noise_reduction");
     json_object_set_object_member (s, "turn_detection",
-        default_turn_detection ());
+        conversation_turn_detection (TRUE));
     json_object_set_array_member (s, "tools", json_array_new ());
     json_object_set_string_member (s, "tool_choice", "auto");
     json_object_set_double_member (s, "temperature", 0.8);
@@ -151,7 +172,7 @@ emu_rt_conversation_default_session (gboolean beta, const gchar * model)
     json_object_set_null_member (in, "transcription");
     json_object_set_null_member (in, "noise_reduction");
     json_object_set_object_member (in, "turn_detection",
-        default_turn_detection ());
+        conversation_turn_detection (FALSE));
     json_object_set_object_member (out, "format", ga_format ("audio/pcm"));
     json_object_set_string_member (out, "voice", "marin");
     json_object_set_double_member (out, "speed", 1.0);
@@ -243,31 +264,6 @@ text_mode (EmuRtConversation * conv, JsonObject * params)
   a = json_node_get_array (n);
   return json_array_get_length (a) == 1 &&
       g_strcmp0 (json_array_get_string_element (a, 0), "text") == 0;
-}
-
-/* A turn_detection object as the service stores it: every field present. */
-static void
-fill_turn_detection (JsonObject * td, gboolean beta)
-{
-  const gchar *type = json_object_get_string_member_with_default (td, "type",
-      "server_vad");
-
-  if (g_str_equal (type, "server_vad")) {
-    if (!json_object_has_member (td, "threshold"))
-      json_object_set_double_member (td, "threshold", 0.5);
-    if (!json_object_has_member (td, "prefix_padding_ms"))
-      json_object_set_int_member (td, "prefix_padding_ms", 300);
-    if (!json_object_has_member (td, "silence_duration_ms"))
-      json_object_set_int_member (td, "silence_duration_ms", 500);
-    if (!beta && !json_object_has_member (td, "idle_timeout_ms"))
-      json_object_set_null_member (td, "idle_timeout_ms");
-  } else if (!json_object_has_member (td, "eagerness")) {
-    json_object_set_string_member (td, "eagerness", "auto");
-  }
-  if (!json_object_has_member (td, "create_response"))
-    json_object_set_boolean_member (td, "create_response", TRUE);
-  if (!json_object_has_member (td, "interrupt_response"))
-    json_object_set_boolean_member (td, "interrupt_response", TRUE);
 }
 
 static JsonObject *
@@ -1168,21 +1164,13 @@ handle_update (EmuRtConversation * conv, JsonObject * event, EmuApiError * err)
   static const gchar *const ga_nested[] = { "audio", "input", "output",
     NULL
   };
-  JsonNode *n = json_object_get_member (event, "session");
   JsonObject *update, *td, *voice_holder;
   const gchar *model;
   JsonNode *v;
 
-  if (!emu_rt_only_members (event, allowed, err))
-    return FALSE;
-  if (n == NULL)
-    return emu_api_error_set (err, 400, "session",
-        "missing_required_parameter", "Missing required parameter: 'session'.");
-  if (!JSON_NODE_HOLDS_OBJECT (n))
-    return emu_api_error_set (err, 400, "session", "invalid_type",
-        "Invalid type for 'session': expected an object.");
-  update = json_node_get_object (n);
-  if (!emu_validate_realtime_session (update, conv->conn->beta, err))
+  if (!emu_rt_only_members (event, allowed, err) ||
+      !emu_rt_required_object (event, "session", &update, err) ||
+      !emu_validate_realtime_session (update, conv->conn->beta, err))
     return FALSE;
 
   model = json_object_get_string_member_with_default (update, "model", NULL);
@@ -1219,23 +1207,15 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
     EmuApiError * err)
 {
   static const gchar *const allowed[] = { "item", "previous_item_id", NULL };
-  JsonNode *n = json_object_get_member (event, "item");
   const gchar *previous, *id;
-  JsonObject *item;
+  JsonObject *given, *item;
   gint index = -1;
   gchar *new_id = NULL;
 
   if (!emu_rt_only_members (event, allowed, err) ||
-      !get_string (event, "previous_item_id", FALSE, &previous, err))
-    return FALSE;
-  if (n == NULL)
-    return emu_api_error_set (err, 400, "item", "missing_required_parameter",
-        "Missing required parameter: 'item'.");
-  if (!JSON_NODE_HOLDS_OBJECT (n))
-    return emu_api_error_set (err, 400, "item", "invalid_type",
-        "Invalid type for 'item': expected an object.");
-  if (!emu_validate_conversation_item (json_node_get_object (n), "item",
-          conv->conn->beta, err))
+      !get_string (event, "previous_item_id", FALSE, &previous, err) ||
+      !emu_rt_required_object (event, "item", &given, err) ||
+      !emu_validate_conversation_item (given, "item", conv->conn->beta, err))
     return FALSE;
   if (previous && g_str_equal (previous, "root")) {
     index = 0;
@@ -1248,7 +1228,7 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
           "'%s' does not exist.", previous);
     index = p + 1;
   }
-  item = emu_rt_object_copy (json_node_get_object (n));
+  item = emu_rt_object_copy (given);
   id = json_object_get_string_member_with_default (item, "id", NULL);
   if (id && item_index (conv, id) >= 0) {
     emu_api_error_set (err, 400, "item.id", "invalid_value",
@@ -1268,24 +1248,37 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
   return TRUE;
 }
 
-static gboolean
-handle_item_delete (EmuRtConversation * conv, JsonObject * event,
+/* The index of the existing item that @event names in "item_id", or -1
+ * (and @err, saying what @action failed). */
+static gint
+named_item (EmuRtConversation * conv, JsonObject * event, const gchar * action,
     EmuApiError * err)
 {
   static const gchar *const allowed[] = { "item_id", NULL };
   const gchar *id;
-  JsonObject *ev;
   gint i;
 
   if (!emu_rt_only_members (event, allowed, err) ||
       !get_string (event, "item_id", TRUE, &id, err))
-    return FALSE;
+    return -1;
   if ((i = item_index (conv, id)) < 0)
-    return emu_api_error_set (err, 400, "item_id", "invalid_value",
-        "Error deleting item: the item with id '%s' does not exist.", id);
+    emu_api_error_set (err, 400, "item_id", "invalid_value",
+        "Error %s item: the item with id '%s' does not exist.", action, id);
+  return i;
+}
+
+static gboolean
+handle_item_delete (EmuRtConversation * conv, JsonObject * event,
+    EmuApiError * err)
+{
+  gint i = named_item (conv, event, "deleting", err);
+  JsonObject *ev;
+
+  if (i < 0)
+    return FALSE;
   ev = json_object_new ();
   json_object_set_string_member (ev, "type", "conversation.item.deleted");
-  json_object_set_string_member (ev, "item_id", id);
+  json_object_set_string_member (ev, "item_id", item_id_at (conv, i));
   g_ptr_array_remove_index (conv->items, i);
   record_conversation (conv);
   emu_rt_send (conv->conn, ev);
@@ -1296,17 +1289,11 @@ static gboolean
 handle_item_retrieve (EmuRtConversation * conv, JsonObject * event,
     EmuApiError * err)
 {
-  static const gchar *const allowed[] = { "item_id", NULL };
-  const gchar *id;
+  gint i = named_item (conv, event, "retrieving", err);
   JsonObject *ev;
-  gint i;
 
-  if (!emu_rt_only_members (event, allowed, err) ||
-      !get_string (event, "item_id", TRUE, &id, err))
+  if (i < 0)
     return FALSE;
-  if ((i = item_index (conv, id)) < 0)
-    return emu_api_error_set (err, 400, "item_id", "invalid_value",
-        "Error retrieving item: the item with id '%s' does not exist.", id);
   ev = json_object_new ();
   json_object_set_string_member (ev, "type", "conversation.item.retrieved");
   json_object_set_object_member (ev, "item",

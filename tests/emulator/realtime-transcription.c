@@ -77,18 +77,6 @@ bytes_to_ms (EmuRtTranscription * tx, guint64 bytes)
 /* ---- session state ---- */
 
 static JsonObject *
-default_turn_detection (void)
-{
-  JsonObject *td = json_object_new ();
-
-  json_object_set_string_member (td, "type", "server_vad");
-  json_object_set_double_member (td, "threshold", 0.5);
-  json_object_set_int_member (td, "prefix_padding_ms", 300);
-  json_object_set_int_member (td, "silence_duration_ms", 500);
-  return td;
-}
-
-static JsonObject *
 default_session (EmuRtTranscription * tx)
 {
   JsonObject *s = json_object_new ();
@@ -97,7 +85,7 @@ default_session (EmuRtTranscription * tx)
     json_object_set_string_member (s, "input_audio_format", "pcm16");
     json_object_set_null_member (s, "input_audio_transcription");
     json_object_set_object_member (s, "turn_detection",
-        default_turn_detection ());
+        emu_rt_default_turn_detection ());
     json_object_set_null_member (s, "input_audio_noise_reduction");
     json_object_set_null_member (s, "include");
   } else {
@@ -110,7 +98,7 @@ default_session (EmuRtTranscription * tx)
     json_object_set_null_member (input, "transcription");
     json_object_set_null_member (input, "noise_reduction");
     json_object_set_object_member (input, "turn_detection",
-        default_turn_detection ());
+        emu_rt_default_turn_detection ());
     json_object_set_object_member (audio, "input", input);
     json_object_set_string_member (s, "type", "transcription");
     json_object_set_object_member (s, "audio", audio);
@@ -580,22 +568,14 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 {
   static const gchar *const allowed[] = { "session", NULL };
   static const gchar *const ga_nested[] = { "audio", "input", NULL };
-  JsonNode *n = json_object_get_member (event, "session");
+  JsonObject *update;
 
-  if (!only_members (event, allowed, err))
-    return FALSE;
-  if (n == NULL)
-    return emu_api_error_set (err, 400, "session",
-        "missing_required_parameter", "Missing required parameter: 'session'.");
-  if (!JSON_NODE_HOLDS_OBJECT (n))
-    return emu_api_error_set (err, 400, "session", "invalid_type",
-        "Invalid type for 'session': expected an object.");
-  if (!emu_validate_transcription_session (json_node_get_object (n),
-          tx->conn->beta, err))
+  if (!only_members (event, allowed, err) ||
+      !emu_rt_required_object (event, "session", &update, err) ||
+      !emu_validate_transcription_session (update, tx->conn->beta, err))
     return FALSE;
 
-  emu_rt_merge (tx->session, json_node_get_object (n),
-      tx->conn->beta ? NULL : ga_nested);
+  emu_rt_merge (tx->session, update, tx->conn->beta ? NULL : ga_nested);
   apply_session (tx);
   emu_rt_send (tx->conn, session_event (tx, tx->conn->beta ?
           "transcription_session.updated" : "session.updated"));
@@ -690,14 +670,13 @@ emu_rt_transcription_handle (EmuRtTranscription * tx, const gchar * type,
   const gchar *update = tx->conn->beta ? "transcription_session.update" :
       "session.update";
 
+  gboolean handled, ok;
+
   if (g_str_equal (type, update))
     return handle_update (tx, event, err);
-  if (g_str_equal (type, "input_audio_buffer.append"))
-    return handle_append (tx, event, err);
-  if (g_str_equal (type, "input_audio_buffer.commit"))
-    return handle_commit (tx, event, err);
-  if (g_str_equal (type, "input_audio_buffer.clear"))
-    return handle_clear (tx, event, err);
+  ok = emu_rt_transcription_handle_input (tx, type, event, err, &handled);
+  if (handled)
+    return ok;
   if (g_strv_contains (other_client_events, type) ||
       g_str_equal (type, "session.update") ||
       g_str_equal (type, "transcription_session.update"))

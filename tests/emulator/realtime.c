@@ -105,6 +105,35 @@ emu_rt_object_or_null (JsonObject * obj, const gchar * name)
 }
 
 gboolean
+emu_rt_required_object (JsonObject * event, const gchar * name,
+    JsonObject ** out, EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (event, name);
+
+  *out = NULL;
+  if (n == NULL)
+    return emu_api_error_set (err, 400, name, "missing_required_parameter",
+        "Missing required parameter: '%s'.", name);
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return emu_api_error_set (err, 400, name, "invalid_type",
+        "Invalid type for '%s': expected an object.", name);
+  *out = json_node_get_object (n);
+  return TRUE;
+}
+
+JsonObject *
+emu_rt_default_turn_detection (void)
+{
+  JsonObject *td = json_object_new ();
+
+  json_object_set_string_member (td, "type", "server_vad");
+  json_object_set_double_member (td, "threshold", 0.5);
+  json_object_set_int_member (td, "prefix_padding_ms", 300);
+  json_object_set_int_member (td, "silence_duration_ms", 500);
+  return td;
+}
+
+gboolean
 emu_rt_only_members (JsonObject * event, const gchar * const *allowed,
     EmuApiError * err)
 {

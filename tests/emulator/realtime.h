@@ -64,6 +64,15 @@ JsonObject *emu_rt_object_copy (JsonObject * obj);
 /* The object member @name of @obj, or NULL (also for a NULL @obj). */
 JsonObject *emu_rt_object_or_null (JsonObject * obj, const gchar * name);
 
+/* The object member @name of a client event, which must be there: FALSE
+ * (and @err) when it is missing or not an object. */
+gboolean emu_rt_required_object (JsonObject * event, const gchar * name,
+    JsonObject ** out, EmuApiError * err);
+
+/* turn_detection as the service starts a session with: server_vad,
+ * threshold 0.5, prefix_padding_ms 300, silence_duration_ms 500. */
+JsonObject *emu_rt_default_turn_detection (void);
+
 /* FALSE (and an unknown_parameter error) when @event has a member other
  * than type, event_id and @allowed. */
 gboolean emu_rt_only_members (JsonObject * event, const gchar * const *allowed,
