@@ -132,6 +132,8 @@ GST_START_TEST (test_ga_turn_with_audio_reply)
 
   done = collect_response (c, FALSE, audio, transcript, &chunks);
   fail_unless_equals_string (str (done, "status"), "completed");
+  fail_unless_equals_string (str (obj (obj (done, "audio"), "output"),
+          "voice"), "cedar");
   /* The reply is the fixture, sample for sample, in 40 ms chunks. */
   fail_unless_equals_int (audio->len, g_bytes_get_size (expected));
   fail_unless (memcmp (audio->data, g_bytes_get_data (expected, NULL),
@@ -157,6 +159,10 @@ GST_START_TEST (test_ga_turn_with_audio_reply)
   fail_unless (json_array_get_length (conv) >= 2);
   fail_unless_equals_string (str (json_array_get_object_element (conv, 0),
           "id"), user_item);
+  fail_unless_equals_string (str (json_array_get_object_element
+          (json_object_get_array_member (json_array_get_object_element (conv,
+                      0), "content"), 0), "transcript"),
+      "and mister john dashwood");
   fail_unless_equals_string (str (json_array_get_object_element (conv, 1),
           "role"), "assistant");
   json_array_unref (conv);

@@ -453,6 +453,53 @@ usage_object (Response * r)
   return u;
 }
 
+/* A member of the response parameters, else of the session. */
+static JsonNode *
+setting (Response * r, JsonObject * session_holder, JsonObject * params_holder,
+    const gchar * name)
+{
+  JsonNode *n = params_holder ? json_object_get_member (params_holder,
+      name) : NULL;
+
+  if (n == NULL && session_holder)
+    n = json_object_get_member (session_holder, name);
+  return n;
+}
+
+/* The voice, format and token limit the response is made with. */
+static void
+add_output_settings (Response * r, JsonObject * o)
+{
+  EmuRtConversation *conv = r->conv;
+  JsonNode *n;
+
+  if (conv->conn->beta) {
+    static const gchar *const names[] = { "voice", "output_audio_format",
+      "temperature", NULL
+    };
+    guint i;
+
+    for (i = 0; names[i]; i++)
+      if ((n = setting (r, conv->session, r->params, names[i])))
+        json_object_set_member (o, names[i], json_node_copy (n));
+    n = setting (r, conv->session, r->params, "max_response_output_tokens");
+  } else {
+    JsonObject *audio = json_object_new (), *out = json_object_new ();
+    JsonObject *params_out = emu_rt_object_or_null (emu_rt_object_or_null
+        (r->params, "audio"), "output");
+
+    if ((n = setting (r, session_output (conv), params_out, "format")))
+      json_object_set_member (out, "format", json_node_copy (n));
+    if ((n = setting (r, session_output (conv), params_out, "voice")))
+      json_object_set_member (out, "voice", json_node_copy (n));
+    json_object_set_object_member (audio, "output", out);
+    json_object_set_object_member (o, "audio", audio);
+    n = setting (r, conv->session, r->params, "max_output_tokens");
+  }
+  if (n)
+    json_object_set_member (o, "max_output_tokens", json_node_copy (n));
+}
+
 /* The response object of response.created / response.done. */
 static JsonObject *
 response_object (Response * r, const gchar * status, JsonObject * details)
@@ -489,6 +536,7 @@ response_object (Response * r, const gchar * status, JsonObject * details)
       (conv->conn->beta ? "text" : "audio"));
   json_object_set_array_member (o, conv->conn->beta ? "modalities" :
       "output_modalities", mod);
+  add_output_settings (r, o);
   if (meta)
     json_object_set_member (o, "metadata", json_node_copy (meta));
   else
@@ -912,6 +960,11 @@ step (EmuRtConn * conn, gpointer data)
         finish (r, "failed", det);
         break;
       }
+      if (!has_message (r) && json_object_has_member (r->script,
+              "disconnect")) {
+        scripted_disconnect (r);
+        break;
+      }
       if (has_message (r) && !start_message (r))
         break;
       r->stage = r->item ? STAGE_STREAM : STAGE_FUNCTIONS;
@@ -1075,10 +1128,28 @@ last_item_id (gpointer owner)
   return item_id_at (conv, (gint) conv->items->len - 1);
 }
 
+/* The stored user item carries its transcript, as the service's does. */
+static void
+on_transcribed (gpointer owner, const gchar * item_id,
+    const gchar * transcript)
+{
+  EmuRtConversation *conv = owner;
+  gint i = item_index (conv, item_id);
+  JsonObject *part;
+
+  if (i < 0)
+    return;                     /* deleted meanwhile */
+  part = json_array_get_object_element (json_object_get_array_member
+      (g_ptr_array_index (conv->items, i), "content"), 0);
+  json_object_set_string_member (part, "transcript", transcript);
+  record_conversation (conv);
+}
+
 static const EmuRtInputHooks input_hooks = {
   on_speech_started,
   on_committed,
   last_item_id,
+  on_transcribed,
 };
 
 /* ---- life cycle ---- */

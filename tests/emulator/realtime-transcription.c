@@ -238,6 +238,7 @@ emu_rt_transcription_start (EmuRtTranscription * tx)
 
 typedef struct
 {
+  EmuRtTranscription *tx;       /* outlived: timers die before it */
   gchar *item_id;
   JsonObject *turn;
   gchar **deltas;
@@ -298,6 +299,9 @@ send_completed (EmuRtConn * conn, Turn * t)
     json_object_set_double_member (usage, "seconds", t->seconds);
   }
   json_object_set_object_member (ev, "usage", usage);
+  /* The item holds its transcript by the time the client hears of it. */
+  if (t->tx->hooks && t->tx->hooks->transcribed)
+    t->tx->hooks->transcribed (t->tx->owner, t->item_id, turn_text (t));
   emu_rt_send (conn, ev);
 }
 
@@ -431,6 +435,7 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id,
   }
 
   t = g_new0 (Turn, 1);
+  t->tx = tx;
   t->item_id = g_strdup (item_id);
   t->turn = turn;
   t->model = g_strdup (tx->model);

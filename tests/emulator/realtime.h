@@ -104,6 +104,9 @@ typedef struct
   void (*committed) (gpointer owner, JsonObject * item, gboolean by_vad);
   /* The id of the item a new one follows (NULL: none). */
   const gchar *(*last_item_id) (gpointer owner);
+  /* The transcript of user item @item_id is complete. */
+  void (*transcribed) (gpointer owner, const gchar * item_id,
+      const gchar * transcript);
 } EmuRtInputHooks;
 
 void emu_rt_transcription_set_owner (EmuRtTranscription * tx,
