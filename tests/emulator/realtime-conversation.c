@@ -599,12 +599,12 @@ finish (Response * r, const gchar * status, JsonObject * details)
   json_object_set_object_member (ev, "response", response_object (r, status,
           details));
   emu_rt_send (conv->conn, ev);
-  if (conv->active == r) {
-    conv->active = NULL;
-    response_unref (r);
-  }
   if (g_str_equal (status, "completed"))
     send_rate_limits (r);
+  if (conv->active == r) {
+    conv->active = NULL;
+    response_unref (r);         /* may be the last reference */
+  }
 }
 
 static JsonObject *

@@ -674,7 +674,6 @@ emu_rt_transcription_handle (EmuRtTranscription * tx, const gchar * type,
 {
   const gchar *update = tx->conn->beta ? "transcription_session.update" :
       "session.update";
-
   gboolean handled, ok;
 
   if (g_str_equal (type, update))
