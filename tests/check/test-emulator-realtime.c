@@ -906,6 +906,16 @@ GST_START_TEST (test_scripted_failures)
   JsonObject *ev;
   JsonArray *deltas;
 
+  /* No key or a wrong one: 401 before any WebSocket exists (and the
+   * connection scripts are not consumed). */
+  c = rt_connect (emu, NULL, FALSE, "model=gpt-realtime");
+  fail_unless (c->ws == NULL);
+  fail_unless_equals_int (c->status, 401);
+  rt_free (c);
+  c = rt_connect (emu, "sk-wrong", TRUE, "model=gpt-realtime");
+  fail_unless_equals_int (c->status, 401);
+  rt_free (c);
+
   /* An account without access: 403 on the upgrade. */
   c = rt_connect (emu, "sk-rt", FALSE, "model=gpt-realtime");
   fail_unless (c->ws == NULL);
