@@ -379,11 +379,15 @@ scripted_close (EmuRtConn * conn, gpointer data)
 static void
 session_expired (EmuRtConn * conn, gpointer data)
 {
-  guint minutes = GPOINTER_TO_UINT (data) / 60000;
+  guint ms = GPOINTER_TO_UINT (data);
   EmuApiError err = { 0, };
 
-  emu_api_error_set (&err, 400, NULL, "session_expired",
-      "Your session hit the maximum duration of %u minutes.", minutes);
+  if (ms % 60000 == 0)
+    emu_api_error_set (&err, 400, NULL, "session_expired",
+        "Your session hit the maximum duration of %u minutes.", ms / 60000);
+  else
+    emu_api_error_set (&err, 400, NULL, "session_expired",
+        "Your session hit the maximum duration of %u ms.", ms);
   emu_rt_send_error (conn, NULL, &err);
   emu_api_error_clear (&err);
   emu_rt_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "session_expired");
