@@ -9,6 +9,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "sandra-emulator.h"
 #include "emu-rt-client.h"
@@ -1015,6 +1016,61 @@ GST_START_TEST (test_scenario_schema)
 
 GST_END_TEST;
 
+GST_START_TEST (test_scenario_file_fixtures)
+{
+  gchar *dir = g_dir_make_tmp ("sandra-emu-XXXXXX", NULL);
+  gchar *src = sandra_test_data_path (WEATHER_WAV);
+  gchar *wav = g_build_filename (dir, "my-reply.wav", NULL);
+  gchar *json = g_build_filename (dir, "scenario.json", NULL);
+  gchar *contents;
+  gsize len;
+  GBytes *expected = sandra_test_load_audio (WEATHER_WAV, 24000, 1);
+  GByteArray *audio = g_byte_array_new ();
+  GString *transcript = g_string_new (NULL);
+  SandraEmulator *emu;
+  GError *err = NULL;
+  RtClient *c;
+
+  fail_unless (g_file_get_contents (src, &contents, &len, NULL));
+  fail_unless (g_file_set_contents (wav, contents, len, NULL));
+  g_free (contents);
+  /* A relative name is looked up next to the scenario file. */
+  fail_unless (g_file_set_contents (json, "{\"realtime\":{\"responses\":"
+          "[{\"audio\":\"my-reply.wav\",\"transcript\":\"x\",\"pace\":0}]}}",
+          -1, NULL));
+  emu = sandra_emulator_new_from_file (json, &err);
+  fail_unless (emu != NULL, "%s", err ? err->message : "");
+  fail_unless (sandra_emulator_start (emu, 0, NULL));
+  c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
+  rt_wait (c, "session.created");
+  rt_send (c, "{\"type\":\"response.create\"}");
+  collect_response (c, FALSE, audio, transcript, NULL);
+  fail_unless_equals_int (audio->len, g_bytes_get_size (expected));
+  rt_free (c);
+  sandra_emulator_free (emu);
+
+  /* The same scenario given as a string has no such directory. */
+  fail_unless (g_file_get_contents (json, &contents, NULL, NULL));
+  emu = sandra_emulator_new (contents, &err);
+  fail_unless (emu == NULL);
+  fail_unless (strstr (err->message, "my-reply.wav") != NULL);
+  g_clear_error (&err);
+  g_free (contents);
+
+  g_unlink (wav);
+  g_unlink (json);
+  g_rmdir (dir);
+  g_string_free (transcript, TRUE);
+  g_byte_array_unref (audio);
+  g_bytes_unref (expected);
+  g_free (json);
+  g_free (wav);
+  g_free (src);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_realtime_suite (void)
 {
@@ -1033,6 +1089,7 @@ emulator_realtime_suite (void)
   tcase_add_test (tc, test_ephemeral_secrets);
   tcase_add_test (tc, test_scripted_failures);
   tcase_add_test (tc, test_scenario_schema);
+  tcase_add_test (tc, test_scenario_file_fixtures);
   return s;
 }
 

@@ -960,8 +960,7 @@ step (EmuRtConn * conn, gpointer data)
         finish (r, "failed", det);
         break;
       }
-      if (!has_message (r) && json_object_has_member (r->script,
-              "disconnect")) {
+      if (!has_message (r) && json_object_has_member (r->script, "disconnect")) {
         scripted_disconnect (r);
         break;
       }
@@ -1130,8 +1129,7 @@ last_item_id (gpointer owner)
 
 /* The stored user item carries its transcript, as the service's does. */
 static void
-on_transcribed (gpointer owner, const gchar * item_id,
-    const gchar * transcript)
+on_transcribed (gpointer owner, const gchar * item_id, const gchar * transcript)
 {
   EmuRtConversation *conv = owner;
   gint i = item_index (conv, item_id);
