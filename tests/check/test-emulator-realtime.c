@@ -619,6 +619,10 @@ GST_START_TEST (test_response_cancel)
       fail_if (g_str_has_prefix (str (g_ptr_array_index (c->events, i),
                   "type"), "response.output_audio"));
   }
+  /* A client that leaves in the middle of a response leaves nothing
+   * behind in the emulator (valgrind runs see to that). */
+  rt_send (c, "{\"type\":\"response.create\"}");
+  wait_first_audio (c);
   g_free (id);
   g_bytes_unref (speech);
   rt_free (c);
@@ -1071,6 +1075,40 @@ GST_START_TEST (test_scenario_file_fixtures)
 
 GST_END_TEST;
 
+/* The server VAD's idle timeout prompts the model when the user stays
+ * silent after a reply (5 s is the shortest the service takes). */
+GST_START_TEST (test_idle_timeout)
+{
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"responses\":["
+      "{\"text\":\"Hello.\"},{\"text\":\"Are you still there?\"}]}}");
+  RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
+  JsonObject *ev, *committed;
+  gchar *item;
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  rt_send (c, GA_UPDATE (",\"output_modalities\":[\"text\"],"
+          "\"audio\":{\"input\":{\"turn_detection\":{\"type\":"
+          "\"server_vad\",\"idle_timeout_ms\":5000}}}"));
+  rt_wait (c, "session.updated");
+  rt_send (c, USER_TEXT ("Hi"));
+  rt_send (c, "{\"type\":\"response.create\"}");
+  rt_wait (c, "response.done");
+
+  ev = rt_wait (c, "input_audio_buffer.timeout_triggered");
+  item = g_strdup (str (ev, "item_id"));
+  committed = rt_wait (c, "input_audio_buffer.committed");
+  fail_unless_equals_string (str (committed, "item_id"), item);
+  rt_wait (c, "response.created");
+  ev = rt_wait (c, "response.output_text.done");
+  fail_unless_equals_string (str (ev, "text"), "Are you still there?");
+  g_free (item);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_realtime_suite (void)
 {
@@ -1090,6 +1128,7 @@ emulator_realtime_suite (void)
   tcase_add_test (tc, test_scripted_failures);
   tcase_add_test (tc, test_scenario_schema);
   tcase_add_test (tc, test_scenario_file_fixtures);
+  tcase_add_test (tc, test_idle_timeout);
   return s;
 }
 

@@ -37,6 +37,8 @@ struct _EmuRtConversation
   GHashTable *audio_ms;         /* item id -> ms of assistant audio sent */
   Response *active;             /* response being generated, or NULL */
   gboolean audio_sent;          /* the voice is fixed from then on */
+  guint idle_generation;        /* bumped to disarm a pending idle timeout */
+  guint64 idle_from_ms;         /* input stream position it counts from */
 };
 
 typedef enum
@@ -62,6 +64,8 @@ struct _Response
 
   JsonArray *output;            /* output items, as response.done lists */
   guint output_index;
+
+  gint64 first_audio_us;        /* monotonic time of the first chunk */
 
   /* the message item being streamed */
   JsonObject *item;
@@ -584,6 +588,8 @@ send_rate_limits (Response * r)
   emu_rt_send (r->conv->conn, ev);
 }
 
+static void arm_idle_timeout (Response * r);
+
 /* Sends response.done and lets the conversation take the next one. */
 static void
 finish (Response * r, const gchar * status, JsonObject * details)
@@ -599,8 +605,10 @@ finish (Response * r, const gchar * status, JsonObject * details)
   json_object_set_object_member (ev, "response", response_object (r, status,
           details));
   emu_rt_send (conv->conn, ev);
-  if (g_str_equal (status, "completed"))
+  if (g_str_equal (status, "completed")) {
     send_rate_limits (r);
+    arm_idle_timeout (r);
+  }
   if (conv->active == r) {
     conv->active = NULL;
     response_unref (r);         /* may be the last reference */
@@ -763,6 +771,8 @@ send_audio_chunk (Response * r)
   json_object_set_string_member (ev, "delta", b64);
   emu_rt_send (conv->conn, ev);
   g_free (b64);
+  if (r->audio_offset == 0)
+    r->first_audio_us = g_get_monotonic_time ();
   r->audio_offset += n;
   r->chunks_sent++;
   conv->audio_sent = TRUE;
@@ -1039,6 +1049,8 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   JsonObject *ev, *script, *e;
   JsonNode *d;
 
+  conv->idle_generation++;      /* the model speaks again: no idle timeout */
+
   g_mutex_lock (&emu->lock);
   script = emu_scenario_next_realtime_response (emu->scenario);
   g_mutex_unlock (&emu->lock);
@@ -1096,6 +1108,57 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   schedule (r, json_object_get_int_member_with_default (script, "delay_ms", 0));
 }
 
+/* ---- the server VAD's idle timeout ---- */
+
+/* The user stayed silent for idle_timeout_ms after the assistant's audio
+ * ended: the server commits what it has and prompts the model. */
+static void
+idle_timeout_fired (EmuRtConn * conn, gpointer data)
+{
+  EmuRtConversation *conv = conn->conversation;
+  JsonObject *ev;
+  gchar *item_id;
+
+  if (GPOINTER_TO_UINT (data) != conv->idle_generation || conv->active)
+    return;
+  item_id = emu_rt_new_id ("item");
+  ev = json_object_new ();
+  json_object_set_string_member (ev, "type",
+      "input_audio_buffer.timeout_triggered");
+  json_object_set_int_member (ev, "audio_start_ms", conv->idle_from_ms);
+  json_object_set_int_member (ev, "audio_end_ms",
+      emu_rt_transcription_get_stream_ms (conv->input));
+  json_object_set_string_member (ev, "item_id", item_id);
+  emu_rt_send (conn, ev);
+  emu_rt_transcription_commit_idle (conv->input, item_id);
+  if (conv->active == NULL && !conn->closing)
+    start_response (conv, NULL);
+  g_free (item_id);
+}
+
+/* GA server_vad with idle_timeout_ms: the timeout runs from the end of
+ * the reply's playback, estimated as real-time playback from its first
+ * chunk. */
+static void
+arm_idle_timeout (Response * r)
+{
+  EmuRtConversation *conv = r->conv;
+  JsonObject *td = turn_detection (conv);
+  JsonNode *n = td ? json_object_get_member (td, "idle_timeout_ms") : NULL;
+  gint64 playback_ms = 0;
+
+  if (conv->conn->beta || n == NULL || !JSON_NODE_HOLDS_VALUE (n) ||
+      g_strcmp0 (json_object_get_string_member_with_default (td, "type",
+              NULL), "server_vad") != 0)
+    return;
+  if (r->audio && r->first_audio_us)
+    playback_ms = MAX (0, (gint64) audio_ms (r, r->audio_offset) -
+        (g_get_monotonic_time () - r->first_audio_us) / 1000);
+  conv->idle_from_ms = emu_rt_transcription_get_stream_ms (conv->input);
+  emu_rt_schedule (conv->conn, playback_ms + json_node_get_int (n),
+      idle_timeout_fired, GUINT_TO_POINTER (++conv->idle_generation), NULL);
+}
+
 /* ---- input hooks ---- */
 
 static void
@@ -1103,6 +1166,7 @@ on_speech_started (gpointer owner, const gchar * item_id, guint64 ms)
 {
   EmuRtConversation *conv = owner;
 
+  conv->idle_generation++;
   /* Barge-in: the server cuts its own answer short. */
   if (conv->active && td_flag (conv, "interrupt_response"))
     cancel_active (conv, "turn_detected");

@@ -731,3 +731,19 @@ emu_rt_transcription_get_audio_bytes (EmuRtTranscription * tx)
 {
   return tx->audio_bytes;
 }
+
+guint64
+emu_rt_transcription_get_stream_ms (EmuRtTranscription * tx)
+{
+  return tx->vad.frames_done * 10;
+}
+
+void
+emu_rt_transcription_commit_idle (EmuRtTranscription * tx,
+    const gchar * item_id)
+{
+  /* Whatever speech was in progress belongs to the committed item. */
+  emu_energy_vad_reset_state (&tx->vad);
+  g_clear_pointer (&tx->speech_item_id, g_free);
+  commit (tx, item_id, TRUE);
+}

@@ -120,8 +120,14 @@ void emu_rt_transcription_use_session (EmuRtTranscription * tx,
 gboolean emu_rt_transcription_handle_input (EmuRtTranscription * tx,
     const gchar * type, JsonObject * event, EmuApiError * err,
     gboolean * handled);
-/* Bytes and milliseconds of input audio received so far. */
+/* Bytes of input audio received so far. */
 guint64 emu_rt_transcription_get_audio_bytes (EmuRtTranscription * tx);
+/* Position of the input stream clock (audio_start_ms and friends). */
+guint64 emu_rt_transcription_get_stream_ms (EmuRtTranscription * tx);
+/* Commits the input buffer, even empty, as item @item_id, the way the
+ * server VAD does when its idle timeout fires. */
+void emu_rt_transcription_commit_idle (EmuRtTranscription * tx,
+    const gchar * item_id);
 
 /* ---- realtime-conversation.c ---- */
 EmuRtConversation *emu_rt_conversation_new (EmuRtConn * conn,
