@@ -935,6 +935,15 @@ send_function_call (Response * r, JsonObject * call)
   g_free (call_id);
 }
 
+/* "disconnect": true or an object (false means no). */
+static gboolean
+wants_disconnect (JsonObject * script)
+{
+  JsonNode *d = json_object_get_member (script, "disconnect");
+
+  return d && (JSON_NODE_HOLDS_OBJECT (d) || json_node_get_boolean (d));
+}
+
 /* Closes the socket as the script says, mid-response. */
 static void
 scripted_disconnect (Response * r)
@@ -970,7 +979,7 @@ step (EmuRtConn * conn, gpointer data)
         finish (r, "failed", det);
         break;
       }
-      if (!has_message (r) && json_object_has_member (r->script, "disconnect")) {
+      if (!has_message (r) && wants_disconnect (r->script)) {
         scripted_disconnect (r);
         break;
       }
@@ -982,7 +991,7 @@ step (EmuRtConn * conn, gpointer data)
       if (r->stop_after_chunks >= 0 &&
           r->chunks_sent + (r->text_mode ? r->next_delta : 0) >=
           (guint) r->stop_after_chunks) {
-        if (json_object_has_member (r->script, "disconnect")) {
+        if (wants_disconnect (r->script)) {
           scripted_disconnect (r);
           break;
         }
@@ -1094,7 +1103,7 @@ start_response (EmuRtConversation * conv, JsonObject * params)
       json_object_has_member (json_node_get_object (d), "after_chunks"))
     r->stop_after_chunks = json_object_get_int_member (json_node_get_object
         (d), "after_chunks");
-  else if (d && (JSON_NODE_HOLDS_OBJECT (d) || json_node_get_boolean (d)))
+  else if (wants_disconnect (script))
     r->stop_after_chunks = 1;
   else if (json_object_has_member (script, "incomplete"))
     r->stop_after_chunks = 2;
