@@ -821,8 +821,8 @@ main (int argc, char **argv)
       "time):\n", repeat);
   for (d = 0; d < N_DETECTORS; d++)
     g_print ("  %-26s %.6f\n", detectors[d].name, rtf[d]);
-  g_print ("  (webrtc: the engine alone, thread CPU time; sandravad and "
-      "webrtcdsp: the whole pipeline, process CPU time)\n");
+  g_print ("  (webrtc, silero: the engine alone, thread CPU time; element "
+      "and webrtcdsp: the whole pipeline, process CPU time)\n");
 
   g_free (noise);
   g_free (set.clean);
