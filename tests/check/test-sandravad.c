@@ -995,6 +995,25 @@ GST_START_TEST (test_segment_times)
 
 GST_END_TEST;
 
+/* Starts @c (16 kHz, no padding) and feeds @rec up to 700 ms into the
+ * first sentence, where an utterance is in progress. Returns the samples
+ * pushed; @at is their end. */
+static gsize
+push_into_first_sentence (Capture * c, const Recording * rec, GstClockTime * at)
+{
+  GArray *ev;
+  gsize cut;
+
+  capture_init (c, 16000, "pre-speech-pad-ms=0");
+  *at = rec->speech_start[0] + 700 * GST_MSECOND;
+  cut = gst_util_uint64_scale_int (*at, 16000, GST_SECOND);
+  push_samples (c, rec->samples, cut, 16000, 0);
+  ev = capture_vad_events (c);
+  fail_unless_equals_int (ev->len, 1);
+  g_array_unref (ev);
+  return cut;
+}
+
 /* Changing mode and thresholds while an utterance is in progress does not
  * cut it. */
 GST_START_TEST (test_runtime_changes)
@@ -1007,13 +1026,7 @@ GST_START_TEST (test_runtime_changes)
   guint i;
 
   recording_init (&rec, 16000);
-  capture_init (&c, 16000, "pre-speech-pad-ms=0");
-  at = rec.speech_start[0] + 700 * GST_MSECOND;
-  cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
-  push_samples (&c, rec.samples, cut, 16000, 0);
-  ev = capture_vad_events (&c);
-  fail_unless_equals_int (ev->len, 1);
-  g_array_unref (ev);
+  cut = push_into_first_sentence (&c, &rec, &at);
 
   gst_util_set_object_arg (G_OBJECT (c.h->element), "mode", "very-aggressive");
   g_object_set (c.h->element, "threshold", 0.6f, "negative-threshold", 0.3f,
@@ -1249,14 +1262,7 @@ GST_START_TEST (test_engine_switch_while_playing)
 
   recording_init (&rec, 16000);
   ref = run_with (&rec, "engine=silero pre-speech-pad-ms=0");
-  capture_init (&c, 16000, "pre-speech-pad-ms=0");
-  /* in the middle of the first sentence */
-  at = rec.speech_start[0] + 700 * GST_MSECOND;
-  cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
-  push_samples (&c, rec.samples, cut, 16000, 0);
-  ev = capture_vad_events (&c);
-  fail_unless_equals_int (ev->len, 1);
-  g_array_unref (ev);
+  cut = push_into_first_sentence (&c, &rec, &at);
 
   gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", "silero");
   push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
