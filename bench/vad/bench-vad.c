@@ -155,8 +155,8 @@ make_noise (gsize n)
 
 /* How far below its utterance's loudest frame a frame still counts as
  * speech. 40 dB also takes in the quietest breaths and the recordings' own
- * background noise at utterance edges; a smaller range labels only what a
- * listener would call speech. */
+ * background noise at utterance edges; a smaller range labels fewer of
+ * them, which shows how much a detector's figures depend on those edges. */
 static gdouble label_range_db = 40.0;
 
 static gdouble

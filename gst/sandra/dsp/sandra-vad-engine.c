@@ -116,8 +116,8 @@ static const SandraVadEngineClass webrtc_class = {
  *
  * The Silero VAD v6 network (sandra-silero.h) scores 32 ms chunks at 8 or
  * 16 kHz. 8 kHz input stays at 8 kHz (the model has weights for it);
- * everything else is resampled to 16 kHz by the caller, the rate the model
- * was mostly trained at. The network takes floats in [-1, 1]: the frame is
+ * everything else is resampled to 16 kHz by the caller, which keeps twice
+ * the bandwidth of 8 kHz. The network takes floats in [-1, 1]: the frame is
  * converted into a buffer owned by the engine, so nothing is allocated per
  * chunk. There is no aggressiveness knob: the segmenter's thresholds play
  * that role. */
@@ -153,7 +153,8 @@ silero_process (gpointer state, const gint16 * frame)
   SileroEngine *e = state;
   guint i;
 
-  /* The scaling the model was trained with (and scripts/silero uses). */
+  /* The scaling of Silero's own wrappers and of scripts/silero, whose
+   * ONNX Runtime output the network is tested against. */
   for (i = 0; i < e->chunk_samples; i++)
     e->chunk[i] = frame[i] / 32768.0f;
   return sandra_silero_process (e->net, e->chunk);
