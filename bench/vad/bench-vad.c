@@ -6,7 +6,8 @@
  * utterances shipped by Debian's pocketsphinx package) separated by pauses,
  * adds pink noise at several signal-to-noise ratios and runs every detector
  * on it. Labels come from the clean speech: a 10 ms frame is speech when its
- * level is within LABEL_RANGE_DB of the loudest frame of its utterance.
+ * level is within label_range_db (40 dB unless told) of the loudest frame of
+ * its utterance.
  * Everything is generated in memory; nothing is written. audiotestsrc's
  * pink noise is not seeded, so figures move a little from run to run; all
  * detectors of one run see the same noise.
@@ -14,7 +15,8 @@
  * Prints figures only; it never passes or fails. Each detector is one
  * column: adding an engine is one more entry in detectors[].
  *
- *   bench-vad [--data-dir DIR] [--mode 0-3] [--repeat N]
+ *   bench-vad [--data-dir DIR] [--mode 0-3] [--label-range-db DB]
+ *             [--repeat N]
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -33,7 +35,6 @@
 
 #define RATE 16000
 #define GRID 160                /* label frame: 10 ms at 16 kHz */
-#define LABEL_RANGE_DB 40.0
 #define LABEL_FLOOR_DBFS -60.0
 
 static const gchar *speech_files[] = {
@@ -152,6 +153,12 @@ make_noise (gsize n)
 
 /* --- the labelled set ---------------------------------------------------- */
 
+/* How far below its utterance's loudest frame a frame still counts as
+ * speech. 40 dB also takes in the quietest breaths and the recordings' own
+ * background noise at utterance edges; a smaller range labels fewer of
+ * them, which shows how much a detector's figures depend on those edges. */
+static gdouble label_range_db = 40.0;
+
 static gdouble
 frame_db (const gint16 * x, gsize n)
 {
@@ -189,7 +196,7 @@ build_set (LabelledSet * set, const gchar * dir)
     for (i = 0; i < len; i += GRID) {
       gdouble db = frame_db (&g_array_index (a, gint16, base + i), GRID);
 
-      if (db >= peak - LABEL_RANGE_DB && db >= LABEL_FLOOR_DBFS) {
+      if (db >= peak - label_range_db && db >= LABEL_FLOOR_DBFS) {
         first = MIN (first, base + i);
         last = base + i + GRID;
       }
@@ -215,7 +222,7 @@ build_set (LabelledSet * set, const gchar * dir)
     for (i = u->start; i < u->end; i += GRID) {
       gdouble db = frame_db (set->clean + i, GRID);
 
-      set->label[i / GRID] = db >= peak - LABEL_RANGE_DB
+      set->label[i / GRID] = db >= peak - label_range_db
           && db >= LABEL_FLOOR_DBFS;
     }
   }
@@ -315,8 +322,8 @@ mark (guint8 * grid, gsize from, gsize to)
     grid[g] = 1;
 }
 
-/* A sandra engine, frame by frame, then the segmenter with its defaults
- * (but no pre-speech padding, which would only shift the start). */
+/* A sandra engine, frame by frame, then the segmenter with that engine's
+ * defaults (but no pre-speech padding, which would only shift the start). */
 static gboolean
 run_engine (gconstpointer data, const gint16 * x, gsize n, Result * r)
 {
@@ -343,7 +350,7 @@ run_engine (gconstpointer data, const gint16 * x, gsize n, Result * r)
   r->cpu_seconds = cpu_now (CLOCK_THREAD_CPUTIME_ID) - t0;
   sandra_vad_engine_free (engine);
 
-  sandra_vad_segmenter_settings_init (&settings);
+  sandra_vad_engine_kind_get_defaults (kind, &settings);
   settings.pre_speech_pad_ms = 0;
   seg = sandra_vad_segmenter_new (RATE, frame, &settings);
   for (i = 0; i <= n_frames; i++) {
@@ -377,7 +384,8 @@ run_engine (gconstpointer data, const gint16 * x, gsize n, Result * r)
 
 /* The sandravad element as the Realtime route uses it: 24 kHz input (the
  * set is resampled beforehand, untimed), resampled inside to the engine's
- * 16 kHz, fed in 20 ms buffers; utterances from its messages. */
+ * 16 kHz, fed in 20 ms buffers; utterances from its messages. @data is the
+ * engine's nick; the element uses that engine's defaults. */
 static gboolean
 run_element (gconstpointer data, const gint16 * x, gsize n, Result * r)
 {
@@ -392,13 +400,17 @@ run_element (gconstpointer data, const gint16 * x, gsize n, Result * r)
   GstMessage *msg;
   gsize open_at = 0;
   gdouble t0;
+  gchar *desc;
 
   gst_audio_resampler_resample (rs, in, n, out, n24);
   gst_audio_resampler_free (rs);
 
-  pipeline = gst_parse_launch ("appsrc name=src format=time "
+  desc = g_strdup_printf ("appsrc name=src format=time "
       "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=24000,channels=1 "
-      "! sandravad pre-speech-pad-ms=0 ! fakesink", NULL);
+      "! sandravad engine=%s mode=%d pre-speech-pad-ms=0 ! fakesink",
+      (const gchar *) data, engine_mode);
+  pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
   if (pipeline == NULL) {
     g_free (x24);
     return FALSE;
@@ -648,7 +660,10 @@ segment_latency_ms (const LabelledSet * set, const Result * r,
 static const Detector detectors[] = {
   {"webrtc", run_engine, GINT_TO_POINTER (SANDRA_VAD_ENGINE_WEBRTC),
       TRUE, TRUE, TRUE},
-  {"sandravad @24kHz", run_element, NULL, FALSE, TRUE, FALSE},
+  {"silero", run_engine, GINT_TO_POINTER (SANDRA_VAD_ENGINE_SILERO),
+      TRUE, TRUE, TRUE},
+  {"element webrtc", run_element, "webrtc", FALSE, TRUE, FALSE},
+  {"element silero", run_element, "silero", FALSE, TRUE, FALSE},
   {"webrtcdsp (peer)", run_webrtcdsp, NULL, TRUE, FALSE, FALSE},
 };
 
@@ -677,9 +692,9 @@ print_row (const gchar * label, const gdouble * v, guint n, gint decimals)
   g_print ("  %-26s", label);
   for (i = 0; i < n; i++) {
     if (isnan (v[i]))
-      g_print (" %18s", "-");
+      g_print (" %16s", "-");
     else
-      g_print (" %18.*f", decimals, v[i]);
+      g_print (" %16.*f", decimals, v[i]);
   }
   g_print ("\n");
 }
@@ -694,6 +709,9 @@ main (int argc, char **argv)
         "Directory of the pocketsphinx test data", "DIR"},
     {"mode", 0, 0, G_OPTION_ARG_INT, &engine_mode,
         "Engine aggressiveness, 0-3 (sandravad's mode property)", "MODE"},
+    {"label-range-db", 0, 0, G_OPTION_ARG_DOUBLE, &label_range_db,
+        "Frames within this many dB of their utterance's peak are speech "
+          "(default 40)", "DB"},
     {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
         "Runs per figure for the real-time factor (the fastest counts)", "N"},
     {NULL}
@@ -729,7 +747,7 @@ main (int argc, char **argv)
   g_print ("labelled set: %.1f s, %u utterances, %.1f s labelled speech "
       "(10 ms frames within %.0f dB of each utterance's peak); pink noise\n\n",
       (gdouble) set.n / RATE, set.utterances->len,
-      speech_frames * GRID / (gdouble) RATE, LABEL_RANGE_DB);
+      speech_frames * GRID / (gdouble) RATE, label_range_db);
   noise = make_noise (set.n);
 
   for (d = 0; d < N_DETECTORS; d++)
@@ -744,9 +762,9 @@ main (int argc, char **argv)
 
     g_print ("%-28s", title);
     for (d = 0; d < N_DETECTORS; d++) {
-      g_print (" %18s", detectors[d].name);
+      g_print (" %16s", detectors[d].name);
       if (detectors[d].frames && detectors[d].segments)
-        g_print (" %18s", "+ segmenter");
+        g_print (" %16s", "+ segmenter");
     }
     g_print ("\n");
 
@@ -803,8 +821,8 @@ main (int argc, char **argv)
       "time):\n", repeat);
   for (d = 0; d < N_DETECTORS; d++)
     g_print ("  %-26s %.6f\n", detectors[d].name, rtf[d]);
-  g_print ("  (webrtc: the engine alone, thread CPU time; sandravad and "
-      "webrtcdsp: the whole pipeline, process CPU time)\n");
+  g_print ("  (webrtc, silero: the engine alone, thread CPU time; element "
+      "and webrtcdsp: the whole pipeline, process CPU time)\n");
 
   g_free (noise);
   g_free (set.clean);

@@ -12,6 +12,12 @@
  * so that transcription elements can cut utterances without application
  * code. Output buffers carry a #GstAudioLevelMeta with voice_activity set.
  *
+ * Two engines score the audio: webrtc (WebRTC's GMM detector, 10 ms frames,
+ * the default) and silero (the Silero VAD v6 network run in plain C, 32 ms
+ * frames; far fewer false alarms in noise). Selecting an engine also selects
+ * its defaults for the thresholds and durations that were not set
+ * explicitly, in whichever order the properties are set.
+ *
  * By default the audio passes through untouched. With gate=true only the
  * utterances (with their pre-speech padding) pass; the rest becomes GAP
  * events, and the element delays audio by the time it needs to decide.
@@ -65,6 +71,7 @@ struct _GstSandraVad
   SandraVadEngineKind engine_kind;
   GstSandraVadMode mode;
   SandraVadSegmenterSettings settings;
+  guint user_set;               /* PROP_BIT()s of settings the user set */
   gboolean gate;
   gboolean engine_dirty;
   gboolean settings_dirty;
@@ -123,6 +130,8 @@ gst_sandra_vad_engine_get_type (void)
   static const GEnumValue values[] = {
     {SANDRA_VAD_ENGINE_WEBRTC,
         "WebRTC GMM voice activity detector (10 ms frames)", "webrtc"},
+    {SANDRA_VAD_ENGINE_SILERO,
+        "Silero VAD v6 neural network (32 ms frames)", "silero"},
     {0, NULL, NULL}
   };
 
@@ -805,6 +814,32 @@ gst_sandra_vad_stop (GstBaseTransform * trans)
 
 /* --- properties -------------------------------------------------------- */
 
+#define PROP_BIT(prop) (1u << (prop))
+
+/* The engine's defaults for every segmenter setting the user has not set,
+ * so that engine=silero brings Silero's timings whether it comes before or
+ * after the user's own values. Called with the object lock. */
+static void
+apply_engine_defaults (GstSandraVad * self)
+{
+  SandraVadSegmenterSettings d;
+  SandraVadSegmenterSettings *s = &self->settings;
+
+  sandra_vad_engine_kind_get_defaults (self->engine_kind, &d);
+  if (!(self->user_set & PROP_BIT (PROP_THRESHOLD)))
+    s->threshold = d.threshold;
+  if (!(self->user_set & PROP_BIT (PROP_NEGATIVE_THRESHOLD)))
+    s->negative_threshold = d.negative_threshold;
+  if (!(self->user_set & PROP_BIT (PROP_MIN_SPEECH_MS)))
+    s->min_speech_ms = d.min_speech_ms;
+  if (!(self->user_set & PROP_BIT (PROP_MIN_SILENCE_MS)))
+    s->min_silence_ms = d.min_silence_ms;
+  if (!(self->user_set & PROP_BIT (PROP_PRE_SPEECH_PAD_MS)))
+    s->pre_speech_pad_ms = d.pre_speech_pad_ms;
+  if (!(self->user_set & PROP_BIT (PROP_MAX_SPEECH_MS)))
+    s->max_speech_ms = d.max_speech_ms;
+}
+
 static void
 gst_sandra_vad_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -817,11 +852,15 @@ gst_sandra_vad_set_property (GObject * object, guint prop_id,
     case PROP_ENGINE:
       self->engine_kind = g_value_get_enum (value);
       self->engine_dirty = TRUE;
-      latency_changed = TRUE;
+      apply_engine_defaults (self);
+      self->settings_dirty = latency_changed = TRUE;
       break;
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
-      self->engine_dirty = TRUE;
+      /* Only webrtc has modes; rebuilding another engine would just throw
+       * away its state. */
+      if (self->engine_kind == SANDRA_VAD_ENGINE_WEBRTC)
+        self->engine_dirty = TRUE;
       break;
     case PROP_THRESHOLD:
       self->settings.threshold = g_value_get_float (value);
@@ -855,6 +894,8 @@ gst_sandra_vad_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  if (prop_id >= PROP_THRESHOLD && prop_id <= PROP_MAX_SPEECH_MS)
+    self->user_set |= PROP_BIT (prop_id);
   latency_changed &= self->gate;
   GST_OBJECT_UNLOCK (self);
 
@@ -925,55 +966,62 @@ gst_sandra_vad_class_init (GstSandraVadClass * klass)
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
   GstCaps *caps;
+  SandraVadSegmenterSettings defaults;
   const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
 
   gobject_class->set_property = gst_sandra_vad_set_property;
   gobject_class->get_property = gst_sandra_vad_get_property;
   gobject_class->finalize = gst_sandra_vad_finalize;
 
+  /* The defaults shown are the default engine's. */
+  sandra_vad_engine_kind_get_defaults (DEFAULT_ENGINE, &defaults);
+
   g_object_class_install_property (gobject_class, PROP_ENGINE,
       g_param_spec_enum ("engine", "Engine",
-          "Voice activity engine that scores each frame; changing it to an "
-          "engine with other frames ends the current utterance",
-          GST_TYPE_SANDRA_VAD_ENGINE,
+          "Voice activity engine that scores each frame. Selecting one also "
+          "selects its defaults for the thresholds and durations the user "
+          "has not set. Changing it to an engine with other frames ends the "
+          "current utterance", GST_TYPE_SANDRA_VAD_ENGINE,
           DEFAULT_ENGINE, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
           "Aggressiveness of the webrtc engine: higher modes call less noise "
-          "speech but clip more of quiet speech", GST_TYPE_SANDRA_VAD_MODE,
+          "speech but clip more of quiet speech (other engines ignore it)",
+          GST_TYPE_SANDRA_VAD_MODE,
           DEFAULT_MODE, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_THRESHOLD,
       g_param_spec_float ("threshold", "Threshold",
           "Speech probability (0-1) at or above which a frame may start an "
-          "utterance", 0.0f, 1.0f, SANDRA_VAD_DEFAULT_THRESHOLD,
-          rw | GST_PARAM_MUTABLE_PLAYING));
+          "utterance (default: the engine's; 0.5 for both)", 0.0f, 1.0f,
+          defaults.threshold, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_NEGATIVE_THRESHOLD,
       g_param_spec_float ("negative-threshold", "Negative threshold",
           "Speech probability (0-1) below which a frame counts as silence "
-          "once an utterance has started; keep it at or below threshold",
-          0.0f, 1.0f, SANDRA_VAD_DEFAULT_NEGATIVE_THRESHOLD,
-          rw | GST_PARAM_MUTABLE_PLAYING));
+          "once an utterance has started; keep it at or below threshold "
+          "(default: the engine's; 0.35 for both)", 0.0f, 1.0f,
+          defaults.negative_threshold, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIN_SPEECH_MS,
       g_param_spec_uint ("min-speech-ms", "Minimum speech",
-          "Bursts of speech shorter than this (milliseconds) are ignored", 0,
-          10000, SANDRA_VAD_DEFAULT_MIN_SPEECH_MS,
-          rw | GST_PARAM_MUTABLE_PLAYING));
+          "Bursts of speech shorter than this (milliseconds) are ignored "
+          "(default: the engine's; webrtc 150, silero 250)", 0, 10000,
+          defaults.min_speech_ms, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIN_SILENCE_MS,
       g_param_spec_uint ("min-silence-ms", "Minimum silence",
           "Silence (milliseconds) that must follow speech before it stops; "
-          "shorter pauses stay inside the utterance", 0, 10000,
-          SANDRA_VAD_DEFAULT_MIN_SILENCE_MS, rw | GST_PARAM_MUTABLE_PLAYING));
+          "shorter pauses stay inside the utterance (default: the engine's; "
+          "webrtc 400, silero 100)", 0, 10000, defaults.min_silence_ms,
+          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_PRE_SPEECH_PAD_MS,
       g_param_spec_uint ("pre-speech-pad-ms", "Pre-speech padding",
           "Audio (milliseconds) before the detected onset that belongs to the "
-          "utterance, so soft onsets are not clipped", 0, 5000,
-          SANDRA_VAD_DEFAULT_PRE_SPEECH_PAD_MS,
+          "utterance, so soft onsets are not clipped (default: the engine's; "
+          "webrtc 300, silero 30)", 0, 5000, defaults.pre_speech_pad_ms,
           rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_SPEECH_MS,
       g_param_spec_uint ("max-speech-ms", "Maximum speech",
           "Utterances longer than this (milliseconds) are split with a stop "
           "and a new start; 0 never splits", 0, G_MAXUINT32 / 1000,
-          SANDRA_VAD_DEFAULT_MAX_SPEECH_MS, rw | GST_PARAM_MUTABLE_PLAYING));
+          defaults.max_speech_ms, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_GATE,
       g_param_spec_boolean ("gate", "Gate",
           "Pass only utterances (with their padding) and replace the rest "
@@ -1011,7 +1059,8 @@ gst_sandra_vad_init (GstSandraVad * self)
   self->engine_kind = DEFAULT_ENGINE;
   self->mode = DEFAULT_MODE;
   self->gate = DEFAULT_GATE;
-  sandra_vad_segmenter_settings_init (&self->settings);
+  self->user_set = 0;
+  apply_engine_defaults (self);
   self->base_pts = GST_CLOCK_TIME_NONE;
   /* Until caps arrive, assume the longest frame an engine uses (32 ms) so
    * a latency answer is never too small. */

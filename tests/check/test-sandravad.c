@@ -416,7 +416,6 @@ GST_START_TEST (test_properties)
 {
   /* name, default, another valid value */
   static const gchar *props[][3] = {
-    {"engine", "webrtc", "webrtc"},
     {"mode", "aggressive", "very-aggressive"},
     {"threshold", "0.5", "0.69999998807907104"},
     {"negative-threshold", "0.34999999403953552", "0.20000000298023224"},
@@ -425,6 +424,8 @@ GST_START_TEST (test_properties)
     {"pre-speech-pad-ms", "300", "120"},
     {"max-speech-ms", "0", "15000"},
     {"gate", "false", "true"},
+    /* last: selecting an engine changes no property the user has set */
+    {"engine", "webrtc", "silero"},
   };
   GstElement *vad = gst_element_factory_make ("sandravad", NULL);
   guint i;
@@ -449,6 +450,7 @@ GST_START_TEST (test_properties)
     g_type_class_unref (k);
     k = g_type_class_ref (g_type_from_name ("GstSandraVadEngine"));
     fail_unless (g_enum_get_value_by_nick (k, "webrtc") != NULL);
+    fail_unless (g_enum_get_value_by_nick (k, "silero") != NULL);
     g_type_class_unref (k);
   }
   gst_object_unref (vad);
@@ -993,6 +995,25 @@ GST_START_TEST (test_segment_times)
 
 GST_END_TEST;
 
+/* Starts @c (16 kHz, no padding) and feeds @rec up to 700 ms into the
+ * first sentence, where an utterance is in progress. Returns the samples
+ * pushed; @at is their end. */
+static gsize
+push_into_first_sentence (Capture * c, const Recording * rec, GstClockTime * at)
+{
+  GArray *ev;
+  gsize cut;
+
+  capture_init (c, 16000, "pre-speech-pad-ms=0");
+  *at = rec->speech_start[0] + 700 * GST_MSECOND;
+  cut = gst_util_uint64_scale_int (*at, 16000, GST_SECOND);
+  push_samples (c, rec->samples, cut, 16000, 0);
+  ev = capture_vad_events (c);
+  fail_unless_equals_int (ev->len, 1);
+  g_array_unref (ev);
+  return cut;
+}
+
 /* Changing mode and thresholds while an utterance is in progress does not
  * cut it. */
 GST_START_TEST (test_runtime_changes)
@@ -1005,13 +1026,7 @@ GST_START_TEST (test_runtime_changes)
   guint i;
 
   recording_init (&rec, 16000);
-  capture_init (&c, 16000, "pre-speech-pad-ms=0");
-  at = rec.speech_start[0] + 700 * GST_MSECOND;
-  cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
-  push_samples (&c, rec.samples, cut, 16000, 0);
-  ev = capture_vad_events (&c);
-  fail_unless_equals_int (ev->len, 1);
-  g_array_unref (ev);
+  cut = push_into_first_sentence (&c, &rec, &at);
 
   gst_util_set_object_arg (G_OBJECT (c.h->element), "mode", "very-aggressive");
   g_object_set (c.h->element, "threshold", 0.6f, "negative-threshold", 0.3f,
@@ -1074,6 +1089,211 @@ GST_START_TEST (test_pipeline)
   gst_object_unref (pipeline);
   g_free (desc);
   g_free (path);
+}
+
+GST_END_TEST;
+
+/* --- the silero engine ------------------------------------------------ */
+
+/* engine=silero finds the sentences of the recording as the webrtc engine
+ * does, at every accepted rate: 8 kHz runs the 8 kHz model, the others are
+ * resampled to 16 kHz (24 kHz is the Realtime rate). */
+GST_START_TEST (test_silero_boundaries)
+{
+  const gint rates[] = { 16000, 24000, 8000 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (rates); i++) {
+    Recording rec;
+    GArray *ev;
+
+    recording_init (&rec, rates[i]);
+    ev = run_with (&rec, "engine=silero pre-speech-pad-ms=0");
+    assert_boundaries (ev, &rec, 0);
+    g_array_unref (ev);
+    /* with its 30 ms default padding, as a user gets it */
+    ev = run_with (&rec, "engine=silero");
+    assert_boundaries (ev, &rec, 30 * GST_MSECOND);
+    g_array_unref (ev);
+    recording_clear (&rec);
+  }
+}
+
+GST_END_TEST;
+
+static guint
+get_uint (GstElement * e, const gchar * name)
+{
+  guint v;
+
+  g_object_get (e, name, &v, NULL);
+  return v;
+}
+
+/* Selecting an engine brings its defaults for every threshold and duration
+ * the user has not set, whichever order the properties come in. */
+GST_START_TEST (test_engine_defaults)
+{
+  GstElement *vad = gst_element_factory_make ("sandravad", NULL);
+  GstElement *vad2 = gst_element_factory_make ("sandravad", NULL);
+  gfloat t;
+
+  gst_util_set_object_arg (G_OBJECT (vad), "engine", "silero");
+  fail_unless_equals_int (get_uint (vad, "min-speech-ms"), 250);
+  fail_unless_equals_int (get_uint (vad, "min-silence-ms"), 100);
+  fail_unless_equals_int (get_uint (vad, "pre-speech-pad-ms"), 30);
+  fail_unless_equals_int (get_uint (vad, "max-speech-ms"), 0);
+  g_object_get (vad, "threshold", &t, NULL);
+  fail_unless_equals_float (t, 0.5f);
+  g_object_get (vad, "negative-threshold", &t, NULL);
+  fail_unless_equals_float (t, 0.35f);
+
+  /* a value the user sets stays, before or after the engine */
+  g_object_set (vad, "min-silence-ms", 300, NULL);
+  gst_util_set_object_arg (G_OBJECT (vad2), "min-silence-ms", "300");
+  gst_util_set_object_arg (G_OBJECT (vad2), "engine", "silero");
+  fail_unless_equals_int (get_uint (vad, "min-silence-ms"), 300);
+  fail_unless_equals_int (get_uint (vad2, "min-silence-ms"), 300);
+  fail_unless_equals_int (get_uint (vad2, "min-speech-ms"), 250);
+
+  /* back to webrtc: its defaults, the user's value kept */
+  gst_util_set_object_arg (G_OBJECT (vad), "engine", "webrtc");
+  fail_unless_equals_int (get_uint (vad, "min-speech-ms"), 150);
+  fail_unless_equals_int (get_uint (vad, "pre-speech-pad-ms"), 300);
+  fail_unless_equals_int (get_uint (vad, "min-silence-ms"), 300);
+  /* even a value equal to the default counts as set */
+  g_object_set (vad, "pre-speech-pad-ms", 300, NULL);
+  gst_util_set_object_arg (G_OBJECT (vad), "engine", "silero");
+  fail_unless_equals_int (get_uint (vad, "pre-speech-pad-ms"), 300);
+  fail_unless_equals_int (get_uint (vad, "min-speech-ms"), 250);
+
+  gst_object_unref (vad);
+  gst_object_unref (vad2);
+}
+
+GST_END_TEST;
+
+/* The gate's latency follows the engine: Silero's shorter defaults hold
+ * less audio, in whole 32 ms chunks. */
+GST_START_TEST (test_silero_gate_latency)
+{
+  Capture c;
+  gboolean live;
+  GstClockTime latency;
+
+  capture_init (&c, 16000, "gate=true engine=silero");
+  /* max (30 ms + 250 ms rounded up to 8 chunks, 100 ms rounded up to 4) */
+  latency = query_latency (c.h, &live);
+  fail_unless_equals_uint64 (latency, 30 * GST_MSECOND + 256 * GST_MSECOND);
+  capture_clear (&c);
+}
+
+GST_END_TEST;
+
+static void
+assert_same_boundaries (GArray * a, GArray * b)
+{
+  guint i;
+
+  fail_unless_equals_int (a->len, b->len);
+  for (i = 0; i < a->len; i++) {
+    fail_unless_equals_int (EV (a, i)->boundary, EV (b, i)->boundary);
+    fail_unless_equals_uint64 (EV (a, i)->timestamp, EV (b, i)->timestamp);
+  }
+}
+
+/* One element, one engine per run: each run finds what a fresh element
+ * with that engine finds. Runs are separated by a flush, as a seek would. */
+GST_START_TEST (test_engine_switch_between_runs)
+{
+  const gchar *engines[] = { "webrtc", "silero", "webrtc" };
+  Recording rec;
+  Capture c;
+  GArray *fresh[2];
+  GstSegment seg;
+  guint r;
+
+  recording_init (&rec, 24000);
+  fresh[0] = run_with (&rec, "engine=webrtc");
+  fresh[1] = run_with (&rec, "engine=silero");
+  /* the engines do not find the same boundaries, or this proves little */
+  fail_if (fresh[0]->len == fresh[1]->len &&
+      EV (fresh[0], 0)->timestamp == EV (fresh[1], 0)->timestamp);
+
+  capture_init (&c, 24000, NULL);
+  for (r = 0; r < G_N_ELEMENTS (engines); r++) {
+    GArray *ev;
+    guint before = c.items->len;
+
+    gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", engines[r]);
+    push_recording (&c, &rec);
+    /* only this run's events */
+    g_ptr_array_remove_range (c.items, 0, before);
+    ev = capture_vad_events (&c);
+    assert_well_formed (ev);
+    assert_same_boundaries (ev, fresh[r % 2]);
+    g_array_unref (ev);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_start ()));
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_stop (TRUE)));
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_segment (&seg)));
+    g_ptr_array_set_size (c.items, 0);
+  }
+  capture_clear (&c);
+
+  g_array_unref (fresh[0]);
+  g_array_unref (fresh[1]);
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Switching engine while playing ends the utterance in progress (the
+ * frames differ) and detection goes on with the new engine: the second
+ * sentence is found by silero as a fresh silero element finds it. */
+GST_START_TEST (test_engine_switch_while_playing)
+{
+  Recording rec;
+  Capture c;
+  GArray *ev, *ref;
+  gsize cut;
+  GstClockTime at;
+  guint i;
+
+  recording_init (&rec, 16000);
+  ref = run_with (&rec, "engine=silero pre-speech-pad-ms=0");
+  cut = push_into_first_sentence (&c, &rec, &at);
+
+  gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", "silero");
+  push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+  ev = capture_vad_events (&c);
+  assert_well_formed (ev);
+  /* the webrtc utterance was closed where the switch happened */
+  fail_unless (EV (ev, 1)->timestamp <= at);
+  fail_unless (at - EV (ev, 1)->timestamp <= 2 * BUFFER_MS * GST_MSECOND);
+  assert_messages_match_events (&c);
+  /* from the second sentence on, exactly what silero finds alone: a new
+   * engine starts a new stream at the switch, on the same timeline */
+  for (i = 0; i < ref->len; i++) {
+    if (EV (ref, i)->timestamp > rec.speech_end[0] + TOLERANCE)
+      break;
+  }
+  fail_unless (i < ref->len);
+  fail_unless (ev->len >= ref->len - i + 2);
+  for (; i < ref->len; i++) {
+    SandraVadInfo *a = EV (ref, i), *b = EV (ev, ev->len - ref->len + i);
+
+    fail_unless_equals_int (a->boundary, b->boundary);
+    fail_unless (time_diff (a->timestamp, b->timestamp) <= 2 * 32 *
+        GST_MSECOND, "boundary %u: %" GST_TIME_FORMAT " vs %" GST_TIME_FORMAT,
+        i, GST_TIME_ARGS (a->timestamp), GST_TIME_ARGS (b->timestamp));
+  }
+  g_array_unref (ev);
+  g_array_unref (ref);
+  capture_clear (&c);
+  recording_clear (&rec);
 }
 
 GST_END_TEST;
@@ -1144,6 +1364,11 @@ sandravad_suite (void)
   tcase_add_test (tc, test_segment_times);
   tcase_add_test (tc, test_runtime_changes);
   tcase_add_test (tc, test_pipeline);
+  tcase_add_test (tc, test_silero_boundaries);
+  tcase_add_test (tc, test_engine_defaults);
+  tcase_add_test (tc, test_silero_gate_latency);
+  tcase_add_test (tc, test_engine_switch_between_runs);
+  tcase_add_test (tc, test_engine_switch_while_playing);
   tcase_add_test (tc, test_state_cycling);
   return s;
 }

@@ -8,6 +8,7 @@
 
 #include "sandra-vad-engine.h"
 #include "sandra-vad-webrtc.h"
+#include "sandra-silero.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -111,13 +112,83 @@ static const SandraVadEngineClass webrtc_class = {
   "webrtc", webrtc_create, webrtc_process, webrtc_reset, webrtc_free
 };
 
+/* --- silero ------------------------------------------------------------
+ *
+ * The Silero VAD v6 network (sandra-silero.h) scores 32 ms chunks at 8 or
+ * 16 kHz. 8 kHz input stays at 8 kHz (the model has weights for it);
+ * everything else is resampled to 16 kHz by the caller, which keeps twice
+ * the bandwidth of 8 kHz. The network takes floats in [-1, 1]: the frame is
+ * converted into a buffer owned by the engine, so nothing is allocated per
+ * chunk. There is no aggressiveness knob: the segmenter's thresholds play
+ * that role. */
+
+typedef struct
+{
+  SandraSilero *net;
+  gfloat *chunk;
+  guint chunk_samples;
+} SileroEngine;
+
+static gpointer
+silero_create (gint input_rate, gint mode, gint * rate, guint * frame_size)
+{
+  SileroEngine *e;
+  gint r = input_rate == 8000 ? 8000 : 16000;
+  SandraSilero *net = sandra_silero_new (r);
+
+  if (net == NULL)
+    return NULL;
+  e = g_new0 (SileroEngine, 1);
+  e->net = net;
+  e->chunk_samples = sandra_silero_chunk_samples (net);
+  e->chunk = g_new0 (gfloat, e->chunk_samples);
+  *rate = r;
+  *frame_size = e->chunk_samples;
+  return e;
+}
+
+static gfloat
+silero_process (gpointer state, const gint16 * frame)
+{
+  SileroEngine *e = state;
+  guint i;
+
+  /* The scaling of Silero's own wrappers and of scripts/silero, whose
+   * ONNX Runtime output the network is tested against. */
+  for (i = 0; i < e->chunk_samples; i++)
+    e->chunk[i] = frame[i] / 32768.0f;
+  return sandra_silero_process (e->net, e->chunk);
+}
+
+static void
+silero_reset (gpointer state)
+{
+  SileroEngine *e = state;
+
+  sandra_silero_reset (e->net);
+}
+
+static void
+silero_free (gpointer state)
+{
+  SileroEngine *e = state;
+
+  sandra_silero_free (e->net);
+  g_free (e->chunk);
+  g_free (e);
+}
+
+static const SandraVadEngineClass silero_class = {
+  "silero", silero_create, silero_process, silero_reset, silero_free
+};
+
 /* --- dispatch ----------------------------------------------------------
  *
  * Adding an engine: a SandraVadEngineClass whose create() picks the rate and
- * frame size (for Silero: 8 kHz and 256 samples for 8 kHz input, 16 kHz and
- * 512 samples otherwise) and whose process() converts the S16 frame to what
- * the model takes, one more SandraVadEngineKind value, one more case below,
- * and one more value in the element's GstSandraVadEngine enum. */
+ * frame size and whose process() converts the S16 frame to what the model
+ * takes, one more SandraVadEngineKind value, one more case in engine_class()
+ * and in sandra_vad_engine_kind_get_defaults(), and one more value in the
+ * element's GstSandraVadEngine enum. */
 
 static const SandraVadEngineClass *
 engine_class (SandraVadEngineKind kind)
@@ -125,8 +196,33 @@ engine_class (SandraVadEngineKind kind)
   switch (kind) {
     case SANDRA_VAD_ENGINE_WEBRTC:
       return &webrtc_class;
+    case SANDRA_VAD_ENGINE_SILERO:
+      return &silero_class;
   }
   return NULL;
+}
+
+void
+sandra_vad_engine_kind_get_defaults (SandraVadEngineKind kind,
+    SandraVadSegmenterSettings * settings)
+{
+  sandra_vad_segmenter_settings_init (settings);
+  switch (kind) {
+    case SANDRA_VAD_ENGINE_WEBRTC:
+      /* WebRTC's decisions are binary and noisy in noise: a longer
+       * minimum burst and hangover hold utterances together, and a wide
+       * padding recovers the weak onsets it misses. */
+      break;
+    case SANDRA_VAD_ENGINE_SILERO:
+      /* Silero's own get_speech_timestamps() / VADIterator defaults: its
+       * probabilities are sharp enough to need little smoothing. */
+      settings->threshold = 0.5f;
+      settings->negative_threshold = 0.35f;
+      settings->min_speech_ms = 250;
+      settings->min_silence_ms = 100;
+      settings->pre_speech_pad_ms = 30;
+      break;
+  }
 }
 
 const gchar *

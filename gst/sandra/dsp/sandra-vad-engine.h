@@ -13,10 +13,13 @@
 
 #include <glib.h>
 
+#include "sandra-vad-segmenter.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
   SANDRA_VAD_ENGINE_WEBRTC,
+  SANDRA_VAD_ENGINE_SILERO,
 } SandraVadEngineKind;
 
 typedef struct _SandraVadEngine SandraVadEngine;
@@ -44,8 +47,13 @@ void sandra_vad_engine_reset (SandraVadEngine * engine);
 
 void sandra_vad_engine_free (SandraVadEngine * engine);
 
-/* "webrtc", ... */
+/* "webrtc", "silero" */
 const gchar *sandra_vad_engine_kind_name (SandraVadEngineKind kind);
+
+/* Fills @settings with the segmenter settings that suit @kind's
+ * probabilities (for silero, those of Silero's own tools). */
+void sandra_vad_engine_kind_get_defaults (SandraVadEngineKind kind,
+    SandraVadSegmenterSettings * settings);
 
 G_END_DECLS
 
