@@ -11,6 +11,9 @@
 
 #include <gst/gst.h>
 
+GST_ELEMENT_REGISTER_DECLARE (sandraaec);
+GST_ELEMENT_REGISTER_DECLARE (sandraechoprobe);
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
@@ -18,6 +21,8 @@ plugin_init (GstPlugin * plugin)
 
   /* element registrations, one per line: ret &= GST_ELEMENT_REGISTER (x, plugin); */
   (void) plugin;
+  ret &= GST_ELEMENT_REGISTER (sandraaec, plugin);
+  ret &= GST_ELEMENT_REGISTER (sandraechoprobe, plugin);
 
   return ret;
 }

@@ -6,6 +6,8 @@
 
 /* Elements the plugin must provide; grows as elements land. */
 static const gchar *expected_elements[] = {
+  "sandraaec",
+  "sandraechoprobe",
   NULL
 };
 

@@ -1,0 +1,236 @@
+/* gst-sandra: echo path delay estimation from the signals
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "sandra-delay-estimator.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Envelope resolution. 5 ms is well inside what the canceller's filter
+ * absorbs, and keeps the search cheap (a few hundred thousand
+ * multiply-adds per estimate). */
+#define BLOCK_MS 5
+/* Correlation window: long enough to span a couple of phrases. */
+#define WINDOW_BLOCKS (4000 / BLOCK_MS)
+#define MIN_WINDOW_BLOCKS (1500 / BLOCK_MS)
+/* A new estimate every 250 ms. */
+#define HOP_BLOCKS (250 / BLOCK_MS)
+/* Peaks below this are noise or double talk, not an echo path. */
+#define MIN_CORRELATION 0.30
+/* A first estimate this strong is taken at once; weaker ones must repeat. */
+#define SURE_CORRELATION 0.55
+/* The far end must be playing in this share of the window. */
+#define MIN_FAR_ACTIVITY 0.15
+/* Envelope level (dB re 1 LSB^2) under which the far end counts as idle:
+ * about -66 dBFS. */
+#define FAR_IDLE_DB 24.0
+
+struct _SandraDelayEstimator
+{
+  gint rate;
+  gint block_len;
+  gint max_lag;                 /* blocks */
+  gint ring_len;                /* blocks */
+  gfloat *near_env;
+  gfloat *far_env;
+  guint64 n_blocks;             /* blocks written so far */
+  guint64 next_estimate;
+  /* partial block */
+  gdouble acc_near;
+  gdouble acc_far;
+  gint acc_len;
+  /* tracking */
+  gint delay_blocks;            /* -1: none yet */
+  gint candidate;               /* -1: none */
+  gdouble confidence;
+};
+
+SandraDelayEstimator *
+sandra_delay_estimator_new (gint rate, gint max_delay_ms)
+{
+  SandraDelayEstimator *est = g_new0 (SandraDelayEstimator, 1);
+
+  est->rate = rate;
+  est->block_len = MAX (1, rate * BLOCK_MS / 1000);
+  est->max_lag = MAX (1, max_delay_ms / BLOCK_MS);
+  est->ring_len = WINDOW_BLOCKS + est->max_lag + 1;
+  est->near_env = g_new0 (gfloat, est->ring_len);
+  est->far_env = g_new0 (gfloat, est->ring_len);
+  sandra_delay_estimator_reset (est);
+  return est;
+}
+
+void
+sandra_delay_estimator_free (SandraDelayEstimator * est)
+{
+  if (est == NULL)
+    return;
+  g_free (est->near_env);
+  g_free (est->far_env);
+  g_free (est);
+}
+
+void
+sandra_delay_estimator_reset (SandraDelayEstimator * est)
+{
+  est->n_blocks = 0;
+  est->next_estimate = MIN_WINDOW_BLOCKS + est->max_lag;
+  est->acc_near = est->acc_far = 0.0;
+  est->acc_len = 0;
+  est->delay_blocks = -1;
+  est->candidate = -1;
+  est->confidence = 0.0;
+}
+
+static inline gfloat
+env_at (const gfloat * ring, gint ring_len, guint64 block)
+{
+  return ring[block % ring_len];
+}
+
+/* Normalised cross-correlation of near[i] with far[i - lag] over the last
+ * @w blocks; returns the best lag and its correlation. */
+static gint
+search (SandraDelayEstimator * est, gint w, gdouble * best_corr)
+{
+  guint64 end = est->n_blocks;
+  guint64 start = end - w;
+  gdouble mn = 0.0, vn = 0.0;
+  gint lag, best = -1;
+  guint64 i;
+
+  *best_corr = -1.0;
+  for (i = start; i < end; i++)
+    mn += env_at (est->near_env, est->ring_len, i);
+  mn /= w;
+  for (i = start; i < end; i++) {
+    gdouble d = env_at (est->near_env, est->ring_len, i) - mn;
+    vn += d * d;
+  }
+  if (vn <= 1e-9)
+    return -1;
+
+  for (lag = 0; lag <= est->max_lag; lag++) {
+    gdouble mf = 0.0, vf = 0.0, c = 0.0, corr;
+
+    for (i = start; i < end; i++)
+      mf += env_at (est->far_env, est->ring_len, i - lag);
+    mf /= w;
+    for (i = start; i < end; i++) {
+      gdouble f = env_at (est->far_env, est->ring_len, i - lag) - mf;
+      gdouble n = env_at (est->near_env, est->ring_len, i) - mn;
+
+      vf += f * f;
+      c += f * n;
+    }
+    if (vf <= 1e-9)
+      continue;
+    corr = c / sqrt (vn * vf);
+    if (corr > *best_corr) {
+      *best_corr = corr;
+      best = lag;
+    }
+  }
+  return best;
+}
+
+static gboolean
+far_active_enough (SandraDelayEstimator * est, gint w)
+{
+  guint64 i, end = est->n_blocks;
+  gint active = 0;
+
+  for (i = end - w - est->max_lag; i < end; i++)
+    if (env_at (est->far_env, est->ring_len, i) > FAR_IDLE_DB)
+      active++;
+  return active >= MIN_FAR_ACTIVITY * (w + est->max_lag);
+}
+
+static gboolean
+estimate (SandraDelayEstimator * est)
+{
+  gint w = (gint) MIN ((guint64) WINDOW_BLOCKS, est->n_blocks - est->max_lag);
+  gdouble corr;
+  gint lag;
+
+  if (!far_active_enough (est, w))
+    return FALSE;
+  lag = search (est, w, &corr);
+  if (lag < 0 || corr < MIN_CORRELATION) {
+    est->candidate = -1;
+    return FALSE;
+  }
+  if (est->delay_blocks >= 0 && ABS (lag - est->delay_blocks) <= 1) {
+    /* Same path, or a one-block drift: follow it only when it repeats. */
+    if (lag != est->delay_blocks && lag == est->candidate) {
+      est->delay_blocks = lag;
+      est->confidence = corr;
+      est->candidate = -1;
+      return TRUE;
+    }
+    est->candidate = lag == est->delay_blocks ? -1 : lag;
+    est->confidence = corr;
+    return FALSE;
+  }
+  if ((est->delay_blocks < 0 && corr >= SURE_CORRELATION) ||
+      (est->candidate >= 0 && ABS (lag - est->candidate) <= 1)) {
+    est->delay_blocks = lag;
+    est->confidence = corr;
+    est->candidate = -1;
+    return TRUE;
+  }
+  est->candidate = lag;
+  return FALSE;
+}
+
+static void
+close_block (SandraDelayEstimator * est)
+{
+  gint idx = est->n_blocks % est->ring_len;
+
+  est->near_env[idx] = 10.0 * log10 (1.0 + est->acc_near / est->acc_len);
+  est->far_env[idx] = 10.0 * log10 (1.0 + est->acc_far / est->acc_len);
+  est->n_blocks++;
+  est->acc_near = est->acc_far = 0.0;
+  est->acc_len = 0;
+}
+
+gboolean
+sandra_delay_estimator_push (SandraDelayEstimator * est, const gint16 * near,
+    const gint16 * far, gint frames)
+{
+  gboolean changed = FALSE;
+  gint i;
+
+  for (i = 0; i < frames; i++) {
+    gdouble n = near[i];
+
+    est->acc_near += n * n;
+    if (far != NULL) {
+      gdouble f = far[i];
+
+      est->acc_far += f * f;
+    }
+    if (++est->acc_len == est->block_len) {
+      close_block (est);
+      if (est->n_blocks >= est->next_estimate) {
+        est->next_estimate = est->n_blocks + HOP_BLOCKS;
+        changed |= estimate (est);
+      }
+    }
+  }
+  return changed;
+}
+
+gint
+sandra_delay_estimator_get_delay_ms (const SandraDelayEstimator * est)
+{
+  return est->delay_blocks < 0 ? -1 : est->delay_blocks * BLOCK_MS;
+}
+
+gdouble
+sandra_delay_estimator_get_confidence (const SandraDelayEstimator * est)
+{
+  return est->confidence;
+}

@@ -1,0 +1,780 @@
+/* sandraaec and sandraechoprobe: caps, properties, probe lookup, and echo
+ * cancellation quality on a synthesized echo of real speech.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/app/app.h>
+#include <math.h>
+#include <string.h>
+
+#include "test-util.h"
+#include "sandra-echo-sim.h"
+#include "sandra-delay-estimator.h"
+
+#define FAR_FIXTURE "aec-far-speech.flac"
+#define NEAR_FIXTURE "aec-near-speech.flac"
+
+/* ---- caps -------------------------------------------------------------- */
+
+static GstFlowReturn
+push_one (const gchar * caps, GstHarness ** out)
+{
+  GstHarness *h = gst_harness_new ("sandraaec");
+  GstFlowReturn ret;
+
+  g_object_set (h->element, "probe", "no-such-probe-caps", NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  ret = gst_harness_push (h, gst_buffer_new_allocate (NULL, 3840, NULL));
+  *out = h;
+  return ret;
+}
+
+GST_START_TEST (test_caps_accepted)
+{
+  static const gint rates[] = { 8000, 16000, 32000, 48000 };
+  guint r, ch;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++)
+    for (ch = 1; ch <= 2; ch++) {
+      gchar *caps = g_strdup_printf ("audio/x-raw,format=S16LE,"
+          "layout=interleaved,rate=%d,channels=%u", rates[r], ch);
+      GstHarness *h;
+      GstBuffer *out;
+      guint64 bytes = 0;
+
+      fail_unless_equals_int (push_one (caps, &h), GST_FLOW_OK);
+      /* 3840 bytes hold whole 10 ms frames only for some formats; what is
+       * out must be whole frames, the rest waits */
+      while ((out = gst_harness_try_pull (h))) {
+        bytes += gst_buffer_get_size (out);
+        gst_buffer_unref (out);
+      }
+      fail_unless (bytes % (rates[r] / 100 * ch * 2) == 0);
+      fail_unless (bytes <= 3840);
+      gst_harness_teardown (h);
+      g_free (caps);
+    }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_caps_refused)
+{
+  static const gchar *bad[] = {
+    "audio/x-raw,format=S16LE,layout=interleaved,rate=44100,channels=1",
+    "audio/x-raw,format=S16LE,layout=interleaved,rate=24000,channels=1",
+    "audio/x-raw,format=S16LE,layout=interleaved,rate=16000,channels=3",
+    "audio/x-raw,format=F32LE,layout=interleaved,rate=16000,channels=1",
+    "audio/x-raw,format=S16LE,layout=non-interleaved,rate=16000,channels=2",
+    NULL
+  };
+  const gchar **c;
+
+  for (c = bad; *c; c++) {
+    GstHarness *h;
+
+    fail_unless_equals_int (push_one (*c, &h), GST_FLOW_NOT_NEGOTIATED);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
+/* ---- properties -------------------------------------------------------- */
+
+GST_START_TEST (test_properties_round_trip)
+{
+  GstElement *e = gst_element_factory_make ("sandraaec", NULL);
+  gchar *probe;
+  gboolean b[8];
+  gint level, ns_level, mode, target, gain, extra, maxd;
+  guint stats;
+
+  fail_unless (e != NULL);
+  g_object_set (e, "probe", "speaker", "echo-cancel", FALSE,
+      "echo-suppression-level", 2, "extended-filter", FALSE,
+      "delay-agnostic", TRUE, "delay-estimation", FALSE,
+      "extra-delay-ms", 120, "max-delay-ms", 800,
+      "noise-suppression", FALSE, "noise-suppression-level", 3,
+      "gain-control", TRUE, "gain-control-mode", 1,
+      "target-level-dbfs", 9, "compression-gain-db", 20, "limiter", FALSE,
+      "high-pass-filter", FALSE, "stats-interval-ms", 250, NULL);
+  g_object_get (e, "probe", &probe, "echo-cancel", &b[0],
+      "echo-suppression-level", &level, "extended-filter", &b[1],
+      "delay-agnostic", &b[2], "delay-estimation", &b[3],
+      "extra-delay-ms", &extra, "max-delay-ms", &maxd,
+      "noise-suppression", &b[4], "noise-suppression-level", &ns_level,
+      "gain-control", &b[5], "gain-control-mode", &mode,
+      "target-level-dbfs", &target, "compression-gain-db", &gain,
+      "limiter", &b[6], "high-pass-filter", &b[7],
+      "stats-interval-ms", &stats, NULL);
+  fail_unless_equals_string (probe, "speaker");
+  fail_unless (!b[0] && !b[1] && b[2] && !b[3] && !b[4] && b[5] && !b[6]
+      && !b[7]);
+  fail_unless_equals_int (level, 2);
+  fail_unless_equals_int (ns_level, 3);
+  fail_unless_equals_int (mode, 1);
+  fail_unless_equals_int (target, 9);
+  fail_unless_equals_int (gain, 20);
+  fail_unless_equals_int (extra, 120);
+  fail_unless_equals_int (maxd, 800);
+  fail_unless_equals_int (stats, 250);
+  g_free (probe);
+
+  /* enums are registered with nicks usable from gst-launch */
+  gst_util_set_object_arg (G_OBJECT (e), "echo-suppression-level", "low");
+  gst_util_set_object_arg (G_OBJECT (e), "noise-suppression-level",
+      "very-high");
+  gst_util_set_object_arg (G_OBJECT (e), "gain-control-mode",
+      "adaptive-digital");
+  g_object_get (e, "echo-suppression-level", &level,
+      "noise-suppression-level", &ns_level, "gain-control-mode", &mode, NULL);
+  fail_unless_equals_int (level, 0);
+  fail_unless_equals_int (ns_level, 3);
+  fail_unless_equals_int (mode, 0);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
+/* Runs @n_frames of a 16 kHz mono signal through a harnessed sandraaec
+ * configured by @props (gst_util_set_object_arg pairs) and returns the
+ * output. */
+static gint16 *
+run_harness (const gint16 * in, gsize n, const gchar ** props, gsize * out_n)
+{
+  GstHarness *h = gst_harness_new ("sandraaec");
+  GByteArray *out = g_byte_array_new ();
+  GstBuffer *b;
+  gsize pos;
+
+  g_object_set (h->element, "stats-interval-ms", 0, "echo-cancel", FALSE,
+      NULL);
+  for (; props && props[0]; props += 2)
+    gst_util_set_object_arg (G_OBJECT (h->element), props[0], props[1]);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+  for (pos = 0; pos < n; pos += 320) {
+    gsize len = MIN (320, n - pos);
+
+    fail_unless_equals_int (gst_harness_push (h,
+            sandra_test_audio_buffer (in + pos, len, 16000, 1, pos)),
+        GST_FLOW_OK);
+    while ((b = gst_harness_try_pull (h))) {
+      GstMapInfo map;
+
+      gst_buffer_map (b, &map, GST_MAP_READ);
+      g_byte_array_append (out, map.data, map.size);
+      gst_buffer_unmap (b, &map);
+      gst_buffer_unref (b);
+    }
+  }
+  gst_harness_teardown (h);
+  *out_n = out->len / 2;
+  return (gint16 *) g_byte_array_free (out, FALSE);
+}
+
+static gdouble
+mean_of (const gint16 * s, gsize from, gsize to)
+{
+  gdouble acc = 0.0;
+  gsize i;
+
+  for (i = from; i < to; i++)
+    acc += s[i];
+  return acc / (to - from);
+}
+
+GST_START_TEST (test_high_pass_filter_effect)
+{
+  gsize n = 16000, i, out_n;
+  gint16 *in = g_new (gint16, n), *on, *off;
+  const gchar *p_on[] = { "noise-suppression", "false", NULL };
+  const gchar *p_off[] = { "noise-suppression", "false",
+    "high-pass-filter", "false", NULL
+  };
+
+  /* a DC offset under a 440 Hz tone */
+  for (i = 0; i < n; i++)
+    in[i] = 4000 + (gint16) (3000 * sin (2 * G_PI * 440 * i / 16000.0));
+  on = run_harness (in, n, p_on, &out_n);
+  fail_unless_equals_int (out_n, n);
+  off = run_harness (in, n, p_off, &out_n);
+  fail_unless (fabs (mean_of (on, n / 2, n)) < 200.0,
+      "DC survived the filter: %f", mean_of (on, n / 2, n));
+  fail_unless (fabs (mean_of (off, n / 2, n) - 4000.0) < 200.0,
+      "without the filter the DC must stay: %f", mean_of (off, n / 2, n));
+  g_free (in);
+  g_free (on);
+  g_free (off);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_gain_control_effect)
+{
+  GBytes *speech = sandra_test_load_audio (NEAR_FIXTURE, 16000, 1);
+  gsize n, i, out_n;
+  const gint16 *src = g_bytes_get_data (speech, &n);
+  gint16 *quiet, *with, *without;
+  const gchar *p_on[] = { "noise-suppression", "false", "gain-control", "true",
+    "gain-control-mode", "fixed-digital", "compression-gain-db", "20", NULL
+  };
+  const gchar *p_off[] = { "noise-suppression", "false", NULL };
+  gdouble lvl_with, lvl_without;
+
+  n /= 2;
+  quiet = g_new (gint16, n);
+  for (i = 0; i < n; i++)
+    quiet[i] = src[i] / 20;     /* -26 dB */
+  with = run_harness (quiet, n, p_on, &out_n);
+  without = run_harness (quiet, n, p_off, &out_n);
+  lvl_with = sandra_test_rms_dbfs (with, out_n);
+  lvl_without = sandra_test_rms_dbfs (without, out_n);
+  fail_unless (lvl_with > lvl_without + 6.0,
+      "gain control did not raise quiet speech: %.1f vs %.1f dBFS",
+      lvl_with, lvl_without);
+  g_free (quiet);
+  g_free (with);
+  g_free (without);
+  g_bytes_unref (speech);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_noise_suppression_effect)
+{
+  gsize n = 32000, i, out_n;
+  gint16 *noise = g_new (gint16, n), *with, *without;
+  GRand *r = g_rand_new_with_seed (7);
+  const gchar *p_on[] = { "noise-suppression-level", "very-high", NULL };
+  const gchar *p_off[] = { "noise-suppression", "false", NULL };
+  gdouble a, b;
+
+  for (i = 0; i < n; i++)
+    noise[i] = (gint16) g_rand_int_range (r, -1500, 1500);
+  with = run_harness (noise, n, p_on, &out_n);
+  a = sandra_test_rms_dbfs (with + out_n / 2, out_n / 2);
+  without = run_harness (noise, n, p_off, &out_n);
+  b = sandra_test_rms_dbfs (without + out_n / 2, out_n / 2);
+  fail_unless (a < b - 10.0, "stationary noise not suppressed: %.1f vs %.1f",
+      a, b);
+  g_rand_free (r);
+  g_free (noise);
+  g_free (with);
+  g_free (without);
+}
+GST_END_TEST;
+
+/* ---- pipelines --------------------------------------------------------- */
+
+typedef struct
+{
+  /* input */
+  const gchar *probe_name;      /* NULL: no probe pipeline */
+  const gchar *aec_probe;       /* the aec's probe property */
+  const gchar *aec_props;       /* extra gst-launch properties */
+  gint rate, channels;          /* near end */
+  gint far_rate, far_channels;
+  const gint16 *mic;
+  gsize mic_frames;
+  GBytes *far;                  /* interleaved at far_rate x far_channels */
+  gboolean sync;
+  /* output */
+  GstElement *pipeline;
+  GByteArray *out;
+  GstStructure *last_stats;
+  guint n_stats;
+  guint n_warnings;
+  gchar *first_warning;
+  gboolean done;
+} Run;
+
+static GstFlowReturn
+on_sample (GstAppSink * sink, gpointer user_data)
+{
+  Run *run = user_data;
+  GstSample *s = gst_app_sink_pull_sample (sink);
+  GstBuffer *b = gst_sample_get_buffer (s);
+  GstMapInfo map;
+
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  g_byte_array_append (run->out, map.data, map.size);
+  gst_buffer_unmap (b, &map);
+  gst_sample_unref (s);
+  return GST_FLOW_OK;
+}
+
+static void
+push_all (GstElement * src, const gint16 * data, gsize frames, gint rate,
+    gint channels)
+{
+  gsize chunk = rate / 50, pos;
+
+  for (pos = 0; pos < frames; pos += chunk) {
+    gsize len = MIN (chunk, frames - pos);
+
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (src),
+            sandra_test_audio_buffer (data + pos * channels, len, rate,
+                channels, pos)), GST_FLOW_OK);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+}
+
+static void
+run_start (Run * run)
+{
+  gchar *desc, *far_desc = NULL;
+  GError *err = NULL;
+  GstElement *mic, *sink;
+  GstAppSinkCallbacks cb = { NULL, NULL, on_sample };
+
+  if (run->probe_name)
+    far_desc = g_strdup_printf (" appsrc name=far format=time "
+        "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=%d,channels=%d"
+        " ! sandraechoprobe name=%s ! queue max-size-buffers=0 "
+        "max-size-bytes=0 max-size-time=300000000 ! fakesink sync=%s",
+        run->far_rate, run->far_channels, run->probe_name,
+        run->sync ? "true" : "false");
+  desc = g_strdup_printf ("appsrc name=mic format=time "
+      "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=%d,channels=%d"
+      " ! sandraaec name=aec %s%s %s ! appsink name=out sync=%s%s",
+      run->rate, run->channels, run->aec_probe ? "probe=" : "",
+      run->aec_probe ? run->aec_probe : "", run->aec_props ? run->aec_props :
+      "", run->sync ? "true" : "false", far_desc ? far_desc : "");
+  run->pipeline = gst_parse_launch (desc, &err);
+  fail_unless (run->pipeline != NULL, "%s: %s", desc, err ? err->message : "");
+  g_free (desc);
+  g_free (far_desc);
+  run->out = g_byte_array_new ();
+  sink = gst_bin_get_by_name (GST_BIN (run->pipeline), "out");
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, run, NULL);
+  gst_object_unref (sink);
+
+  mic = gst_bin_get_by_name (GST_BIN (run->pipeline), "mic");
+  g_object_set (mic, "max-bytes", (guint64) 0, NULL);
+  push_all (mic, run->mic, run->mic_frames, run->rate, run->channels);
+  gst_object_unref (mic);
+  if (run->probe_name) {
+    GstElement *far = gst_bin_get_by_name (GST_BIN (run->pipeline), "far");
+    gsize size;
+    const gint16 *d = g_bytes_get_data (run->far, &size);
+
+    g_object_set (far, "max-bytes", (guint64) 0, NULL);
+    push_all (far, d, size / 2 / run->far_channels, run->far_rate,
+        run->far_channels);
+    gst_object_unref (far);
+  }
+  fail_unless (gst_element_set_state (run->pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+}
+
+/* Drains the bus of each run until all reached EOS. */
+static void
+runs_wait (Run * runs, guint n)
+{
+  guint left = n, i;
+
+  while (left > 0) {
+    for (i = 0; i < n; i++) {
+      GstBus *bus;
+      GstMessage *m;
+
+      if (runs[i].done)
+        continue;
+      bus = gst_element_get_bus (runs[i].pipeline);
+      while ((m = gst_bus_timed_pop (bus, 10 * GST_MSECOND))) {
+        const GstStructure *s = gst_message_get_structure (m);
+
+        if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
+          GError *e;
+
+          gst_message_parse_error (m, &e, NULL);
+          fail ("pipeline error: %s", e->message);
+        } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_WARNING) {
+          GError *e;
+
+          gst_message_parse_warning (m, &e, NULL);
+          if (runs[i].n_warnings++ == 0)
+            runs[i].first_warning = g_strdup (e->message);
+          g_error_free (e);
+        } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT && s
+            && gst_structure_has_name (s, "sandraaec-stats")) {
+          if (runs[i].last_stats)
+            gst_structure_free (runs[i].last_stats);
+          runs[i].last_stats = gst_structure_copy (s);
+          runs[i].n_stats++;
+        } else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS) {
+          runs[i].done = TRUE;
+          left--;
+          gst_message_unref (m);
+          break;
+        }
+        gst_message_unref (m);
+      }
+      gst_object_unref (bus);
+    }
+  }
+  for (i = 0; i < n; i++)
+    gst_element_set_state (runs[i].pipeline, GST_STATE_NULL);
+}
+
+static void
+run_clear (Run * run)
+{
+  gst_clear_object (&run->pipeline);
+  if (run->out)
+    g_byte_array_free (run->out, TRUE);
+  if (run->last_stats)
+    gst_structure_free (run->last_stats);
+  g_free (run->first_warning);
+  memset (run, 0, sizeof (*run));
+}
+
+static gboolean
+stats_bool (Run * run, const gchar * field)
+{
+  gboolean v = FALSE;
+
+  fail_unless (run->last_stats != NULL, "no sandraaec-stats message");
+  fail_unless (gst_structure_get_boolean (run->last_stats, field, &v));
+  return v;
+}
+
+GST_START_TEST (test_missing_probe_warns_once)
+{
+  gsize n = 16000 * 2, i;
+  gint16 *mic = g_new (gint16, n);
+  Run run = { 0 };
+
+  for (i = 0; i < n; i++)
+    mic[i] = (gint16) (2000 * sin (2 * G_PI * 300 * i / 16000.0));
+  run.aec_probe = "nobody-has-this-name";
+  run.aec_props = "stats-interval-ms=500";
+  run.rate = 16000;
+  run.channels = 1;
+  run.mic = mic;
+  run.mic_frames = n;
+  run_start (&run);
+  runs_wait (&run, 1);
+  fail_unless_equals_int (run.n_warnings, 1);
+  fail_unless (strstr (run.first_warning, "nobody-has-this-name") != NULL,
+      "warning does not name the probe: %s", run.first_warning);
+  /* all audio came out, nothing was held back */
+  fail_unless_equals_int (run.out->len, n * 2);
+  fail_unless (run.n_stats >= 3);
+  fail_if (stats_bool (&run, "probe-connected"));
+  run_clear (&run);
+  g_free (mic);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_stats_interval)
+{
+  gsize n = 16000, i;
+  gint16 *mic = g_new0 (gint16, n);
+  Run run = { 0 };
+
+  for (i = 0; i < n; i++)
+    mic[i] = (gint16) (i % 100);
+  run.aec_probe = "stats-probe-absent";
+  run.aec_props = "stats-interval-ms=100";
+  run.rate = 16000;
+  run.channels = 1;
+  run.mic = mic;
+  run.mic_frames = n;
+  run_start (&run);
+  runs_wait (&run, 1);
+  fail_unless_equals_int (run.n_stats, 10);
+  fail_unless (gst_structure_has_field_typed (run.last_stats, "erle-db",
+          G_TYPE_DOUBLE));
+  fail_unless (gst_structure_has_field_typed (run.last_stats, "delay-ms",
+          G_TYPE_INT));
+  run_clear (&run);
+
+  run.aec_probe = "stats-probe-absent";
+  run.aec_props = "stats-interval-ms=0";
+  run.rate = 16000;
+  run.channels = 1;
+  run.mic = mic;
+  run.mic_frames = n;
+  run_start (&run);
+  runs_wait (&run, 1);
+  fail_unless_equals_int (run.n_stats, 0);
+  run_clear (&run);
+  g_free (mic);
+}
+GST_END_TEST;
+
+/* A short run with a probe; returns the run (caller clears it). */
+static void
+short_probe_run (Run * run, const gchar * probe_name, GBytes * far)
+{
+  gsize size;
+  const gint16 *d = g_bytes_get_data (far, &size);
+
+  run->probe_name = probe_name;
+  run->aec_probe = probe_name;
+  run->aec_props = "stats-interval-ms=200";
+  run->rate = 16000;
+  run->channels = 1;
+  run->far_rate = 16000;
+  run->far_channels = 1;
+  run->far = far;
+  run->mic = d;
+  run->mic_frames = MIN (size / 2, 16000);
+  run->sync = TRUE;
+  run_start (run);
+  runs_wait (run, 1);
+}
+
+GST_START_TEST (test_probe_found_by_name_and_name_reused)
+{
+  GBytes *far = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  Run run = { 0 };
+
+  short_probe_run (&run, "reused-speaker", far);
+  fail_unless (stats_bool (&run, "probe-connected"));
+  fail_unless_equals_int (run.n_warnings, 0);
+  /* The pipeline is shut down and dropped; the name must be free now. */
+  run_clear (&run);
+
+  short_probe_run (&run, "reused-speaker", far);
+  fail_unless (stats_bool (&run, "probe-connected"),
+      "second pipeline did not find the reused probe name");
+  fail_unless_equals_int (run.n_warnings, 0);
+  run_clear (&run);
+  g_bytes_unref (far);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_probe_name_free_while_referenced)
+{
+  GstElement *p1 = gst_element_factory_make ("sandraechoprobe", "held-probe");
+  GstElement *p2 = gst_element_factory_make ("sandraechoprobe", "held-probe");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+
+  gst_element_set_bus (p2, bus);
+  /* An application still holds p1, but it is back in NULL: its name is
+   * free and p2 takes it without complaint. */
+  fail_unless (gst_element_set_state (p1, GST_STATE_READY) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (p1, GST_STATE_NULL) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (p2, GST_STATE_READY) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  /* a second active probe with a taken name is reported */
+  gst_element_set_bus (p1, bus);
+  fail_unless (gst_element_set_state (p1, GST_STATE_READY) ==
+      GST_STATE_CHANGE_SUCCESS);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m != NULL, "duplicate probe name not reported");
+  gst_message_unref (m);
+  gst_element_set_state (p1, GST_STATE_NULL);
+  gst_element_set_state (p2, GST_STATE_NULL);
+  gst_object_unref (p1);
+  gst_object_unref (p2);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_state_cycling_under_load)
+{
+  gint i;
+  GstStateChangeReturn ret;
+  GstElement *p = gst_parse_launch ("audiotestsrc is-live=true "
+      "samplesperbuffer=441 ! audioconvert ! audioresample ! "
+      "audio/x-raw,rate=48000,channels=2 ! sandraaec probe=cycle-probe ! "
+      "fakesink sync=true audiotestsrc is-live=true wave=pink-noise ! "
+      "audio/x-raw,rate=22050 ! sandraechoprobe name=cycle-probe ! "
+      "fakesink sync=true", NULL);
+
+  fail_unless (p != NULL);
+  for (i = 0; i < 12; i++) {
+    GstState target = (i % 3 == 0) ? GST_STATE_READY :
+        (i % 3 == 1) ? GST_STATE_PAUSED : GST_STATE_NULL;
+
+    fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    ret = gst_element_get_state (p, NULL, NULL, 5 * GST_SECOND);
+    fail_unless (ret == GST_STATE_CHANGE_SUCCESS
+        || ret == GST_STATE_CHANGE_NO_PREROLL, "state change: %s",
+        gst_element_state_change_return_get_name (ret));
+    g_usleep (60 * 1000);
+    fail_unless (gst_element_set_state (p, target) !=
+        GST_STATE_CHANGE_FAILURE);
+    gst_element_get_state (p, NULL, NULL, 5 * GST_SECOND);
+  }
+  {
+    GstBus *bus = gst_element_get_bus (p);
+
+    fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+    gst_object_unref (bus);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (p);
+}
+GST_END_TEST;
+
+/* ---- echo cancellation quality ----------------------------------------- */
+
+#define ECHO_DELAY_MS 80
+
+static gdouble
+second_half_erle (Run * run, const gint16 * mic, gsize n, gint channels)
+{
+  const gint16 *out = (const gint16 *) run->out->data;
+  gsize out_n = run->out->len / 2;
+
+  fail_unless_equals_int (out_n, n * channels);
+  return sandra_echo_sim_ratio_db (out, mic, out_n / 2, out_n);
+}
+
+/* Real speech through a synthetic room (80 ms delay, 150 ms reverberation)
+ * into the microphone; the element must remove the echo. The same signal
+ * through the same element with the canceller off is the reference. Both
+ * run at once, plus the same echo with the probe at 48 kHz stereo and the
+ * microphone at 16 kHz. */
+GST_START_TEST (test_erle_speech)
+{
+  GBytes *far16 = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  GBytes *far48 = sandra_test_load_audio (FAR_FIXTURE, 48000, 2);
+  SandraEchoSimParams p = { 16000, ECHO_DELAY_MS, 150, -6.0, 0.0, -65.0, 3 };
+  gsize n;
+  const gint16 *far = g_bytes_get_data (far16, &n);
+  gint16 *mic;
+  Run runs[3] = { {0} };
+  gdouble erle_aec, erle_off, erle_mixed;
+  gint residual;
+  guint i;
+
+  n = MIN (n / 2, 16000 * 9);
+  mic = sandra_echo_sim_render (&p, far, n, NULL, 0, 0);
+  for (i = 0; i < 3; i++) {
+    runs[i].rate = 16000;
+    runs[i].channels = 1;
+    runs[i].far_rate = 16000;
+    runs[i].far_channels = 1;
+    runs[i].far = far16;
+    runs[i].mic = mic;
+    runs[i].mic_frames = n;
+    runs[i].sync = TRUE;
+  }
+  runs[0].probe_name = runs[0].aec_probe = "erle-on";
+  runs[0].aec_props = "noise-suppression=false stats-interval-ms=1000";
+  runs[1].probe_name = runs[1].aec_probe = "erle-off";
+  runs[1].aec_props = "noise-suppression=false echo-cancel=false";
+  runs[2].probe_name = runs[2].aec_probe = "erle-mixed";
+  runs[2].aec_props = "noise-suppression=false stats-interval-ms=1000";
+  runs[2].far = far48;
+  runs[2].far_rate = 48000;
+  runs[2].far_channels = 2;
+  for (i = 0; i < 3; i++)
+    run_start (&runs[i]);
+  runs_wait (runs, 3);
+
+  erle_aec = second_half_erle (&runs[0], mic, n, 1);
+  erle_off = second_half_erle (&runs[1], mic, n, 1);
+  erle_mixed = second_half_erle (&runs[2], mic, n, 1);
+  g_print ("ERLE: canceller %.1f dB, off %.1f dB, 48k stereo probe %.1f dB",
+      erle_aec, erle_off, erle_mixed);
+  fail_unless (erle_aec >= erle_off + 10.0,
+      "ERLE %.1f dB is not 10 dB above the unprocessed %.1f dB", erle_aec,
+      erle_off);
+  fail_unless (erle_mixed >= erle_off + 10.0,
+      "with a 48 kHz stereo probe ERLE %.1f dB is not 10 dB above %.1f dB",
+      erle_mixed, erle_off);
+  fail_unless (stats_bool (&runs[0], "probe-connected"));
+  /* The probe's pipeline latency is 0 here, so the whole 80 ms is left for
+   * the estimator; its 5 ms blocks and the reverberation allow a little
+   * slack. */
+  fail_unless (gst_structure_get_int (runs[0].last_stats, "residual-delay-ms",
+          &residual));
+  fail_unless (residual >= ECHO_DELAY_MS - 10
+      && residual <= ECHO_DELAY_MS + 25, "estimated %d ms", residual);
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (runs[i].n_warnings, 0);
+    run_clear (&runs[i]);
+  }
+  g_free (mic);
+  g_bytes_unref (far16);
+  g_bytes_unref (far48);
+}
+GST_END_TEST;
+
+/* The estimator alone, on reverberant speech echoes, away from pipelines. */
+GST_START_TEST (test_delay_estimator)
+{
+  static const gint delays[] = { 30, 120, 250, 400 };
+  GBytes *far16 = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  gsize n;
+  const gint16 *far = g_bytes_get_data (far16, &n);
+  guint d;
+
+  n /= 2;
+  for (d = 0; d < G_N_ELEMENTS (delays); d++) {
+    SandraEchoSimParams p = { 16000, delays[d], 100, -10.0, 0.0, -60.0, d };
+    gint16 *mic = sandra_echo_sim_render (&p, far, n, NULL, 0, 0);
+    SandraDelayEstimator *est = sandra_delay_estimator_new (16000, 500);
+    gsize i;
+    gint got;
+
+    fail_unless_equals_int (sandra_delay_estimator_get_delay_ms (est), -1);
+    for (i = 0; i + 160 <= n; i += 160)
+      sandra_delay_estimator_push (est, mic + i, far + i, 160);
+    got = sandra_delay_estimator_get_delay_ms (est);
+    fail_unless (got >= delays[d] - 5 && got <= delays[d] + 20,
+        "echo at %d ms estimated at %d ms", delays[d], got);
+    sandra_delay_estimator_free (est);
+    g_free (mic);
+  }
+  g_bytes_unref (far16);
+}
+GST_END_TEST;
+
+/* Without far-end activity there is nothing to estimate from. */
+GST_START_TEST (test_delay_estimator_silence)
+{
+  gsize n = 16000 * 6, i;
+  gint16 *near = g_new (gint16, n), *far = g_new0 (gint16, n);
+  GRand *r = g_rand_new_with_seed (1);
+  SandraDelayEstimator *est = sandra_delay_estimator_new (16000, 500);
+
+  for (i = 0; i < n; i++)
+    near[i] = (gint16) g_rand_int_range (r, -3000, 3000);
+  for (i = 0; i + 160 <= n; i += 160)
+    sandra_delay_estimator_push (est, near + i, far + i, 160);
+  fail_unless_equals_int (sandra_delay_estimator_get_delay_ms (est), -1);
+  sandra_delay_estimator_free (est);
+  g_rand_free (r);
+  g_free (near);
+  g_free (far);
+}
+GST_END_TEST;
+
+static Suite *
+sandraaec_suite (void)
+{
+  Suite *s = suite_create ("sandraaec");
+  TCase *tc = tcase_create ("general");
+  TCase *tq = tcase_create ("quality");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_caps_accepted);
+  tcase_add_test (tc, test_caps_refused);
+  tcase_add_test (tc, test_properties_round_trip);
+  tcase_add_test (tc, test_high_pass_filter_effect);
+  tcase_add_test (tc, test_gain_control_effect);
+  tcase_add_test (tc, test_noise_suppression_effect);
+  tcase_add_test (tc, test_missing_probe_warns_once);
+  tcase_add_test (tc, test_stats_interval);
+  tcase_add_test (tc, test_probe_found_by_name_and_name_reused);
+  tcase_add_test (tc, test_probe_name_free_while_referenced);
+  tcase_add_test (tc, test_state_cycling_under_load);
+  suite_add_tcase (s, tq);
+  tcase_set_timeout (tq, 120);
+  tcase_add_test (tq, test_delay_estimator);
+  tcase_add_test (tq, test_delay_estimator_silence);
+  tcase_add_test (tq, test_erle_speech);
+  return s;
+}
+
+GST_CHECK_MAIN (sandraaec);
