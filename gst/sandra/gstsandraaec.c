@@ -448,10 +448,10 @@ post_stats (GstSandraAec * self, GstClockTime running_time)
       "running-time", G_TYPE_UINT64, running_time,
       "probe-connected", G_TYPE_BOOLEAN, self->probe != NULL,
       "echo-present", G_TYPE_BOOLEAN, s.echo_present != 0,
-      "erle-db", G_TYPE_DOUBLE, s.has_metrics ? s.erle_db : 0.0,
-      "erle-instant-db", G_TYPE_DOUBLE, s.has_metrics ? s.erle_instant_db : 0.0,
-      "erl-db", G_TYPE_DOUBLE, s.has_metrics ? s.erl_db : 0.0,
-      "a-nlp-db", G_TYPE_DOUBLE, s.has_metrics ? s.a_nlp_db : 0.0,
+      "erle-db", G_TYPE_DOUBLE, s.has_metrics ? s.erle_db : -100.0,
+      "erle-instant-db", G_TYPE_DOUBLE, s.has_metrics ? s.erle_instant_db : -100.0,
+      "erl-db", G_TYPE_DOUBLE, s.has_metrics ? s.erl_db : -100.0,
+      "a-nlp-db", G_TYPE_DOUBLE, s.has_metrics ? s.a_nlp_db : -100.0,
       "delay-ms", G_TYPE_INT, (gint) (self->far_latency / GST_MSECOND) + extra
       + MAX (residual, 0),
       "pipeline-delay-ms", G_TYPE_INT, (gint) (self->far_latency / GST_MSECOND),
@@ -896,6 +896,8 @@ gst_sandra_aec_set_property (GObject * object, guint prop_id,
       break;
     case PROP_STATS_INTERVAL_MS:
       self->stats_interval_ms = g_value_get_uint (value);
+      /* the library's echo figures cost CPU; only when someone reads them */
+      c->metrics = self->stats_interval_ms > 0;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1140,6 +1142,7 @@ gst_sandra_aec_init (GstSandraAec * self)
   self->extra_delay_ms = DEFAULT_EXTRA_DELAY_MS;
   self->max_delay_ms = DEFAULT_MAX_DELAY_MS;
   self->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+  c->metrics = DEFAULT_STATS_INTERVAL_MS > 0;
   self->adapter = gst_adapter_new ();
   self->far_end = -1;
 }

@@ -262,6 +262,44 @@ GST_START_TEST (test_noise_suppression_effect)
 }
 GST_END_TEST;
 
+/* A flush drops the partial frame waiting in the element and processing
+ * resumes cleanly on the new segment. */
+GST_START_TEST (test_flush)
+{
+  GstHarness *h = gst_harness_new ("sandraaec");
+  gint16 frame[240] = { 0 };
+  GstBuffer *b;
+  GstSegment seg;
+  guint n_out = 0;
+
+  g_object_set (h->element, "probe", "no-such-probe-flush", NULL);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+  /* 15 ms: one frame out, 5 ms waiting */
+  fail_unless_equals_int (gst_harness_push (h,
+          sandra_test_audio_buffer (frame, 240, 16000, 1, 0)), GST_FLOW_OK);
+  b = gst_harness_pull (h);
+  fail_unless_equals_int (gst_buffer_get_size (b), 320);
+  gst_buffer_unref (b);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  /* 10 ms after the flush: exactly one frame, the old 5 ms are gone */
+  fail_unless_equals_int (gst_harness_push (h,
+          sandra_test_audio_buffer (frame, 160, 16000, 1, 0)), GST_FLOW_OK);
+  while ((b = gst_harness_try_pull (h))) {
+    fail_unless_equals_int (gst_buffer_get_size (b), 320);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (b), 0);
+    gst_buffer_unref (b);
+    n_out++;
+  }
+  fail_unless_equals_int (n_out, 1);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* ---- pipelines --------------------------------------------------------- */
 
 typedef struct
@@ -764,6 +802,7 @@ sandraaec_suite (void)
   tcase_add_test (tc, test_high_pass_filter_effect);
   tcase_add_test (tc, test_gain_control_effect);
   tcase_add_test (tc, test_noise_suppression_effect);
+  tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_missing_probe_warns_once);
   tcase_add_test (tc, test_stats_interval);
   tcase_add_test (tc, test_probe_found_by_name_and_name_reused);

@@ -49,6 +49,7 @@ sandra_apm_config_init (SandraApmConfig * config)
   config->compression_gain_db = 9;
   config->limiter = 1;
   config->high_pass_filter = 1;
+  config->metrics = 1;
 }
 
 static webrtc::AudioProcessing::ChannelLayout
@@ -82,8 +83,10 @@ apply_config (SandraApm * apm, const SandraApmConfig * c)
     ec->set_suppression_level ((webrtc::EchoCancellation::SuppressionLevel)
         c->suppression_level);
     ec->enable_drift_compensation (false);
-    ec->enable_metrics (true);
-    ec->enable_delay_logging (true);
+    ec->enable_metrics (c->metrics != 0);
+    /* The library's delay logging runs a second delay search on every
+     * block; only worth its CPU when that search drives the canceller. */
+    ec->enable_delay_logging (c->delay_agnostic != 0);
   }
 
   webrtc::NoiseSuppression * ns = ap->noise_suppression ();
@@ -237,7 +240,7 @@ sandra_apm_get_stats (SandraApm * apm, SandraApmStats * s)
     int median, std;
     float poor;
 
-    if (ec->GetMetrics (&m) == 0) {
+    if (apm->config.metrics && ec->GetMetrics (&m) == 0) {
       s->has_metrics = 1;
       s->erle_db = m.echo_return_loss_enhancement.average;
       s->erle_instant_db = m.echo_return_loss_enhancement.instant;

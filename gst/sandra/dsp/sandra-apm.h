@@ -52,16 +52,19 @@ typedef struct {
   int compression_gain_db;      /* 0..90 */
   int limiter;                  /* boolean */
   int high_pass_filter;         /* boolean */
+  int metrics;                  /* boolean: compute echo figures (costs CPU) */
 } SandraApmConfig;
 
 typedef struct {
-  /* echo-cancellation figures, in dB; valid only when has_metrics */
+  /* echo-cancellation figures, in dB; valid only when has_metrics (which
+   * needs config.metrics) */
   int has_metrics;
   double erle_db;               /* echo return loss enhancement, average */
   double erle_instant_db;
   double erl_db;                /* echo return loss (acoustic path), average */
   double a_nlp_db;              /* enhancement of the non-linear stage */
-  /* the canceller's own view of the residual delay, ms; valid when has_delay */
+  /* the canceller's own view of the residual delay, ms; valid when has_delay
+   * (only with delay_agnostic, whose search produces it) */
   int has_delay;
   int delay_median_ms;
   int delay_std_ms;

@@ -18,6 +18,8 @@
 #define HOP_BLOCKS (250 / BLOCK_MS)
 /* Peaks below this are noise or double talk, not an echo path. */
 #define MIN_CORRELATION 0.30
+/* Lags within this much of the peak correlation count as the peak. */
+#define LEADING_EDGE_SLACK 0.02
 /* A first estimate this strong is taken at once; weaker ones must repeat. */
 #define SURE_CORRELATION 0.55
 /* The far end must be playing in this share of the window. */
@@ -34,6 +36,9 @@ struct _SandraDelayEstimator
   gint ring_len;                /* blocks */
   gfloat *near_env;
   gfloat *far_env;
+  gfloat *near_lin;             /* search scratch */
+  gfloat *far_lin;
+  gdouble *corr;
   guint64 n_blocks;             /* blocks written so far */
   guint64 next_estimate;
   /* partial block */
@@ -57,6 +62,9 @@ sandra_delay_estimator_new (gint rate, gint max_delay_ms)
   est->ring_len = WINDOW_BLOCKS + est->max_lag + 1;
   est->near_env = g_new0 (gfloat, est->ring_len);
   est->far_env = g_new0 (gfloat, est->ring_len);
+  est->near_lin = g_new (gfloat, est->ring_len);
+  est->far_lin = g_new (gfloat, est->ring_len);
+  est->corr = g_new (gdouble, est->max_lag + 1);
   sandra_delay_estimator_reset (est);
   return est;
 }
@@ -68,6 +76,9 @@ sandra_delay_estimator_free (SandraDelayEstimator * est)
     return;
   g_free (est->near_env);
   g_free (est->far_env);
+  g_free (est->near_lin);
+  g_free (est->far_lin);
+  g_free (est->corr);
   g_free (est);
 }
 
@@ -90,48 +101,69 @@ env_at (const gfloat * ring, gint ring_len, guint64 block)
 }
 
 /* Normalised cross-correlation of near[i] with far[i - lag] over the last
- * @w blocks; returns the best lag and its correlation. */
+ * @w blocks; returns the best lag and its correlation. Among lags whose
+ * correlation is nearly the peak's, the earliest wins: reverberation
+ * smears the microphone envelope towards later lags, and the canceller
+ * needs the direct path. */
 static gint
 search (SandraDelayEstimator * est, gint w, gdouble * best_corr)
 {
   guint64 end = est->n_blocks;
   guint64 start = end - w;
-  gdouble mn = 0.0, vn = 0.0;
-  gint lag, best = -1;
-  guint64 i;
+  gint span = w + est->max_lag, i, lag, best = -1;
+  gfloat *nr = est->near_lin, *fr = est->far_lin;
+  gdouble mn = 0.0, vn = 0.0, sf = 0.0, sff = 0.0, peak = -1.0;
 
-  *best_corr = -1.0;
-  for (i = start; i < end; i++)
-    mn += env_at (est->near_env, est->ring_len, i);
+  /* Unroll the rings: fr[k] is block start - max_lag + k. */
+  for (i = 0; i < w; i++)
+    nr[i] = env_at (est->near_env, est->ring_len, start + i);
+  for (i = 0; i < span; i++)
+    fr[i] = env_at (est->far_env, est->ring_len, start - est->max_lag + i);
+
+  for (i = 0; i < w; i++)
+    mn += nr[i];
   mn /= w;
-  for (i = start; i < end; i++) {
-    gdouble d = env_at (est->near_env, est->ring_len, i) - mn;
-    vn += d * d;
+  for (i = 0; i < w; i++) {
+    nr[i] -= mn;
+    vn += (gdouble) nr[i] * nr[i];
   }
   if (vn <= 1e-9)
     return -1;
 
-  for (lag = 0; lag <= est->max_lag; lag++) {
-    gdouble mf = 0.0, vf = 0.0, c = 0.0, corr;
-
-    for (i = start; i < end; i++)
-      mf += env_at (est->far_env, est->ring_len, i - lag);
-    mf /= w;
-    for (i = start; i < end; i++) {
-      gdouble f = env_at (est->far_env, est->ring_len, i - lag) - mf;
-      gdouble n = env_at (est->near_env, est->ring_len, i) - mn;
-
-      vf += f * f;
-      c += f * n;
-    }
-    if (vf <= 1e-9)
-      continue;
-    corr = c / sqrt (vn * vf);
-    if (corr > *best_corr) {
-      *best_corr = corr;
-      best = lag;
-    }
+  /* Running sums of the far window give its mean and variance per lag. */
+  for (i = est->max_lag; i < span; i++) {
+    sf += fr[i];
+    sff += (gdouble) fr[i] * fr[i];
   }
+  for (lag = 0; lag <= est->max_lag; lag++) {
+    const gfloat *f = fr + est->max_lag - lag;
+    gdouble c = 0.0, vf, corr;
+
+    if (lag > 0) {
+      /* slide the window one block earlier */
+      gfloat in = f[0], out = f[w];
+
+      sf += in - out;
+      sff += (gdouble) in * in - (gdouble) out * out;
+    }
+    vf = sff - sf * sf / w;
+    for (i = 0; i < w; i++)
+      c += nr[i] * f[i];
+    est->corr[lag] = -1.0;
+    if (vf <= 1e-6)
+      continue;
+    /* the near window is zero-mean, so the far mean drops out of c */
+    corr = c / sqrt (vn * vf);
+    est->corr[lag] = corr;
+    if (corr > peak)
+      peak = corr;
+  }
+  for (lag = 0; lag <= est->max_lag; lag++)
+    if (est->corr[lag] >= peak - LEADING_EDGE_SLACK) {
+      best = lag;
+      break;
+    }
+  *best_corr = peak;
   return best;
 }
 
