@@ -13,13 +13,15 @@
  *   conv       time until a 500 ms window with echo first reaches 20 dB
  *   DT atten   near-end talker attenuation while both talk, dB
  *              (0 is ideal; the echo has converged by then)
- *   CPU        element CPU seconds per audio second (canceller + probe,
- *              thread CPU time measured around each buffer)
+ *   CPU        element CPU time per audio time, % (canceller + probe,
+ *              thread CPU time measured around each buffer); the summary
+ *              gives seconds per audio second over all scenarios
  *
  * Pipelines run in real time (the two sides meet by running time, like a
  * microphone and a loudspeaker would), so a full run takes a few minutes.
  *
- * usage: bench-aec [far-speech-file [near-speech-file]]
+ * usage: bench-aec [--scenario TEXT] [far-speech-file [near-speech-file]]
+ *   --scenario TEXT   run only the scenarios whose name contains TEXT
  */
 #include <gst/gst.h>
 #include <gst/app/app.h>
@@ -315,17 +317,30 @@ load_speech (const gchar * path)
 int
 main (int argc, char **argv)
 {
-  const gchar *far_path = argc > 1 ? argv[1] :
-      BENCH_DATA_DIR "/aec-far-speech.flac";
-  const gchar *near_path = argc > 2 ? argv[2] :
-      BENCH_DATA_DIR "/aec-near-speech.flac";
+  gchar *only = NULL;
+  GOptionEntry entries[] = {
+    {"scenario", 's', 0, G_OPTION_ARG_STRING, &only,
+        "Run only the scenarios whose name contains TEXT", "TEXT"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("[FAR-SPEECH [NEAR-SPEECH]]");
+  GError *err = NULL;
+  const gchar *far_path, *near_path;
   GBytes *far_b, *near_b;
   const gint16 *far, *near;
   gsize n, near_n;
   guint s, c, id = 0;
   gdouble cpu_total[N_CONTENDERS] = { 0 }, audio_total = 0.0;
 
-  gst_init (&argc, &argv);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("%s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  far_path = argc > 1 ? argv[1] : BENCH_DATA_DIR "/aec-far-speech.flac";
+  near_path = argc > 2 ? argv[2] : BENCH_DATA_DIR "/aec-near-speech.flac";
   for (c = 0; c < N_CONTENDERS; c++) {
     GstElementFactory *f = gst_element_factory_find (contenders[c].probe);
 
@@ -347,19 +362,23 @@ main (int argc, char **argv)
       (gdouble) n / RATE, near_path);
   g_print ("%-22s", "scenario");
   for (c = 0; c < N_CONTENDERS; c++)
-    g_print (" | %-12s ERLE  conv", contenders[c].label);
+    g_print (" | %-12s ERLE  conv  CPU", contenders[c].label);
   g_print ("\n");
 
   for (s = 0; s < G_N_ELEMENTS (scenarios); s++) {
     const Scenario *sc = &scenarios[s];
+    Run runs[N_CONTENDERS];
+    gint16 *mic;
     SandraEchoSimParams p = { RATE, sc->delay_ms, sc->rt60_ms, sc->echo_db,
       sc->overdrive_db, -70.0, 11 + s
     };
     /* the near talker enters after 60 % of the file, once converged */
     gsize dt_from = n * 6 / 10, dt_to = MIN (n, dt_from + near_n);
-    gint16 *mic = sandra_echo_sim_render (&p, far, n, sc->double_talk ?
-        near : NULL, near_n, dt_from);
-    Run runs[N_CONTENDERS];
+
+    if (only && !strstr (sc->name, only))
+      continue;
+    mic = sandra_echo_sim_render (&p, far, n, sc->double_talk ? near : NULL,
+        near_n, dt_from);
 
     for (c = 0; c < N_CONTENDERS; c++)
       run_start (&runs[c], &contenders[c], id++, mic, far, n);
@@ -377,6 +396,7 @@ main (int argc, char **argv)
             / (energy (out, dt_from, MIN (dt_to, out_n)) + 1.0));
 
         g_print (" | DT atten %5.1f dB      ", att);
+        g_print (" %4.2f%%", 100.0 * runs[c].cpu * RATE / n);
       } else {
         gdouble erle = sandra_echo_sim_ratio_db (out, mic, out_n / 2, out_n);
         gdouble conv = convergence_s (out, mic, out_n);
@@ -385,6 +405,7 @@ main (int argc, char **argv)
           g_print (" | %12s %5.1f %4.1fs", "", erle, conv);
         else
           g_print (" | %12s %5.1f never", "", erle);
+        g_print (" %4.2f%%", 100.0 * runs[c].cpu * RATE / n);
       }
       cpu_total[c] += runs[c].cpu;
       g_byte_array_free (runs[c].out, TRUE);
@@ -404,5 +425,6 @@ main (int argc, char **argv)
         cpu_total[c] / audio_total);
   g_bytes_unref (far_b);
   g_bytes_unref (near_b);
+  g_free (only);
   return 0;
 }

@@ -133,6 +133,7 @@ struct _GstSandraAec
 
   /* far end, at the near rate, mono, indexed by play-out sample */
   GstSandraEchoProbe *probe;
+  GQueue far_chunks;            /* taken from the probe, being stored */
   guint lookup_countdown;
   guint64 frames_without_probe;
   gboolean warned_missing;
@@ -382,7 +383,8 @@ poll_probe (GstSandraAec * self)
     GST_INFO_OBJECT (self, "using probe '%s'", GST_OBJECT_NAME (probe));
   }
 
-  while ((c = gst_sandra_echo_probe_pop (self->probe))) {
+  gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
+  while ((c = g_queue_pop_head (&self->far_chunks))) {
     self->far_latency = c->latency;
     far_store (self, c);
     gst_sandra_echo_chunk_free (c);
@@ -522,6 +524,9 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
 
   if (self->active_config.echo_cancel)
     poll_probe (self);
+  else if (self->probe)
+    /* let the probe stop queueing for a reader that no longer reads */
+    release_probe (self);
 
   if (self->active_config.echo_cancel && self->probe) {
     gint residual, late;
@@ -703,10 +708,9 @@ gst_sandra_aec_sink_event (GstBaseTransform * trans, GstEvent * event)
       reset_stream (self);
       /* the probe's queue holds the pre-flush far end */
       if (self->probe) {
-        GstSandraEchoChunk *c;
-
-        while ((c = gst_sandra_echo_probe_pop (self->probe)))
-          gst_sandra_echo_chunk_free (c);
+        gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
+        g_queue_clear_full (&self->far_chunks,
+            (GDestroyNotify) gst_sandra_echo_chunk_free);
       }
       break;
     case GST_EVENT_EOS:
@@ -1125,24 +1129,16 @@ gst_sandra_aec_init (GstSandraAec * self)
 {
   SandraApmConfig *c = &self->config;
 
+  /* The shim's recommended settings are the element's defaults; the
+   * DEFAULT_ values above document them for the property specs, and a test
+   * checks that both agree. */
   sandra_apm_config_init (c);
-  c->echo_cancel = DEFAULT_ECHO_CANCEL;
-  c->suppression_level = (SandraApmSuppressionLevel) DEFAULT_SUPPRESSION;
-  c->extended_filter = DEFAULT_EXTENDED_FILTER;
-  c->delay_agnostic = DEFAULT_DELAY_AGNOSTIC;
-  c->noise_suppression = DEFAULT_NOISE_SUPPRESSION;
-  c->noise_level = (SandraApmNoiseLevel) DEFAULT_NOISE_LEVEL;
-  c->gain_control = DEFAULT_GAIN_CONTROL;
-  c->gain_mode = (SandraApmGainMode) DEFAULT_GAIN_MODE;
-  c->target_level_dbfs = DEFAULT_TARGET_LEVEL_DBFS;
-  c->compression_gain_db = DEFAULT_COMPRESSION_GAIN_DB;
-  c->limiter = DEFAULT_LIMITER;
-  c->high_pass_filter = DEFAULT_HIGH_PASS_FILTER;
   self->delay_estimation = DEFAULT_DELAY_ESTIMATION;
   self->extra_delay_ms = DEFAULT_EXTRA_DELAY_MS;
   self->max_delay_ms = DEFAULT_MAX_DELAY_MS;
   self->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
   c->metrics = DEFAULT_STATS_INTERVAL_MS > 0;
   self->adapter = gst_adapter_new ();
+  g_queue_init (&self->far_chunks);
   self->far_end = -1;
 }

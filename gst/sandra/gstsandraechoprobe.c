@@ -53,6 +53,8 @@ struct _GstSandraEchoProbe
 
   /* registry; protected by registry_lock */
   gchar *registered_name;
+  /* mirrors registered_name != NULL, read without the lock per frame */
+  gint registered;
 };
 
 #define CAPS \
@@ -86,6 +88,7 @@ registry_add (GstSandraEchoProbe * self)
   } else if (self->registered_name == NULL) {
     self->registered_name = g_strdup (name);
     g_hash_table_insert (registry, self->registered_name, self);
+    g_atomic_int_set (&self->registered, 1);
   }
   g_mutex_unlock (&registry_lock);
 
@@ -110,6 +113,7 @@ registry_remove (GstSandraEchoProbe * self)
       g_hash_table_remove (registry, self->registered_name);
     GST_DEBUG_OBJECT (self, "released name '%s'", self->registered_name);
     g_clear_pointer (&self->registered_name, g_free);
+    g_atomic_int_set (&self->registered, 0);
   }
   g_mutex_unlock (&registry_lock);
 }
@@ -150,12 +154,7 @@ gst_sandra_echo_probe_count (void)
 gboolean
 gst_sandra_echo_probe_is_registered (GstSandraEchoProbe * probe)
 {
-  gboolean ret;
-
-  g_mutex_lock (&registry_lock);
-  ret = probe->registered_name != NULL;
-  g_mutex_unlock (&registry_lock);
-  return ret;
+  return g_atomic_int_get (&probe->registered) != 0;
 }
 
 /* --- far-end queue ------------------------------------------------------ */
@@ -206,17 +205,14 @@ gst_sandra_echo_probe_detach (GstSandraEchoProbe * probe, gpointer reader)
   g_mutex_unlock (&probe->lock);
 }
 
-GstSandraEchoChunk *
-gst_sandra_echo_probe_pop (GstSandraEchoProbe * probe)
+void
+gst_sandra_echo_probe_take_all (GstSandraEchoProbe * probe, GQueue * dest)
 {
-  GstSandraEchoChunk *c;
-
   g_mutex_lock (&probe->lock);
-  c = g_queue_pop_head (&probe->chunks);
-  if (c != NULL)
-    probe->queued_time -= c->duration;
+  while (!g_queue_is_empty (&probe->chunks))
+    g_queue_push_tail (dest, g_queue_pop_head (&probe->chunks));
+  probe->queued_time = 0;
   g_mutex_unlock (&probe->lock);
-  return c;
 }
 
 guint64

@@ -50,8 +50,10 @@ void gst_sandra_echo_probe_detach (GstSandraEchoProbe * probe,
 /* TRUE while the probe still holds its name (it left READY otherwise). */
 gboolean gst_sandra_echo_probe_is_registered (GstSandraEchoProbe * probe);
 
-/* Takes the oldest queued chunk, or NULL. Never blocks. */
-GstSandraEchoChunk *gst_sandra_echo_probe_pop (GstSandraEchoProbe * probe);
+/* Moves every queued chunk, oldest first, to the tail of @dest. Never
+ * waits for the probe's streaming thread beyond a short lock. */
+void gst_sandra_echo_probe_take_all (GstSandraEchoProbe * probe,
+    GQueue * dest);
 
 /* Chunks dropped because the canceller did not read them in time. */
 guint64 gst_sandra_echo_probe_get_dropped (GstSandraEchoProbe * probe);

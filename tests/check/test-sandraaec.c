@@ -81,6 +81,30 @@ GST_END_TEST;
 
 /* ---- properties -------------------------------------------------------- */
 
+/* What a new element reports is what its property specs announce. */
+GST_START_TEST (test_properties_defaults)
+{
+  GstElement *e = gst_element_factory_make ("sandraaec", NULL);
+  GParamSpec **specs;
+  guint n, i;
+
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (e), &n);
+  for (i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+
+    if (specs[i]->owner_type != G_OBJECT_TYPE (e))
+      continue;
+    g_value_init (&v, specs[i]->value_type);
+    g_object_get_property (G_OBJECT (e), specs[i]->name, &v);
+    fail_unless (g_param_value_defaults (specs[i], &v),
+        "%s does not start at its default", specs[i]->name);
+    g_value_unset (&v);
+  }
+  g_free (specs);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_properties_round_trip)
 {
   GstElement *e = gst_element_factory_make ("sandraaec", NULL);
@@ -475,6 +499,21 @@ stats_bool (Run * run, const gchar * field)
   return v;
 }
 
+/* A run without any probe pipeline, through the real element. */
+static void
+run_without_probe (Run * run, const gchar * probe, const gchar * props,
+    const gint16 * mic, gsize n)
+{
+  run->aec_probe = probe;
+  run->aec_props = props;
+  run->rate = 16000;
+  run->channels = 1;
+  run->mic = mic;
+  run->mic_frames = n;
+  run_start (run);
+  runs_wait (run, 1);
+}
+
 GST_START_TEST (test_missing_probe_warns_once)
 {
   gsize n = 16000 * 2, i;
@@ -483,14 +522,8 @@ GST_START_TEST (test_missing_probe_warns_once)
 
   for (i = 0; i < n; i++)
     mic[i] = (gint16) (2000 * sin (2 * G_PI * 300 * i / 16000.0));
-  run.aec_probe = "nobody-has-this-name";
-  run.aec_props = "stats-interval-ms=500";
-  run.rate = 16000;
-  run.channels = 1;
-  run.mic = mic;
-  run.mic_frames = n;
-  run_start (&run);
-  runs_wait (&run, 1);
+  run_without_probe (&run, "nobody-has-this-name", "stats-interval-ms=500",
+      mic, n);
   fail_unless_equals_int (run.n_warnings, 1);
   fail_unless (strstr (run.first_warning, "nobody-has-this-name") != NULL,
       "warning does not name the probe: %s", run.first_warning);
@@ -511,14 +544,8 @@ GST_START_TEST (test_stats_interval)
 
   for (i = 0; i < n; i++)
     mic[i] = (gint16) (i % 100);
-  run.aec_probe = "stats-probe-absent";
-  run.aec_props = "stats-interval-ms=100";
-  run.rate = 16000;
-  run.channels = 1;
-  run.mic = mic;
-  run.mic_frames = n;
-  run_start (&run);
-  runs_wait (&run, 1);
+  run_without_probe (&run, "stats-probe-absent", "stats-interval-ms=100",
+      mic, n);
   fail_unless_equals_int (run.n_stats, 10);
   fail_unless (gst_structure_has_field_typed (run.last_stats, "erle-db",
           G_TYPE_DOUBLE));
@@ -526,14 +553,8 @@ GST_START_TEST (test_stats_interval)
           G_TYPE_INT));
   run_clear (&run);
 
-  run.aec_probe = "stats-probe-absent";
-  run.aec_props = "stats-interval-ms=0";
-  run.rate = 16000;
-  run.channels = 1;
-  run.mic = mic;
-  run.mic_frames = n;
-  run_start (&run);
-  runs_wait (&run, 1);
+  run_without_probe (&run, "stats-probe-absent", "stats-interval-ms=0", mic,
+      n);
   fail_unless_equals_int (run.n_stats, 0);
   run_clear (&run);
   g_free (mic);
@@ -798,6 +819,7 @@ sandraaec_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_caps_accepted);
   tcase_add_test (tc, test_caps_refused);
+  tcase_add_test (tc, test_properties_defaults);
   tcase_add_test (tc, test_properties_round_trip);
   tcase_add_test (tc, test_high_pass_filter_effect);
   tcase_add_test (tc, test_gain_control_effect);

@@ -228,23 +228,36 @@ close_block (SandraDelayEstimator * est)
   est->acc_len = 0;
 }
 
+static gint64
+sum_squares (const gint16 * x, gint n)
+{
+  gint64 acc = 0;
+  gint i;
+
+  /* integer and branch-free so that the compiler vectorises it */
+  for (i = 0; i < n; i++)
+    acc += (gint32) x[i] * x[i];
+  return acc;
+}
+
 gboolean
 sandra_delay_estimator_push (SandraDelayEstimator * est, const gint16 * near,
     const gint16 * far, gint frames)
 {
   gboolean changed = FALSE;
-  gint i;
 
-  for (i = 0; i < frames; i++) {
-    gdouble n = near[i];
+  while (frames > 0) {
+    gint take = MIN (frames, est->block_len - est->acc_len);
 
-    est->acc_near += n * n;
+    est->acc_near += sum_squares (near, take);
     if (far != NULL) {
-      gdouble f = far[i];
-
-      est->acc_far += f * f;
+      est->acc_far += sum_squares (far, take);
+      far += take;
     }
-    if (++est->acc_len == est->block_len) {
+    near += take;
+    frames -= take;
+    est->acc_len += take;
+    if (est->acc_len == est->block_len) {
       close_block (est);
       if (est->n_blocks >= est->next_estimate) {
         est->next_estimate = est->n_blocks + HOP_BLOCKS;
