@@ -22,10 +22,12 @@ push_one (const gchar * caps, GstHarness ** out)
 {
   GstHarness *h = gst_harness_new ("sandraaec");
   GstFlowReturn ret;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 3840, NULL);
 
+  gst_buffer_memset (buf, 0, 0, 3840);
   g_object_set (h->element, "probe", "no-such-probe-caps", NULL);
   gst_harness_set_src_caps_str (h, caps);
-  ret = gst_harness_push (h, gst_buffer_new_allocate (NULL, 3840, NULL));
+  ret = gst_harness_push (h, buf);
   *out = h;
   return ret;
 }
@@ -629,6 +631,8 @@ GST_START_TEST (test_probe_name_free_while_referenced)
   gst_message_unref (m);
   gst_element_set_state (p1, GST_STATE_NULL);
   gst_element_set_state (p2, GST_STATE_NULL);
+  /* queued state messages hold the elements */
+  gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (p1);
   gst_object_unref (p2);
   gst_object_unref (bus);
