@@ -166,8 +166,7 @@ push_all (GstElement * src, const gint16 * data, gsize n)
     GstBuffer *b = gst_buffer_new_memdup (data + pos, len * 2);
 
     GST_BUFFER_PTS (b) = gst_util_uint64_scale_int (pos, GST_SECOND, RATE);
-    GST_BUFFER_DURATION (b) = gst_util_uint64_scale_int (len, GST_SECOND,
-        RATE);
+    GST_BUFFER_DURATION (b) = gst_util_uint64_scale_int (len, GST_SECOND, RATE);
     gst_app_src_push_buffer (GST_APP_SRC (src), b);
   }
   gst_app_src_end_of_stream (GST_APP_SRC (src));
@@ -421,8 +420,7 @@ main (int argc, char **argv)
   g_print ("\nCPU seconds per audio second (canceller + probe, streaming "
       "threads):\n");
   for (c = 0; c < N_CONTENDERS; c++)
-    g_print ("  %-14s %.4f\n", contenders[c].label,
-        cpu_total[c] / audio_total);
+    g_print ("  %-14s %.4f\n", contenders[c].label, cpu_total[c] / audio_total);
   g_bytes_unref (far_b);
   g_bytes_unref (near_b);
   g_free (only);

@@ -439,34 +439,40 @@ post_stats (GstSandraAec * self, GstClockTime running_time)
   GstStructure *st;
   gint residual = self->estimator ?
       sandra_delay_estimator_get_delay_ms (self->estimator) : -1;
-  gint extra;
+  gint extra, pipeline_ms;
+  gdouble confidence;
+  guint64 dropped;
 
   GST_OBJECT_LOCK (self);
   extra = self->extra_delay_ms;
   GST_OBJECT_UNLOCK (self);
 
   sandra_apm_get_stats (self->apm, &s);
+  if (!s.has_metrics)
+    s.erle_db = s.erle_instant_db = s.erl_db = s.a_nlp_db = -100.0;
+  pipeline_ms = (gint) (self->far_latency / GST_MSECOND);
+  confidence = self->estimator ?
+      sandra_delay_estimator_get_confidence (self->estimator) : 0.0;
+  dropped = self->probe ? gst_sandra_echo_probe_get_dropped (self->probe) : 0;
+
   st = gst_structure_new ("sandraaec-stats",
       "running-time", G_TYPE_UINT64, running_time,
       "probe-connected", G_TYPE_BOOLEAN, self->probe != NULL,
       "echo-present", G_TYPE_BOOLEAN, s.echo_present != 0,
-      "erle-db", G_TYPE_DOUBLE, s.has_metrics ? s.erle_db : -100.0,
-      "erle-instant-db", G_TYPE_DOUBLE, s.has_metrics ? s.erle_instant_db : -100.0,
-      "erl-db", G_TYPE_DOUBLE, s.has_metrics ? s.erl_db : -100.0,
-      "a-nlp-db", G_TYPE_DOUBLE, s.has_metrics ? s.a_nlp_db : -100.0,
-      "delay-ms", G_TYPE_INT, (gint) (self->far_latency / GST_MSECOND) + extra
-      + MAX (residual, 0),
-      "pipeline-delay-ms", G_TYPE_INT, (gint) (self->far_latency / GST_MSECOND),
+      "erle-db", G_TYPE_DOUBLE, s.erle_db,
+      "erle-instant-db", G_TYPE_DOUBLE, s.erle_instant_db,
+      "erl-db", G_TYPE_DOUBLE, s.erl_db,
+      "a-nlp-db", G_TYPE_DOUBLE, s.a_nlp_db,
+      "delay-ms", G_TYPE_INT, pipeline_ms + extra + MAX (residual, 0),
+      "pipeline-delay-ms", G_TYPE_INT, pipeline_ms,
       "residual-delay-ms", G_TYPE_INT, residual,
       "margin-ms", G_TYPE_INT, self->margin_ms,
-      "delay-confidence", G_TYPE_DOUBLE, self->estimator ?
-      sandra_delay_estimator_get_confidence (self->estimator) : 0.0,
+      "delay-confidence", G_TYPE_DOUBLE, confidence,
       "canceller-delay-ms", G_TYPE_INT, s.has_delay ? s.delay_median_ms : -1,
-      "speech-probability", G_TYPE_DOUBLE,
-      s.speech_probability_pct < 0 ? -1.0 : s.speech_probability_pct / 100.0,
+      "speech-probability", G_TYPE_DOUBLE, s.speech_probability_pct < 0 ?
+      -1.0 : s.speech_probability_pct / 100.0,
       "far-end-late-frames", G_TYPE_UINT64, self->far_late_frames,
-      "far-end-dropped", G_TYPE_UINT64, self->probe ?
-      gst_sandra_echo_probe_get_dropped (self->probe) : (guint64) 0, NULL);
+      "far-end-dropped", G_TYPE_UINT64, dropped, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
 }
@@ -1062,8 +1068,8 @@ gst_sandra_aec_class_init (GstSandraAecClass * klass)
           "Attenuate stationary background noise", DEFAULT_NOISE_SUPPRESSION,
           PARAM_FLAGS));
   g_object_class_install_property (gobject_class,
-      PROP_NOISE_SUPPRESSION_LEVEL, g_param_spec_enum ("noise-suppression-level",
-          "Noise suppression level",
+      PROP_NOISE_SUPPRESSION_LEVEL,
+      g_param_spec_enum ("noise-suppression-level", "Noise suppression level",
           "How much noise to remove; higher levels remove more noise and "
           "colour speech more", GST_TYPE_SANDRA_AEC_NOISE_SUPPRESSION_LEVEL,
           DEFAULT_NOISE_LEVEL, PARAM_FLAGS));
@@ -1083,8 +1089,8 @@ gst_sandra_aec_class_init (GstSandraAecClass * klass)
           "-3 dBFS)", 0, 31, DEFAULT_TARGET_LEVEL_DBFS, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_COMPRESSION_GAIN_DB,
       g_param_spec_int ("compression-gain-db", "Compression gain",
-          "Largest gain the gain control's compressor may apply, in dB",
-          0, 90, DEFAULT_COMPRESSION_GAIN_DB, PARAM_FLAGS));
+          "Largest gain the gain control's compressor may apply, in dB", 0, 90,
+          DEFAULT_COMPRESSION_GAIN_DB, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_LIMITER,
       g_param_spec_boolean ("limiter", "Limiter",
           "Keep the gain control's output from clipping at the target level",

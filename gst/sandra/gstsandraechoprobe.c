@@ -302,8 +302,9 @@ gst_sandra_echo_probe_src_event (GstBaseTransform * trans, GstEvent * event)
     GST_DEBUG_OBJECT (self, "play-out latency %" GST_TIME_FORMAT,
         GST_TIME_ARGS (latency));
   }
-  return GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->
-      src_event (trans, event);
+  return
+      GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->src_event
+      (trans, event);
 }
 
 static gboolean
@@ -317,8 +318,9 @@ gst_sandra_echo_probe_sink_event (GstBaseTransform * trans, GstEvent * event)
     g_mutex_unlock (&self->lock);
     self->next_running_time = GST_CLOCK_TIME_NONE;
   }
-  return GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->
-      sink_event (trans, event);
+  return
+      GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->sink_event
+      (trans, event);
 }
 
 static gboolean

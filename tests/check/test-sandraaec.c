@@ -58,6 +58,7 @@ GST_START_TEST (test_caps_accepted)
       g_free (caps);
     }
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_caps_refused)
@@ -79,6 +80,7 @@ GST_START_TEST (test_caps_refused)
     gst_harness_teardown (h);
   }
 }
+
 GST_END_TEST;
 
 /* ---- properties -------------------------------------------------------- */
@@ -105,6 +107,7 @@ GST_START_TEST (test_properties_defaults)
   g_free (specs);
   gst_object_unref (e);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_properties_round_trip)
@@ -159,6 +162,7 @@ GST_START_TEST (test_properties_round_trip)
   fail_unless_equals_int (mode, 0);
   gst_object_unref (e);
 }
+
 GST_END_TEST;
 
 /* Runs @n_frames of a 16 kHz mono signal through a harnessed sandraaec
@@ -172,8 +176,7 @@ run_harness (const gint16 * in, gsize n, const gchar ** props, gsize * out_n)
   GstBuffer *b;
   gsize pos;
 
-  g_object_set (h->element, "stats-interval-ms", 0, "echo-cancel", FALSE,
-      NULL);
+  g_object_set (h->element, "stats-interval-ms", 0, "echo-cancel", FALSE, NULL);
   for (; props && props[0]; props += 2)
     gst_util_set_object_arg (G_OBJECT (h->element), props[0], props[1]);
   gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
@@ -232,6 +235,7 @@ GST_START_TEST (test_high_pass_filter_effect)
   g_free (on);
   g_free (off);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_gain_control_effect)
@@ -262,6 +266,7 @@ GST_START_TEST (test_gain_control_effect)
   g_free (without);
   g_bytes_unref (speech);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_noise_suppression_effect)
@@ -286,6 +291,7 @@ GST_START_TEST (test_noise_suppression_effect)
   g_free (with);
   g_free (without);
 }
+
 GST_END_TEST;
 
 /* A flush drops the partial frame waiting in the element and processing
@@ -324,6 +330,7 @@ GST_START_TEST (test_flush)
   fail_unless_equals_int (n_out, 1);
   gst_harness_teardown (h);
 }
+
 GST_END_TEST;
 
 /* ---- pipelines --------------------------------------------------------- */
@@ -536,6 +543,7 @@ GST_START_TEST (test_missing_probe_warns_once)
   run_clear (&run);
   g_free (mic);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_stats_interval)
@@ -555,12 +563,12 @@ GST_START_TEST (test_stats_interval)
           G_TYPE_INT));
   run_clear (&run);
 
-  run_without_probe (&run, "stats-probe-absent", "stats-interval-ms=0", mic,
-      n);
+  run_without_probe (&run, "stats-probe-absent", "stats-interval-ms=0", mic, n);
   fail_unless_equals_int (run.n_stats, 0);
   run_clear (&run);
   g_free (mic);
 }
+
 GST_END_TEST;
 
 /* A short run with a probe; returns the run (caller clears it). */
@@ -603,6 +611,7 @@ GST_START_TEST (test_probe_found_by_name_and_name_reused)
   run_clear (&run);
   g_bytes_unref (far);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_probe_name_free_while_referenced)
@@ -637,6 +646,7 @@ GST_START_TEST (test_probe_name_free_while_referenced)
   gst_object_unref (p2);
   gst_object_unref (bus);
 }
+
 GST_END_TEST;
 
 GST_START_TEST (test_state_cycling_under_load)
@@ -662,8 +672,7 @@ GST_START_TEST (test_state_cycling_under_load)
         || ret == GST_STATE_CHANGE_NO_PREROLL, "state change: %s",
         gst_element_state_change_return_get_name (ret));
     g_usleep (60 * 1000);
-    fail_unless (gst_element_set_state (p, target) !=
-        GST_STATE_CHANGE_FAILURE);
+    fail_unless (gst_element_set_state (p, target) != GST_STATE_CHANGE_FAILURE);
     gst_element_get_state (p, NULL, NULL, 5 * GST_SECOND);
   }
   {
@@ -675,6 +684,7 @@ GST_START_TEST (test_state_cycling_under_load)
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);
 }
+
 GST_END_TEST;
 
 /* ---- echo cancellation quality ----------------------------------------- */
@@ -761,6 +771,7 @@ GST_START_TEST (test_erle_speech)
   g_bytes_unref (far16);
   g_bytes_unref (far48);
 }
+
 GST_END_TEST;
 
 /* The estimator alone, on reverberant speech echoes, away from pipelines. */
@@ -791,6 +802,7 @@ GST_START_TEST (test_delay_estimator)
   }
   g_bytes_unref (far16);
 }
+
 GST_END_TEST;
 
 /* Without far-end activity there is nothing to estimate from. */
@@ -811,6 +823,7 @@ GST_START_TEST (test_delay_estimator_silence)
   g_free (near);
   g_free (far);
 }
+
 GST_END_TEST;
 
 static Suite *

@@ -144,7 +144,7 @@ search (SandraDelayEstimator * est, gint w, gdouble * best_corr)
       gfloat in = f[0], out = f[w];
 
       sf += in - out;
-      sff += (gdouble) in * in - (gdouble) out * out;
+      sff += (gdouble) in *in - (gdouble) out *out;
     }
     vf = sff - sf * sf / w;
     for (i = 0; i < w; i++)
