@@ -805,6 +805,40 @@ GST_START_TEST (test_delay_estimator)
 
 GST_END_TEST;
 
+/* The path changes (a device switch, drift): the estimate follows. */
+GST_START_TEST (test_delay_estimator_follows_change)
+{
+  GBytes *far16 = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  gsize n, half, i;
+  const gint16 *far = g_bytes_get_data (far16, &n);
+  SandraEchoSimParams p1 = { 16000, 100, 100, -10.0, 0.0, -60.0, 5 };
+  SandraEchoSimParams p2 = { 16000, 160, 100, -10.0, 0.0, -60.0, 6 };
+  gint16 *a, *b;
+  SandraDelayEstimator *est = sandra_delay_estimator_new (16000, 500);
+  gint first, last;
+
+  n /= 2;
+  half = n / 2 / 160 * 160;
+  a = sandra_echo_sim_render (&p1, far, n, NULL, 0, 0);
+  b = sandra_echo_sim_render (&p2, far, n, NULL, 0, 0);
+  for (i = 0; i + 160 <= half; i += 160)
+    sandra_delay_estimator_push (est, a + i, far + i, 160);
+  first = sandra_delay_estimator_get_delay_ms (est);
+  for (; i + 160 <= n; i += 160)
+    sandra_delay_estimator_push (est, b + i, far + i, 160);
+  last = sandra_delay_estimator_get_delay_ms (est);
+  fail_unless (first >= 95 && first <= 120, "first path estimated at %d ms",
+      first);
+  fail_unless (last >= 155 && last <= 180, "new path estimated at %d ms",
+      last);
+  sandra_delay_estimator_free (est);
+  g_free (a);
+  g_free (b);
+  g_bytes_unref (far16);
+}
+
+GST_END_TEST;
+
 /* Without far-end activity there is nothing to estimate from. */
 GST_START_TEST (test_delay_estimator_silence)
 {
@@ -851,6 +885,7 @@ sandraaec_suite (void)
   tcase_set_timeout (tq, 120);
   tcase_add_test (tq, test_delay_estimator);
   tcase_add_test (tq, test_delay_estimator_silence);
+  tcase_add_test (tq, test_delay_estimator_follows_change);
   tcase_add_test (tq, test_erle_speech);
   return s;
 }
