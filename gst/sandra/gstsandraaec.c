@@ -50,9 +50,7 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
 /* The canceller is handed the far end this much earlier than the echo is
  * expected, and told so: its filter then covers estimation errors in both
  * directions instead of missing an echo that comes a little early. */
-#define ALIGN_MARGIN_MS 40
-/* A far end whose newest sample is older than this is not flowing. */
-#define IDLE_FAR_MS 200
+#define ALIGN_MARGIN_MS 60
 /* Far-end history kept at the microphone rate. */
 #define FAR_RING_SECONDS 4
 /* Far-end chunks closer than this to the previous one are contiguous. */
@@ -149,6 +147,8 @@ struct _GstSandraAec
   GstClockTime far_next_time;   /* play time the next chunk should have */
   GstClockTime far_latency;
   gint margin_ms;               /* how early the canceller gets the far end */
+  gint64 far_wanted;            /* end of the far end handed over so far */
+  gboolean far_was_ahead;
   guint margin_good_frames;
 
   SandraDelayEstimator *estimator;
@@ -202,6 +202,8 @@ far_reset (GstSandraAec * self)
   self->far_next_time = GST_CLOCK_TIME_NONE;
   self->margin_ms = ALIGN_MARGIN_MS;
   self->margin_good_frames = 0;
+  self->far_wanted = G_MININT64;
+  self->far_was_ahead = FALSE;
   if (self->far_conv)
     gst_audio_converter_reset (self->far_conv);
   if (self->estimator)
@@ -229,6 +231,30 @@ far_write (GstSandraAec * self, const gint16 * data, gsize n)
   }
   if (self->far_end - self->far_start > self->far_ring_len)
     self->far_start = self->far_end - self->far_ring_len;
+}
+
+/* The margin needs far end from the near frame's future. Behind a sink
+ * that reports its latency there is plenty (the probe sees audio that long
+ * before it is played). When a far-end chunk arrives after the canceller
+ * already wanted it, the far end is late, not absent: shrink the margin so
+ * that the canceller gets it in time instead of silence. A far end that
+ * merely stopped (end of an utterance) shrinks nothing. */
+static void
+far_arrived (GstSandraAec * self, gint64 start)
+{
+  gint late_ms, m;
+
+  /* Before the far end has once been ahead, the two sides are still
+   * starting up, and who came first says nothing. */
+  if (start >= self->far_wanted || !self->far_was_ahead)
+    return;
+  late_ms = (gint) ((self->far_wanted - start) * 1000 / self->rate);
+  m = MAX (0, self->margin_ms - (late_ms + 9) / 10 * 10);
+  if (m < self->margin_ms) {
+    GST_DEBUG_OBJECT (self, "far end %d ms late: margin %d ms", late_ms, m);
+    self->margin_ms = m;
+  }
+  self->margin_good_frames = 0;
 }
 
 /* Converts one far-end chunk to mono at the near rate and stores it at its
@@ -280,6 +306,9 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
     gst_audio_converter_reset (self->far_conv);
   }
   self->far_next_time = c->play_time + c->duration;
+  /* only a flowing far end can be late; a (re)start is just a start */
+  if (contiguous)
+    far_arrived (self, start);
 
   if (!gst_buffer_map (c->buffer, &map, GST_MAP_READ))
     return;
@@ -477,36 +506,20 @@ post_stats (GstSandraAec * self, GstClockTime running_time)
       gst_message_new_element (GST_OBJECT (self), st));
 }
 
-/* The margin needs far end from the near frame's future. Behind a sink
- * that reports its latency there is plenty (the probe sees audio that long
- * before it is played); when there is not, feed the canceller with less
- * margin rather than with silence, and win the margin back once the far end
- * is ahead again. @aligned is the far-end index that matches the frame. */
+/* Wins the margin back, 10 ms at a time, once the far end has been well
+ * ahead for half a second. @aligned is the far-end index of this frame. */
 static void
-adapt_margin (GstSandraAec * self, gint64 aligned)
+regrow_margin (GstSandraAec * self, gint64 aligned)
 {
-  gint frame_ms = 10;
   gint64 headroom;
 
-  if (self->far_end < 0)
+  if (self->margin_ms >= ALIGN_MARGIN_MS || self->far_end < 0)
     return;
   headroom = (self->far_end - aligned) * 1000 / self->rate;
-  /* Far end that stopped long ago means the loudspeaker is idle, not late. */
-  if (headroom < -IDLE_FAR_MS)
-    return;
-  if (headroom < self->margin_ms + frame_ms) {
-    gint m = MAX (0, (gint) (headroom - frame_ms) / frame_ms * frame_ms);
-
-    if (m < self->margin_ms) {
-      GST_DEBUG_OBJECT (self, "far end only %" G_GINT64_FORMAT " ms ahead: "
-          "margin %d ms", headroom, m);
-      self->margin_ms = m;
-    }
+  if (headroom < self->margin_ms + 30) {
     self->margin_good_frames = 0;
-  } else if (self->margin_ms < ALIGN_MARGIN_MS
-      && headroom >= self->margin_ms + 3 * frame_ms
-      && ++self->margin_good_frames >= 50) {
-    self->margin_ms += frame_ms;
+  } else if (++self->margin_good_frames >= 50) {
+    self->margin_ms += 10;
     self->margin_good_frames = 0;
   }
 }
@@ -556,9 +569,12 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     residual = estimate ?
         MAX (0, sandra_delay_estimator_get_delay_ms (self->estimator)) : 0;
     offset = (gint64) (extra + residual) * self->rate / 1000;
-    adapt_margin (self, index - offset);
+    regrow_margin (self, index - offset);
     offset -= (gint64) self->margin_ms * self->rate / 1000;
     late = far_read (self, index - offset, self->far_feed, fs);
+    self->far_wanted = MAX (self->far_wanted, index - offset + fs);
+    if (late == 0)
+      self->far_was_ahead = TRUE;
     if (late > 0)
       self->far_late_frames++;
     self->far_frames_fed++;

@@ -202,7 +202,10 @@ sandra_apm_analyze_far (SandraApm * apm, const int16_t * far)
 {
   fill_frame (&apm->far_frame, far, apm->frame_size, apm->rate,
       apm->far_channels);
-  return apm->ap->ProcessReverseStream (&apm->far_frame);
+  /* Analyze, not Process: nothing renders the far end after us, so the
+   * library need not write a processed copy back (saves two conversions
+   * and a band synthesis per block). */
+  return apm->ap->AnalyzeReverseStream (&apm->far_frame);
 }
 
 extern "C" int

@@ -20,6 +20,8 @@
 #define MIN_CORRELATION 0.30
 /* Lags within this much of the peak correlation count as the peak. */
 #define LEADING_EDGE_SLACK 0.02
+/* The current path is kept while it is within this of the peak. */
+#define KEEP_SLACK 0.05
 /* A first estimate this strong is taken at once; weaker ones must repeat. */
 #define SURE_CORRELATION 0.55
 /* The far end must be playing in this share of the window. */
@@ -191,6 +193,15 @@ estimate (SandraDelayEstimator * est)
   lag = search (est, w, &corr);
   if (lag < 0 || corr < MIN_CORRELATION) {
     est->candidate = -1;
+    return FALSE;
+  }
+  /* A path that still explains the echo nearly as well as the peak stays:
+   * reverberation flattens the peak, and every move costs the canceller a
+   * re-convergence. */
+  if (est->delay_blocks >= 0
+      && est->corr[est->delay_blocks] >= corr - KEEP_SLACK) {
+    est->candidate = -1;
+    est->confidence = est->corr[est->delay_blocks];
     return FALSE;
   }
   if (est->delay_blocks >= 0 && ABS (lag - est->delay_blocks) <= 1) {
