@@ -155,10 +155,8 @@ struct _GstSandraAec
   gint estimator_max_ms;
 
   /* statistics */
-  guint64 frames_processed;
   guint64 frames_since_stats;
   guint64 far_late_frames;
-  guint64 far_frames_fed;
 };
 
 #define CAPS \
@@ -577,7 +575,6 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
       self->far_was_ahead = TRUE;
     if (late > 0)
       self->far_late_frames++;
-    self->far_frames_fed++;
     ret = sandra_apm_analyze_far (self->apm, self->far_feed);
     if (ret != 0)
       GST_LOG_OBJECT (self, "far end refused: %s", sandra_apm_strerror (ret));
@@ -587,7 +584,6 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
   if (ret != 0)
     GST_LOG_OBJECT (self, "near end refused: %s", sandra_apm_strerror (ret));
 
-  self->frames_processed++;
   if (stats_ms > 0 && ++self->frames_since_stats * 10 >= stats_ms) {
     self->frames_since_stats = 0;
     post_stats (self, running_time);
@@ -833,9 +829,7 @@ gst_sandra_aec_start (GstBaseTransform * trans)
   self->warned_busy = FALSE;
   self->frames_without_probe = 0;
   self->lookup_countdown = 0;
-  self->frames_processed = 0;
   self->far_late_frames = 0;
-  self->far_frames_fed = 0;
   self->far_latency = 0;
   reset_stream (self);
   return TRUE;
