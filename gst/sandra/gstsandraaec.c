@@ -51,6 +51,8 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
  * expected, and told so: its filter then covers estimation errors in both
  * directions instead of missing an echo that comes a little early. */
 #define ALIGN_MARGIN_MS 60
+/* Frames after a (re)start during which a late far end is not counted. */
+#define STARTUP_FRAMES 50
 /* Far-end history kept at the microphone rate. */
 #define FAR_RING_SECONDS 4
 /* Far-end chunks closer than this to the previous one are contiguous. */
@@ -148,7 +150,7 @@ struct _GstSandraAec
   GstClockTime far_latency;
   gint margin_ms;               /* how early the canceller gets the far end */
   gint64 far_wanted;            /* end of the far end handed over so far */
-  gboolean far_was_ahead;
+  guint64 far_frames;           /* frames fed since the far end (re)started */
   guint margin_good_frames;
 
   SandraDelayEstimator *estimator;
@@ -201,7 +203,7 @@ far_reset (GstSandraAec * self)
   self->margin_ms = ALIGN_MARGIN_MS;
   self->margin_good_frames = 0;
   self->far_wanted = G_MININT64;
-  self->far_was_ahead = FALSE;
+  self->far_frames = 0;
   if (self->far_conv)
     gst_audio_converter_reset (self->far_conv);
   if (self->estimator)
@@ -242,9 +244,9 @@ far_arrived (GstSandraAec * self, gint64 start)
 {
   gint late_ms, m;
 
-  /* Before the far end has once been ahead, the two sides are still
-   * starting up, and who came first says nothing. */
-  if (start >= self->far_wanted || !self->far_was_ahead)
+  /* In the first half second the two sides are still starting up, and who
+   * came first says nothing. */
+  if (start >= self->far_wanted || self->far_frames < STARTUP_FRAMES)
     return;
   late_ms = (gint) ((self->far_wanted - start) * 1000 / self->rate);
   m = MAX (0, self->margin_ms - (late_ms + 9) / 10 * 10);
@@ -571,8 +573,7 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     offset -= (gint64) self->margin_ms * self->rate / 1000;
     late = far_read (self, index - offset, self->far_feed, fs);
     self->far_wanted = MAX (self->far_wanted, index - offset + fs);
-    if (late == 0)
-      self->far_was_ahead = TRUE;
+    self->far_frames++;
     if (late > 0)
       self->far_late_frames++;
     ret = sandra_apm_analyze_far (self->apm, self->far_feed);
