@@ -11,8 +11,10 @@
 
 #include <gst/gst.h>
 
-#include "openai/gstopenaistt.h"
+GST_ELEMENT_REGISTER_DECLARE (openaistt);
 GST_ELEMENT_REGISTER_DECLARE (sandravad);
+GST_ELEMENT_REGISTER_DECLARE (sandraaec);
+GST_ELEMENT_REGISTER_DECLARE (sandraechoprobe);
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -22,6 +24,8 @@ plugin_init (GstPlugin * plugin)
   /* element registrations, one per line: ret &= GST_ELEMENT_REGISTER (x, plugin); */
   ret &= GST_ELEMENT_REGISTER (openaistt, plugin);
   ret &= GST_ELEMENT_REGISTER (sandravad, plugin);
+  ret &= GST_ELEMENT_REGISTER (sandraaec, plugin);
+  ret &= GST_ELEMENT_REGISTER (sandraechoprobe, plugin);
 
   return ret;
 }

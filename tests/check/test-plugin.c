@@ -8,6 +8,8 @@
 static const gchar *expected_elements[] = {
   "openaistt",
   "sandravad",
+  "sandraaec",
+  "sandraechoprobe",
   NULL
 };
 

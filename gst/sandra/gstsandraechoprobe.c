@@ -1,0 +1,434 @@
+/* gst-sandra: far-end reference for sandraaec
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-sandraechoprobe
+ * @title: sandraechoprobe
+ *
+ * Passes audio through untouched and hands a copy, stamped with the running
+ * time at which the loudspeaker plays it, to the sandraaec that names it in
+ * its #GstSandraAec:probe property. Place it just before the playback sink.
+ *
+ * Probes are found by name anywhere in the process, not only in the same
+ * bin: the canceller's pipeline usually feeds the probe's pipeline, and a pad
+ * link between them would close a cycle. A probe holds its name from
+ * NULL->READY to READY->NULL (and drops it at once when disposed), so a new
+ * pipeline in the same process can reuse the name right after the old one is
+ * shut down.
+ *
+ * |[
+ * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample ! \
+ *     audio/x-raw,rate=16000,channels=1 ! sandraaec probe=p ! fakesink \
+ *   filesrc location=music.ogg ! decodebin ! audioconvert ! audioresample ! \
+ *     sandraechoprobe name=p ! autoaudiosink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstsandraechoprobe.h"
+
+GST_DEBUG_CATEGORY_STATIC (sandra_echo_probe_debug);
+#define GST_CAT_DEFAULT sandra_echo_probe_debug
+
+/* Bound of what waits for a canceller that stopped reading: beyond this the
+ * oldest far end is dropped, so a stalled capture side costs no memory. */
+#define MAX_QUEUED_TIME (1 * GST_SECOND)
+
+struct _GstSandraEchoProbe
+{
+  GstAudioFilter parent;
+
+  GMutex lock;
+  GQueue chunks;                /* GstSandraEchoChunk, oldest first */
+  GstClockTime queued_time;
+  guint64 dropped;
+  gpointer reader;
+  GstClockTime latency;         /* playback pipeline latency */
+  gboolean discont;
+  GstClockTime next_running_time;       /* for buffers without PTS */
+
+  /* registry; protected by registry_lock */
+  gchar *registered_name;
+  /* mirrors registered_name != NULL, read without the lock per frame */
+  gint registered;
+};
+
+#define CAPS \
+  "audio/x-raw, format = (string) " GST_AUDIO_NE (S16) ", " \
+  "layout = (string) interleaved, rate = (int) [ 8000, 48000 ], " \
+  "channels = (int) [ 1, 2 ]"
+
+G_DEFINE_TYPE (GstSandraEchoProbe, gst_sandra_echo_probe,
+    GST_TYPE_AUDIO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (sandraechoprobe, "sandraechoprobe", GST_RANK_NONE,
+    GST_TYPE_SANDRA_ECHO_PROBE);
+
+/* --- process-wide registry --------------------------------------------- */
+
+static GMutex registry_lock;
+static GHashTable *registry;    /* name -> GstSandraEchoProbe (no ref) */
+
+static gboolean
+registry_add (GstSandraEchoProbe * self)
+{
+  gchar *name = gst_object_get_name (GST_OBJECT (self));
+  GstSandraEchoProbe *other;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+  other = g_hash_table_lookup (registry, name);
+  if (other != NULL && other != self) {
+    ok = FALSE;
+  } else if (self->registered_name == NULL) {
+    self->registered_name = g_strdup (name);
+    g_hash_table_insert (registry, self->registered_name, self);
+    g_atomic_int_set (&self->registered, 1);
+  }
+  g_mutex_unlock (&registry_lock);
+
+  if (!ok)
+    GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
+        ("Another sandraechoprobe named '%s' is already active in this "
+            "process; this one will not feed any canceller.", name),
+        ("Give each probe a unique name, or shut the other pipeline down "
+            "first."));
+  else
+    GST_DEBUG_OBJECT (self, "registered as '%s'", name);
+  g_free (name);
+  return ok;
+}
+
+static void
+registry_remove (GstSandraEchoProbe * self)
+{
+  g_mutex_lock (&registry_lock);
+  if (self->registered_name != NULL) {
+    if (g_hash_table_lookup (registry, self->registered_name) == self)
+      g_hash_table_remove (registry, self->registered_name);
+    GST_DEBUG_OBJECT (self, "released name '%s'", self->registered_name);
+    g_clear_pointer (&self->registered_name, g_free);
+    g_atomic_int_set (&self->registered, 0);
+  }
+  g_mutex_unlock (&registry_lock);
+}
+
+GstSandraEchoProbe *
+gst_sandra_echo_probe_acquire (const gchar * name)
+{
+  GstSandraEchoProbe *probe = NULL;
+
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL) {
+    if (name != NULL && *name != '\0') {
+      probe = g_hash_table_lookup (registry, name);
+    } else if (g_hash_table_size (registry) == 1) {
+      GHashTableIter it;
+
+      g_hash_table_iter_init (&it, registry);
+      g_hash_table_iter_next (&it, NULL, (gpointer *) & probe);
+    }
+    if (probe != NULL)
+      gst_object_ref (probe);
+  }
+  g_mutex_unlock (&registry_lock);
+  return probe;
+}
+
+guint
+gst_sandra_echo_probe_count (void)
+{
+  guint n;
+
+  g_mutex_lock (&registry_lock);
+  n = registry ? g_hash_table_size (registry) : 0;
+  g_mutex_unlock (&registry_lock);
+  return n;
+}
+
+gboolean
+gst_sandra_echo_probe_is_registered (GstSandraEchoProbe * probe)
+{
+  return g_atomic_int_get (&probe->registered) != 0;
+}
+
+/* --- far-end queue ------------------------------------------------------ */
+
+void
+gst_sandra_echo_chunk_free (GstSandraEchoChunk * chunk)
+{
+  if (chunk == NULL)
+    return;
+  gst_buffer_unref (chunk->buffer);
+  g_free (chunk);
+}
+
+static void
+clear_queue_unlocked (GstSandraEchoProbe * self)
+{
+  GstSandraEchoChunk *c;
+
+  while ((c = g_queue_pop_head (&self->chunks)))
+    gst_sandra_echo_chunk_free (c);
+  self->queued_time = 0;
+  self->discont = TRUE;
+}
+
+gboolean
+gst_sandra_echo_probe_attach (GstSandraEchoProbe * probe, gpointer reader)
+{
+  gboolean ok;
+
+  g_mutex_lock (&probe->lock);
+  ok = probe->reader == NULL || probe->reader == reader;
+  if (ok && probe->reader == NULL) {
+    probe->reader = reader;
+    clear_queue_unlocked (probe);
+  }
+  g_mutex_unlock (&probe->lock);
+  return ok;
+}
+
+void
+gst_sandra_echo_probe_detach (GstSandraEchoProbe * probe, gpointer reader)
+{
+  g_mutex_lock (&probe->lock);
+  if (probe->reader == reader) {
+    probe->reader = NULL;
+    clear_queue_unlocked (probe);
+  }
+  g_mutex_unlock (&probe->lock);
+}
+
+void
+gst_sandra_echo_probe_take_all (GstSandraEchoProbe * probe, GQueue * dest)
+{
+  g_mutex_lock (&probe->lock);
+  while (!g_queue_is_empty (&probe->chunks))
+    g_queue_push_tail (dest, g_queue_pop_head (&probe->chunks));
+  probe->queued_time = 0;
+  g_mutex_unlock (&probe->lock);
+}
+
+guint64
+gst_sandra_echo_probe_get_dropped (GstSandraEchoProbe * probe)
+{
+  guint64 n;
+
+  g_mutex_lock (&probe->lock);
+  n = probe->dropped;
+  g_mutex_unlock (&probe->lock);
+  return n;
+}
+
+/* --- element ------------------------------------------------------------ */
+
+static GstFlowReturn
+gst_sandra_echo_probe_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (trans);
+  GstAudioFilter *filter = GST_AUDIO_FILTER (trans);
+  GstAudioInfo *info = &filter->info;
+  GstClockTime rt, dur;
+  GstSandraEchoChunk *c;
+  gsize frames;
+
+  if (GST_AUDIO_INFO_BPF (info) == 0)
+    return GST_FLOW_NOT_NEGOTIATED;
+  frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (info);
+  dur = gst_util_uint64_scale_int (frames, GST_SECOND,
+      GST_AUDIO_INFO_RATE (info));
+
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buf));
+  else
+    rt = self->next_running_time;
+
+  g_mutex_lock (&self->lock);
+  if (self->reader == NULL || !GST_CLOCK_TIME_IS_VALID (rt) || frames == 0) {
+    g_mutex_unlock (&self->lock);
+    self->next_running_time = GST_CLOCK_TIME_IS_VALID (rt) ? rt + dur : rt;
+    return GST_FLOW_OK;
+  }
+  c = g_new0 (GstSandraEchoChunk, 1);
+  /* A reference is enough: the buffer is not written after this element. */
+  c->buffer = gst_buffer_ref (buf);
+  c->duration = dur;
+  c->info = *info;
+  c->play_time = rt + self->latency;
+  c->latency = self->latency;
+  c->discont = self->discont || GST_BUFFER_IS_DISCONT (buf);
+  self->discont = FALSE;
+  g_queue_push_tail (&self->chunks, c);
+  self->queued_time += dur;
+  while (self->queued_time > MAX_QUEUED_TIME) {
+    GstSandraEchoChunk *old = g_queue_pop_head (&self->chunks);
+
+    self->queued_time -= old->duration;
+    gst_sandra_echo_chunk_free (old);
+    self->dropped++;
+    self->discont = TRUE;
+    /* the next chunk starts after a hole */
+    if (g_queue_peek_head (&self->chunks))
+      ((GstSandraEchoChunk *) g_queue_peek_head (&self->chunks))->discont =
+          TRUE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  self->next_running_time = rt + dur;
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_sandra_echo_probe_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (trans);
+
+  /* The bin distributes the pipeline latency upstream from the sinks: a
+   * buffer passing here at running time T is played at T + latency. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
+    GstClockTime latency;
+
+    gst_event_parse_latency (event, &latency);
+    g_mutex_lock (&self->lock);
+    self->latency = latency;
+    g_mutex_unlock (&self->lock);
+    GST_DEBUG_OBJECT (self, "play-out latency %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (latency));
+  }
+  return
+      GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->src_event
+      (trans, event);
+}
+
+static gboolean
+gst_sandra_echo_probe_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+    g_mutex_lock (&self->lock);
+    clear_queue_unlocked (self);
+    g_mutex_unlock (&self->lock);
+    self->next_running_time = GST_CLOCK_TIME_NONE;
+  }
+  return
+      GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->sink_event
+      (trans, event);
+}
+
+static gboolean
+gst_sandra_echo_probe_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (filter);
+
+  GST_DEBUG_OBJECT (self, "far end: %d Hz, %d channel(s)",
+      GST_AUDIO_INFO_RATE (info), GST_AUDIO_INFO_CHANNELS (info));
+  g_mutex_lock (&self->lock);
+  self->discont = TRUE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_sandra_echo_probe_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+    registry_add (self);
+
+  ret = GST_ELEMENT_CLASS (gst_sandra_echo_probe_parent_class)->change_state
+      (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      g_mutex_lock (&self->lock);
+      clear_queue_unlocked (self);
+      self->latency = 0;
+      g_mutex_unlock (&self->lock);
+      self->next_running_time = GST_CLOCK_TIME_NONE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      registry_remove (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+static void
+gst_sandra_echo_probe_dispose (GObject * object)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (object);
+
+  /* The name must be free the moment the application lets go, even if a
+   * canceller still holds a reference to this object. */
+  registry_remove (self);
+  G_OBJECT_CLASS (gst_sandra_echo_probe_parent_class)->dispose (object);
+}
+
+static void
+gst_sandra_echo_probe_finalize (GObject * object)
+{
+  GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (object);
+
+  clear_queue_unlocked (self);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (gst_sandra_echo_probe_parent_class)->finalize (object);
+}
+
+static void
+gst_sandra_echo_probe_class_init (GstSandraEchoProbeClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstCaps *caps;
+
+  GST_DEBUG_CATEGORY_INIT (sandra_echo_probe_debug, "sandraechoprobe", 0,
+      "far-end reference for sandraaec");
+
+  gobject_class->dispose = gst_sandra_echo_probe_dispose;
+  gobject_class->finalize = gst_sandra_echo_probe_finalize;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_sandra_echo_probe_change_state);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_sandra_echo_probe_transform_ip);
+  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_sandra_echo_probe_src_event);
+  trans_class->sink_event =
+      GST_DEBUG_FUNCPTR (gst_sandra_echo_probe_sink_event);
+  trans_class->passthrough_on_same_caps = TRUE;
+  filter_class->setup = GST_DEBUG_FUNCPTR (gst_sandra_echo_probe_setup);
+
+  caps = gst_caps_from_string (CAPS);
+  gst_audio_filter_class_add_pad_templates (filter_class, caps);
+  gst_caps_unref (caps);
+
+  gst_element_class_set_static_metadata (element_class,
+      "Sandra echo probe", "Generic/Audio",
+      "Passes audio to the loudspeaker and records it, stamped with its "
+      "play-out time, as the far-end reference of a sandraaec",
+      "gst-sandra contributors");
+}
+
+static void
+gst_sandra_echo_probe_init (GstSandraEchoProbe * self)
+{
+  g_mutex_init (&self->lock);
+  g_queue_init (&self->chunks);
+  self->next_running_time = GST_CLOCK_TIME_NONE;
+  self->discont = TRUE;
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+}
