@@ -1131,7 +1131,7 @@ gst_sandra_aec_class_init (GstSandraAecClass * klass)
   gst_caps_unref (caps);
 
   gst_element_class_set_static_metadata (element_class,
-      "Sandra echo canceller", "Filter/Effect/Audio",
+      "Acoustic echo canceller", "Filter/Effect/Audio",
       "Removes loudspeaker echo (with automatic delay estimation), noise and "
       "level swings from a microphone, with webrtc-audio-processing",
       "gst-sandra contributors");

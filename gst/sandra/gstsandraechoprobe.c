@@ -416,7 +416,7 @@ gst_sandra_echo_probe_class_init (GstSandraEchoProbeClass * klass)
   gst_caps_unref (caps);
 
   gst_element_class_set_static_metadata (element_class,
-      "Sandra echo probe", "Generic/Audio",
+      "Echo canceller far-end probe", "Generic/Audio",
       "Passes audio to the loudspeaker and records it, stamped with its "
       "play-out time, as the far-end reference of a sandraaec",
       "gst-sandra contributors");
