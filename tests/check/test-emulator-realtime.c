@@ -15,7 +15,7 @@
 #include "emu-rt-client.h"
 #include "test-util.h"
 
-#define SPEECH_WAV "librivox-sense-0870.wav"
+#define SPEECH_WAV "librivox-0870-16k.wav"
 #define REPLY_WAV "emulator-reply-24k.wav"
 #define WEATHER_WAV "emulator-weather-24k.wav"
 

@@ -18,7 +18,7 @@
 #include "emu-rt-client.h"
 #include <math.h>
 
-#define SPEECH_WAV "librivox-sense-0870.wav"
+#define SPEECH_WAV "librivox-0870-16k.wav"
 #define TX_PATH "/v1/audio/transcriptions"
 
 static GBytes *

@@ -11,7 +11,7 @@
 static gchar *
 transcribe (const gchar * extra_props)
 {
-  gchar *path = sandra_test_data_path ("librivox-sense-0870.wav");
+  gchar *path = sandra_test_data_path ("librivox-0870-16k.wav");
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=16000,"
       "channels=1 ! sandravad ! openaistt %s ! appsink name=out sync=false",

@@ -23,7 +23,7 @@ setup (void)
 {
   g_unsetenv ("OPENAI_API_KEY");
   g_unsetenv ("OPENAI_BASE_URL");
-  speech = sandra_test_load_audio ("librivox-sense-0870.wav", RATE, 1);
+  speech = sandra_test_load_audio ("librivox-0870-16k.wav", RATE, 1);
 }
 
 static void
@@ -682,7 +682,7 @@ GST_START_TEST (test_pipeline_without_vad_cuts_fixed_segments)
   SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
       "\"transcription\":{\"replies\":[{\"text\":\"a\"},{\"text\":\"b\"},"
       "{\"text\":\"c\"}]}}");
-  gchar *path = sandra_test_data_path ("librivox-sense-0870.wav");
+  gchar *path = sandra_test_data_path ("librivox-0870-16k.wav");
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "audioconvert ! audioresample ! " CAPS " ! openaistt name=stt "
       "max-segment-ms=3000 max-inflight=1 stream=false ! "
