@@ -44,12 +44,6 @@ until grep -q "http://" "$tmp/emulator.log" 2>/dev/null; do
   sleep 0.1
 done
 
-echo "dictation (sandravad ! openaistt, against the local emulator):"
+echo "dictation (examples/dictation.py: sandravad ! openaistt, against the local emulator):"
 OPENAI_BASE_URL="http://127.0.0.1:$port/v1" OPENAI_API_KEY=sk-local-demo \
-  gst-launch-1.0 -m filesrc location="$tmp/demo.wav" ! decodebin ! \
-    audioconvert ! audioresample ! audio/x-raw,rate=16000,channels=1 ! \
-    sandravad ! openaistt stream=false ! fakesink 2>&1 |
-  sed -n 's/.*openaistt, text=(string)\(.*\), is-final=(boolean)true, utterance=(guint64)[0-9]*, timestamp=(guint64)\([0-9]*\), duration=(guint64)\([0-9]*\).*/\2 \3 \1/p' |
-  awk '{ t = $1 / 1e9; d = $2 / 1e9; $1 = ""; $2 = "";
-         sub(/^  */, ""); gsub(/\\/, ""); gsub(/^"|"$/, "");
-         printf "  %6.2f - %6.2f  %s\n", t, t + d, $0 }'
+  examples/dictation.py --file "$tmp/demo.wav"

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-meson ninja-build pkg-config gcc g++ python3
+meson ninja-build pkg-config gcc g++ python3 python3-gi gir1.2-gstreamer-1.0
 libglib2.0-dev glib-networking
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
