@@ -104,6 +104,7 @@ def main():
         msg = bus.timed_pop_filtered(0, Gst.MessageType.ERROR)
         if msg:
             print(f"error: {msg.parse_error()[0].message}", file=sys.stderr)
+        pipeline.set_state(Gst.State.NULL)
         return 1
     try:
         loop.run()
