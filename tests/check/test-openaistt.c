@@ -78,7 +78,8 @@ stt_new (SandraEmulator * emu, const gchar * first_prop, ...)
 static void
 stt_free (Stt * s)
 {
-  gst_harness_teardown (s->h);
+  if (s->h)
+    gst_harness_teardown (s->h);
   gst_bus_set_flushing (s->bus, TRUE);
   gst_object_unref (s->bus);
   g_free (s);
@@ -209,7 +210,6 @@ GST_START_TEST (test_transcripts_in_order_with_timestamps)
     g_free (text);
     gst_buffer_unref (buf);
   }
-  /* durations are the utterances' (speech 1200, 900, 1500 ms) */
   fail_unless_equals_int (sandra_emulator_count_requests (emu,
           TRANSCRIPTIONS), 3);
   stt_free (s);
@@ -907,6 +907,248 @@ GST_START_TEST (test_realtime_wrong_key)
 }
 GST_END_TEST;
 
+/* ---------------------------------------------------------------------- */
+/* Regressions found in review */
+
+#define COMPLETED "conversation.item.input_audio_transcription.completed"
+
+static void
+pull_until_eos (Stt * s)
+{
+  for (;;) {
+    GstEvent *ev = gst_harness_pull_event (s->h);
+
+    fail_unless (ev != NULL, "no EOS");
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+      gst_event_unref (ev);
+      return;
+    }
+    gst_event_unref (ev);
+  }
+}
+
+GST_START_TEST (test_realtime_shutdown_does_not_wait_for_transcripts)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"default\":{\"transcript\":\"Slow.\","
+      "\"delay_ms\":8000}}}");
+  Stt *s = stt_new (emu, "mode", 1, NULL);
+  JsonArray *done;
+
+  push_audio (s, 300, FALSE);
+  push_audio (s, 1200, TRUE);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  fail_unless (sandra_emulator_wait_ws_events (emu,
+          "input_audio_buffer.commit", 1, 20000));
+  /* Going to NULL while EOS waits behind an unanswered turn returns before
+   * the transcript could have been produced. */
+  gst_harness_teardown (s->h);
+  s->h = NULL;
+  done = sandra_emulator_dup_ws_server_events (emu, COMPLETED);
+  fail_unless_equals_int (json_array_get_length (done), 0);
+  json_array_unref (done);
+  gst_bus_set_flushing (s->bus, TRUE);
+  gst_object_unref (s->bus);
+  g_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_realtime_turn_deadline_releases_eos)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"default\":{\"transcript\":\"Too late.\","
+      "\"delay_ms\":6000}}}");
+  Stt *s = stt_new (emu, "mode", 1, "timeout-ms", 1000, NULL);
+  JsonArray *done;
+  GstMessage *m;
+  GError *err = NULL;
+  gboolean warned = FALSE;
+
+  push_audio (s, 300, FALSE);
+  push_audio (s, 1200, TRUE);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  pull_until_eos (s);
+  /* EOS came out after the turn's deadline, not after its transcript. */
+  done = sandra_emulator_dup_ws_server_events (emu, COMPLETED);
+  fail_unless_equals_int (json_array_get_length (done), 0);
+  json_array_unref (done);
+  fail_unless_equals_int (gst_harness_buffers_received (s->h), 0);
+  while ((m = gst_bus_pop_filtered (s->bus, GST_MESSAGE_WARNING))) {
+    gst_message_parse_warning (m, &err, NULL);
+    if (strstr (err->message, "no transcript"))
+      warned = TRUE;
+    g_clear_error (&err);
+    gst_message_unref (m);
+  }
+  fail_unless (warned, "the lost turn was not reported");
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_realtime_timestamps_after_a_gap)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"One.\"},"
+      "{\"transcript\":\"Two.\"}]}}");
+  Stt *s = stt_new (emu, "mode", 1, NULL);
+  GstClockTime starts[2];
+  guint i;
+
+  push_audio (s, 1000, FALSE);
+  starts[0] = now_pts (s);
+  push_audio (s, 1500, TRUE);
+  push_audio (s, 1500, FALSE);
+  /* Ten seconds upstream sent nothing (a gating VAD, a dropped link). */
+  s->pos += 10 * RATE;
+  push_audio (s, 1000, FALSE);
+  starts[1] = now_pts (s);
+  push_audio (s, 1500, TRUE);
+  push_audio (s, 1500, FALSE);
+  for (i = 0; i < 2; i++) {
+    GstBuffer *buf = gst_harness_pull (s->h);
+
+    fail_unless (ABS (GST_CLOCK_DIFF (starts[i], GST_BUFFER_PTS (buf))) <
+        300 * GST_MSECOND, "turn %u at %" GST_TIME_FORMAT ", speech at %"
+        GST_TIME_FORMAT, i, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+        GST_TIME_ARGS (starts[i]));
+    gst_buffer_unref (buf);
+  }
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_realtime_replayed_onset_is_not_sent_twice)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"default\":{\"transcript\":\"Once.\"}}}");
+  Stt *s = stt_new (emu, "mode", 1, "turn-detection", 2, NULL);
+  JsonArray *events;
+  GstBuffer *buf;
+  guint i, clear_at = G_MAXUINT, commit_at = G_MAXUINT;
+
+  /* Before the detector's first event the element cuts fixed segments and
+   * streams them; the detector's start abandons that segment. (Before the
+   * session is open the held audio is simply dropped: wait until audio
+   * reaches the server, which only happens once the session is open.) */
+  push_audio (s, 300, FALSE);
+  fail_unless (sandra_emulator_wait_ws_events (emu,
+          "input_audio_buffer.append", 1, 20000));
+  push_utterance (s, 200, 1000);
+  buf = gst_harness_pull (s->h);
+  gst_buffer_unref (buf);
+  events = sandra_emulator_dup_ws_events (emu, NULL);
+  for (i = 0; i < json_array_get_length (events); i++) {
+    const gchar *type = json_object_get_string_member
+        (json_array_get_object_element (events, i), "type");
+
+    if (g_str_equal (type, "input_audio_buffer.clear") && clear_at == G_MAXUINT)
+      clear_at = i;
+    if (g_str_equal (type, "input_audio_buffer.commit") &&
+        commit_at == G_MAXUINT)
+      commit_at = i;
+  }
+  json_array_unref (events);
+  /* The abandoned audio was cleared before the utterance was committed. */
+  fail_unless (clear_at < commit_at, "clear at %u, commit at %u", clear_at,
+      commit_at);
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_new_stream_after_eos)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"transcription\":{\"replies\":[{\"text\":\"First stream.\"},"
+      "{\"text\":\"Second stream.\"}]}}");
+  Stt *s = stt_new (emu, "stream", FALSE, NULL);
+  GstSegment segment;
+  GstBuffer *buf;
+  gchar *text;
+
+  push_utterance (s, 200, 800);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  pull_until_eos (s);
+  buf = gst_harness_pull (s->h);
+  gst_buffer_unref (buf);
+
+  fail_unless (gst_harness_push_event (s->h,
+          gst_event_new_stream_start ("second")));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_segment
+          (&segment)));
+  s->pos = 0;
+  push_utterance (s, 200, 800);
+  buf = gst_harness_pull (s->h);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "Second stream.");
+  g_free (text);
+  gst_buffer_unref (buf);
+  stt_free (s);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_downstream_eos_is_not_an_error)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"]}");
+  gchar *path = sandra_test_data_path ("librivox-0870-16k.wav");
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "audioconvert ! audioresample ! " CAPS " ! openaistt name=stt "
+      "max-segment-ms=2000 max-inflight=1 stream=false ! "
+      "fakesink num-buffers=1", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *stt = gst_bin_get_by_name (GST_BIN (pipeline), "stt");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *m;
+
+  g_object_set (stt, "base-url", sandra_emulator_get_base_url (emu),
+      "api-key", KEY, NULL);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* The sink wants one transcript and then says EOS: no error follows. */
+  fail_unless (sandra_emulator_wait_requests (emu, TRANSCRIPTIONS, 2, 20000));
+  m = gst_bus_timed_pop_filtered (bus, 2 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (m == NULL, "an error was posted");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (stt);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (path);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_invalid_base_url)
+{
+  GstElement *e = gst_element_factory_make ("openaistt", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  GError *err = NULL;
+
+  g_object_set (e, "api-key", KEY, "base-url", "api.example.com/v1", NULL);
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  fail_unless (strstr (err->message, "api.example.com/v1") != NULL);
+  g_clear_error (&err);
+  gst_message_unref (m);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
 static Suite *
 openaistt_suite (void)
 {
@@ -934,6 +1176,13 @@ openaistt_suite (void)
   tcase_add_test (tc, test_realtime_commits_on_vad_events);
   tcase_add_test (tc, test_realtime_eos_waits_for_transcript);
   tcase_add_test (tc, test_realtime_wrong_key);
+  tcase_add_test (tc, test_realtime_shutdown_does_not_wait_for_transcripts);
+  tcase_add_test (tc, test_realtime_turn_deadline_releases_eos);
+  tcase_add_test (tc, test_realtime_timestamps_after_a_gap);
+  tcase_add_test (tc, test_realtime_replayed_onset_is_not_sent_twice);
+  tcase_add_test (tc, test_new_stream_after_eos);
+  tcase_add_test (tc, test_downstream_eos_is_not_an_error);
+  tcase_add_test (tc, test_invalid_base_url);
   return s;
 }
 

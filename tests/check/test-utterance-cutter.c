@@ -291,6 +291,60 @@ GST_START_TEST (test_reset_forgets)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_time_going_back_starts_a_new_timeline)
+{
+  Recorder *r = recorder_new ();
+  SandraUtteranceCutter *c = sandra_utterance_cutter_new (RATE, 1000, 0,
+      &callbacks, r);
+  Utterance *u;
+
+  pushed = 0;
+  sandra_utterance_cutter_speech_stop (c, 0);   /* VAD mode */
+  push_ms (c, 9000, 100);
+  /* The stream loops: timestamps restart at 0. */
+  pushed = 0;
+  push_ms (c, 2000, 100);
+  sandra_utterance_cutter_speech_start (c, MS (1500));
+  push_ms (c, 1000, 100);
+  sandra_utterance_cutter_speech_stop (c, MS (3000));
+  fail_unless_equals_int (r->done->len, 1);
+  u = g_ptr_array_index (r->done, 0);
+  fail_unless_equals_uint64 (u->start, MS (1500));
+  fail_unless_equals_uint64 (u->end, MS (3000));
+  assert_samples_from (u, SAMPLES (1500));
+
+  sandra_utterance_cutter_free (c);
+  recorder_free (r);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_resync_ends_the_utterance_and_keeps_the_mode)
+{
+  Recorder *r = recorder_new ();
+  SandraUtteranceCutter *c = sandra_utterance_cutter_new (RATE, 1000, 0,
+      &callbacks, r);
+  Utterance *u;
+
+  pushed = 0;
+  sandra_utterance_cutter_speech_start (c, 0);
+  push_ms (c, 500, 100);
+  sandra_utterance_cutter_resync (c);
+  fail_unless_equals_int (r->done->len, 1);
+  u = g_ptr_array_index (r->done, 0);
+  fail_unless_equals_int (u->reason, SANDRA_CUT_DRAIN);
+  fail_unless_equals_uint64 (u->end, MS (500));
+  fail_unless (sandra_utterance_cutter_is_vad_driven (c));
+  /* Speech goes on in the new segment: a new utterance from its start. */
+  pushed = SAMPLES (100000);
+  push_ms (c, 300, 100);
+  fail_unless (r->open != NULL);
+  fail_unless_equals_uint64 (r->open->start, 100 * GST_SECOND);
+
+  sandra_utterance_cutter_free (c);
+  recorder_free (r);
+}
+GST_END_TEST;
+
 static Suite *
 cutter_suite (void)
 {
@@ -304,6 +358,8 @@ cutter_suite (void)
   tcase_add_test (tc, test_long_speech_is_split_and_continues);
   tcase_add_test (tc, test_gap_inside_utterance_is_bridged);
   tcase_add_test (tc, test_reset_forgets);
+  tcase_add_test (tc, test_time_going_back_starts_a_new_timeline);
+  tcase_add_test (tc, test_resync_ends_the_utterance_and_keeps_the_mode);
   return s;
 }
 

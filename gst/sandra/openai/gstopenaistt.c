@@ -148,6 +148,9 @@ struct _GstOpenaiStt
   /* network side, each owns its worker: one of them exists per run */
   OpenaiSttClient *client;      /* mode=http */
   OpenaiSttRealtime *realtime;  /* mode=realtime */
+  /* Guards the two pointers against set_property() from the application
+   * while a state change frees them. */
+  GMutex client_lock;
   GstOpenaiSttMode active_mode;
   gboolean stream_all;          /* realtime with server VAD: no cutting */
   GstFlowReturn last_flow;      /* written by the task, read by chain */
@@ -259,8 +262,7 @@ on_final (const OpenaiSttResult * r, gpointer user_data)
   GstOpenaiStt *self = GST_OPENAI_STT (user_data);
   OutputItem *item = g_new0 (OutputItem, 1);
 
-  if (r->text && *r->text)
-    post_transcript_message (self, r, TRUE);
+  post_transcript_message (self, r, TRUE);
   item->kind = OUTPUT_TRANSCRIPT;
   item->text = g_strdup (r->text ? r->text : "");
   item->pts = r->pts;
@@ -282,6 +284,12 @@ on_failed (guint64 ticket, GstClockTime pts, GstClockTime duration,
   item->pts = pts;
   item->duration = duration;
   sandra_ordered_queue_fill (self->output, ticket, item);
+}
+
+static void
+on_event (GstEvent * event, gpointer user_data)
+{
+  queue_event (GST_OPENAI_STT (user_data), event);
 }
 
 static guint64
@@ -329,7 +337,8 @@ push_transcript (GstOpenaiStt * self, OutputItem * item)
     GST_OBJECT_LOCK (self);
     self->last_flow = ret;
     GST_OBJECT_UNLOCK (self);
-    if (ret != GST_FLOW_FLUSHING && ret != GST_FLOW_NOT_LINKED)
+    /* EOS from downstream (it has seen enough) is not an error. */
+    if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS)
       GST_ELEMENT_FLOW_ERROR (self, ret);
     return;
   }
@@ -358,12 +367,11 @@ src_loop (GstOpenaiStt * self)
   if (item->kind == OUTPUT_EVENT) {
     GstEventType type = GST_EVENT_TYPE (item->event);
 
+    /* After EOS the task keeps waiting: a new stream may follow. */
     gst_pad_push_event (self->srcpad, item->event);
     item->event = NULL;
-    if (type == GST_EVENT_EOS) {
-      GST_DEBUG_OBJECT (self, "EOS pushed, pausing task");
-      gst_pad_pause_task (self->srcpad);
-    }
+    if (type == GST_EVENT_EOS)
+      GST_DEBUG_OBJECT (self, "EOS pushed");
   } else {
     push_transcript (self, item);
   }
@@ -466,8 +474,9 @@ utterance_end (gpointer user_data, GstClockTime end_pts,
 
   if (self->realtime) {
     if (reason == SANDRA_CUT_ABANDONED) {
-      /* Its audio went to the session already; the replay follows and
-       * the server's buffer holds both, which only costs some silence. */
+      /* Its audio is in the session's buffer already and the replay
+       * that follows repeats the speech in it: drop it first. */
+      openai_stt_realtime_discard_uncommitted (self->realtime);
       return;
     }
     openai_stt_realtime_commit (self->realtime, self->utterance_pts,
@@ -566,6 +575,19 @@ setup_for_caps (GstOpenaiStt * self, GstCaps * caps)
   return TRUE;
 }
 
+/* Serialized events keep their place among the transcripts. In realtime
+ * mode a turn's place is only known when the server commits it, so the
+ * session holds events back until the commits made before them are
+ * answered (without blocking this thread). */
+static void
+queue_output_event (GstOpenaiStt * self, GstEvent * event)
+{
+  if (self->realtime)
+    openai_stt_realtime_push_event (self->realtime, event);
+  else
+    queue_event (self, event);
+}
+
 static gboolean
 sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -574,7 +596,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
-      GstCaps *caps;
+      GstCaps *caps, *text_caps;
 
       gst_event_parse_caps (event, &caps);
       if (!setup_for_caps (self, caps)) {
@@ -582,9 +604,9 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         return FALSE;
       }
       gst_event_unref (event);
-      queue_event (self, gst_event_new_caps (gst_pad_get_pad_template_caps
-              (self->srcpad)));
-      /* the template caps event holds its own reference */
+      text_caps = gst_pad_get_pad_template_caps (self->srcpad);
+      queue_output_event (self, gst_event_new_caps (text_caps));
+      gst_caps_unref (text_caps);
       return TRUE;
     }
     case GST_EVENT_SEGMENT:{
@@ -598,27 +620,23 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         gst_event_unref (event);
         return FALSE;
       }
+      /* An utterance never spans two segments: what was collected is
+       * sent (and takes its place) before the new segment. */
+      if (self->cutter)
+        sandra_utterance_cutter_resync (self->cutter);
       /* Read by the worker for running times in bus messages. */
       GST_OBJECT_LOCK (self);
       gst_segment_copy_into (segment, &self->segment);
       GST_OBJECT_UNLOCK (self);
-      queue_event (self, event);
+      queue_output_event (self, event);
       return TRUE;
     }
-    case GST_EVENT_GAP:
-      /* Gaps from a gating sandravad mark silence: the transcript timeline
-       * is written by the utterances themselves. */
-      gst_event_unref (event);
-      return TRUE;
     case GST_EVENT_EOS:
       if (self->cutter)
         sandra_utterance_cutter_drain (self->cutter);
-      /* The session answers turns as they are committed: wait for them
-       * before EOS takes its place in the output. */
-      if (self->realtime)
-        openai_stt_realtime_drain (self->realtime);
-      /* Queued behind every pending transcript: EOS waits for them. */
-      queue_event (self, event);
+      /* Queued behind every pending transcript: EOS waits for them
+       * (each has a deadline, so it never waits forever). */
+      queue_output_event (self, event);
       return TRUE;
     case GST_EVENT_FLUSH_START:
       sandra_ordered_queue_set_flushing (self->output, TRUE);
@@ -630,6 +648,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_pad_pause_task (self->srcpad);
       return TRUE;
     case GST_EVENT_FLUSH_STOP:
+      /* Serialized: this is the streaming thread, which owns these. */
       if (self->cutter)
         sandra_utterance_cutter_reset (self->cutter);
       if (self->encoder && self->active_mode == GST_OPENAI_STT_MODE_HTTP) {
@@ -637,16 +656,19 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
             NULL);
         g_clear_pointer (&discard, g_bytes_unref);
       }
+      if (self->realtime)
+        openai_stt_realtime_flush_stop (self->realtime);
       GST_OBJECT_LOCK (self);
       gst_segment_init (&self->segment, GST_FORMAT_TIME);
-      GST_OBJECT_UNLOCK (self);
-      gst_pad_push_event (self->srcpad, event);
-      sandra_ordered_queue_set_flushing (self->output, FALSE);
-      GST_OBJECT_LOCK (self);
       self->last_flow = GST_FLOW_OK;
       GST_OBJECT_UNLOCK (self);
-      gst_pad_start_task (self->srcpad, (GstTaskFunction) src_loop, self,
-          NULL);
+      gst_pad_push_event (self->srcpad, event);
+      /* A flush that races with deactivation must not revive the task. */
+      if (gst_pad_is_active (self->srcpad)) {
+        sandra_ordered_queue_set_flushing (self->output, FALSE);
+        gst_pad_start_task (self->srcpad, (GstTaskFunction) src_loop, self,
+            NULL);
+      }
       return TRUE;
     case GST_EVENT_CUSTOM_DOWNSTREAM:
       if (sandra_vad_event_parse (event, &vad) && self->cutter &&
@@ -659,11 +681,13 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         else
           sandra_utterance_cutter_speech_stop (self->cutter, vad.timestamp);
       }
-      queue_event (self, event);
+      queue_output_event (self, event);
       return TRUE;
     default:
+      /* GAPs (silence from a gating sandravad) included: downstream learns
+       * where time went between transcripts. */
       if (GST_EVENT_IS_SERIALIZED (event)) {
-        queue_event (self, event);
+        queue_output_event (self, event);
         return TRUE;
       }
       return gst_pad_event_default (pad, parent, event);
@@ -743,7 +767,7 @@ snapshot_config (GstOpenaiStt * self)
 }
 
 static const OpenaiSttClientCallbacks client_callbacks = {
-  on_partial, on_final, on_failed, on_fatal, on_reserve
+  on_partial, on_final, on_failed, on_fatal, on_reserve, on_event
 };
 
 static gboolean
@@ -763,6 +787,21 @@ start (GstOpenaiStt * self)
   self->active_mode = self->mode;
   GST_OBJECT_UNLOCK (self);
   self->stream_all = FALSE;
+  {
+    GUri *uri = g_uri_parse (cfg->base_url, G_URI_FLAGS_NONE, NULL);
+    gboolean ok = uri && (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 ||
+        g_strcmp0 (g_uri_get_scheme (uri), "https") == 0);
+
+    g_clear_pointer (&uri, g_uri_unref);
+    if (!ok) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("Invalid base URL \"%s\": expected an http:// or https:// URL "
+              "such as https://api.openai.com/v1.", cfg->base_url), (NULL));
+      openai_stt_config_free (cfg);
+      return FALSE;
+    }
+  }
+  g_mutex_lock (&self->client_lock);
   if (self->active_mode == GST_OPENAI_STT_MODE_REALTIME) {
     self->stream_all =
         cfg->turn_detection != SANDRA_REALTIME_TURN_DETECTION_NONE;
@@ -772,6 +811,7 @@ start (GstOpenaiStt * self)
     self->client = openai_stt_client_new (GST_ELEMENT (self), cfg,
         &client_callbacks, self);
   }
+  g_mutex_unlock (&self->client_lock);
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->have_caps = FALSE;
   self->last_flow = GST_FLOW_OK;
@@ -781,9 +821,16 @@ start (GstOpenaiStt * self)
 static void
 stop (GstOpenaiStt * self)
 {
-  /* Frees the client: cancels what is in flight and joins the worker. */
-  g_clear_pointer (&self->client, openai_stt_client_free);
-  g_clear_pointer (&self->realtime, openai_stt_realtime_free);
+  OpenaiSttClient *client;
+  OpenaiSttRealtime *realtime;
+
+  g_mutex_lock (&self->client_lock);
+  client = g_steal_pointer (&self->client);
+  realtime = g_steal_pointer (&self->realtime);
+  g_mutex_unlock (&self->client_lock);
+  /* Cancels what is in flight and joins the worker. */
+  g_clear_pointer (&client, openai_stt_client_free);
+  g_clear_pointer (&realtime, openai_stt_realtime_free);
   g_clear_pointer (&self->cutter, sandra_utterance_cutter_free);
   g_clear_pointer (&self->encoder, sandra_upload_encoder_free);
   g_byte_array_set_size (self->pcm, 0);
@@ -855,28 +902,34 @@ set_property (GObject * object, guint prop_id, const GValue * value,
       break;
     case PROP_MODEL:
       set_string (self, &self->model, value);
+      g_mutex_lock (&self->client_lock);
       if (self->client)
         openai_stt_client_set_model (self->client, g_value_get_string (value));
       if (self->realtime)
         openai_stt_realtime_update_session (self->realtime,
             g_value_get_string (value), NULL, NULL);
+      g_mutex_unlock (&self->client_lock);
       break;
     case PROP_LANGUAGE:
       set_string (self, &self->language, value);
+      g_mutex_lock (&self->client_lock);
       if (self->client)
         openai_stt_client_set_language (self->client,
             g_value_get_string (value));
       if (self->realtime)
         openai_stt_realtime_update_session (self->realtime, NULL,
             g_value_get_string (value) ? g_value_get_string (value) : "", NULL);
+      g_mutex_unlock (&self->client_lock);
       break;
     case PROP_PROMPT:
       set_string (self, &self->prompt, value);
+      g_mutex_lock (&self->client_lock);
       if (self->client)
         openai_stt_client_set_prompt (self->client, g_value_get_string (value));
       if (self->realtime)
         openai_stt_realtime_update_session (self->realtime, NULL, NULL,
             g_value_get_string (value) ? g_value_get_string (value) : "");
+      g_mutex_unlock (&self->client_lock);
       break;
     case PROP_TEMPERATURE:
       GST_OBJECT_LOCK (self);
@@ -1015,6 +1068,7 @@ finalize (GObject * object)
   g_clear_pointer (&self->cutter, sandra_utterance_cutter_free);
   g_clear_pointer (&self->encoder, sandra_upload_encoder_free);
   sandra_ordered_queue_free (self->output);
+  g_mutex_clear (&self->client_lock);
   g_byte_array_unref (self->pcm);
   if (self->api_key)
     memset (self->api_key, 0, strlen (self->api_key));
@@ -1032,7 +1086,6 @@ gst_openai_stt_init (GstOpenaiStt * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad, sink_chain);
   gst_pad_set_event_function (self->sinkpad, sink_event);
-  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
@@ -1057,6 +1110,7 @@ gst_openai_stt_init (GstOpenaiStt * self)
   self->retries = DEFAULT_RETRIES;
   self->latency_ms = DEFAULT_LATENCY_MS;
 
+  g_mutex_init (&self->client_lock);
   self->output = sandra_ordered_queue_new (output_item_free);
   sandra_ordered_queue_set_flushing (self->output, TRUE);
   self->pcm = g_byte_array_new ();
@@ -1141,7 +1195,8 @@ gst_openai_stt_class_init (GstOpenaiSttClass * klass)
   g_object_class_install_property (gobject_class, PROP_UPLOAD_BITRATE,
       g_param_spec_int ("upload-bitrate", "Upload bitrate",
           "Opus bitrate of the upload, in bit/s; 0 picks what suits speech "
-          "at the input rate (12000 at 8 kHz, 16000 at 16 kHz, 20000 above). "
+          "at the input rate (12000 up to 8 kHz, 16000 up to 16 kHz, 20000 "
+          "above). "
           "Ignored for WAV", 0, SANDRA_UPLOAD_ENCODER_MAX_BITRATE,
           DEFAULT_UPLOAD_BITRATE, rw_ready));
   g_object_class_install_property (gobject_class, PROP_STREAM,

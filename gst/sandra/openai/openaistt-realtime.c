@@ -26,6 +26,8 @@ GST_DEBUG_CATEGORY_STATIC (stt_realtime_debug);
 #define HOLD_SAMPLES ((gsize) SESSION_RATE * OPENAI_STT_REALTIME_HOLD_MS / 1000)
 /* The server refuses to commit less than this. */
 #define MIN_COMMIT_MS 100
+/* How often deadlines are checked. */
+#define SWEEP_MS 250
 
 /* A turn the element committed (turn detection off), not yet answered. */
 typedef struct
@@ -43,7 +45,25 @@ typedef struct
   GstClockTime duration;
   GString *partial;
   gint64 end_us;                /* when the turn was committed */
+  gint64 deadline_us;           /* reported lost after this */
 } Turn;
+
+/* Where audio of a given PTS entered the session: server offsets count
+ * samples sent, which only map to timestamps piece by piece (gaps, flushes
+ * and new segments break a single mapping). */
+typedef struct
+{
+  guint64 offset;               /* session samples before it */
+  GstClockTime pts;
+} Anchor;
+
+/* A serialized event waiting for the commits made before it. */
+typedef struct
+{
+  GstEvent *event;
+  guint64 needed;               /* commits_answered must reach this */
+  gint64 since_us;
+} Barrier;
 
 /* Where the server heard speech, in ms since the session's first sample. */
 typedef struct
@@ -76,14 +96,18 @@ struct _OpenaiSttRealtime
   GByteArray *held;             /* 24 kHz audio captured while not open */
   GArray *held_commits;         /* gsize: commits made meanwhile, as offsets
                                  * (in samples) into @held */
-  GstClockTime held_pts;
+  GArray *held_anchors;         /* Anchor: offsets into @held */
   gsize held_dropped;           /* samples dropped since the last warning */
-  /* The session's clock: server ms offsets count samples from here. */
-  GstClockTime session_base_pts;
+  /* The session's clock: server ms offsets count samples sent. */
+  GArray *anchors;              /* Anchor */
   guint64 session_samples;
   guint64 samples_since_commit;
   GQueue commits;               /* Commit*, turn detection off */
-  guint commits_unanswered;
+  guint64 commits_sent;
+  guint64 commits_answered;
+  GQueue barriers;              /* Barrier* */
+  GSource *sweeper;             /* deadlines of turns and barriers */
+  gsize send_dropped;           /* samples the socket queue refused */
   GHashTable *turns;            /* item_id -> Turn* */
   GHashTable *speech;           /* item_id -> Speech* */
   guint64 next_turn_id;
@@ -102,12 +126,60 @@ server_vad (OpenaiSttRealtime * rt)
   return rt->cfg->turn_detection != SANDRA_REALTIME_TURN_DETECTION_NONE;
 }
 
+static guint
+timeout_ms (OpenaiSttRealtime * rt)
+{
+  return rt->cfg->timeout_ms ? rt->cfg->timeout_ms : 30000;
+}
+
+/* Under the lock. */
 static GstClockTime
 session_ms_to_pts (OpenaiSttRealtime * rt, gint64 ms)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (rt->session_base_pts) || ms < 0)
+  guint64 offset;
+  const Anchor *a = NULL;
+  guint i;
+
+  if (ms < 0 || rt->anchors->len == 0)
     return GST_CLOCK_TIME_NONE;
-  return rt->session_base_pts + ms * GST_MSECOND;
+  offset = gst_util_uint64_scale_int (ms, SESSION_RATE, 1000);
+  for (i = 0; i < rt->anchors->len; i++) {
+    const Anchor *x = &g_array_index (rt->anchors, Anchor, i);
+
+    if (x->offset > offset && a != NULL)
+      break;
+    a = x;
+  }
+  if (offset < a->offset)
+    return a->pts;
+  return a->pts + gst_util_uint64_scale_int (offset - a->offset, GST_SECOND,
+      SESSION_RATE);
+}
+
+/* Under the lock: audio of @pts is about to become session samples
+ * [session_samples, session_samples + n). */
+static void
+note_append_locked (OpenaiSttRealtime * rt, GstClockTime pts, gsize n)
+{
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    gboolean anchor = rt->anchors->len == 0;
+
+    if (!anchor) {
+      const Anchor *last = &g_array_index (rt->anchors, Anchor,
+          rt->anchors->len - 1);
+      GstClockTime expected = last->pts +
+          gst_util_uint64_scale_int (rt->session_samples - last->offset,
+          GST_SECOND, SESSION_RATE);
+
+      anchor = ABS (GST_CLOCK_DIFF (expected, pts)) > 2 * GST_MSECOND;
+    }
+    if (anchor) {
+      Anchor a = { rt->session_samples, pts };
+
+      g_array_append_val (rt->anchors, a);
+    }
+  }
+  rt->session_samples += n;
 }
 
 static void
@@ -154,24 +226,55 @@ send_append_locked (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
 {
   gchar *event;
 
-  if (!GST_CLOCK_TIME_IS_VALID (rt->session_base_pts))
-    rt->session_base_pts = pts;
   event = sandra_realtime_event_input_audio_append (samples, n * 2, NULL);
-  if (!sandra_websocket_send_text (rt->ws, event, NULL))
-    GST_WARNING_OBJECT (rt->element, "audio could not be queued");
+  if (!sandra_websocket_send_text (rt->ws, event, NULL)) {
+    /* The socket's queue is full: the service is not keeping up. */
+    rt->send_dropped += n;
+    g_free (event);
+    return;
+  }
   g_free (event);
-  rt->session_samples += n;
-  rt->samples_since_commit += n;
+  note_append_locked (rt, pts, n);
 }
 
-/* Under the lock. */
+/* Under the lock: hands every event whose commits are answered to the
+ * element, in order. Delivering under the lock keeps events and the turns
+ * reserved in on_committed() in one order. */
+static void
+release_barriers_locked (OpenaiSttRealtime * rt)
+{
+  Barrier *b;
+
+  while ((b = g_queue_peek_head (&rt->barriers)) &&
+      b->needed <= rt->commits_answered) {
+    g_queue_pop_head (&rt->barriers);
+    rt->cb.event (b->event, rt->user_data);
+    g_free (b);
+  }
+}
+
+/* Under the lock: a commit was answered (or will never be). */
+static void
+commit_answered_locked (OpenaiSttRealtime * rt)
+{
+  if (rt->commits_answered < rt->commits_sent)
+    rt->commits_answered++;
+  release_barriers_locked (rt);
+}
+
+/* Under the lock: puts a counted commit on the wire. */
 static void
 send_commit_locked (OpenaiSttRealtime * rt)
 {
   gchar *event = sandra_realtime_event_input_audio_commit (NULL);
 
-  if (!sandra_websocket_send_text (rt->ws, event, NULL))
+  if (!sandra_websocket_send_text (rt->ws, event, NULL)) {
+    Commit *c = server_vad (rt) ? NULL : g_queue_pop_tail (&rt->commits);
+
     GST_WARNING_OBJECT (rt->element, "commit could not be queued");
+    g_free (c);
+    commit_answered_locked (rt);
+  }
   g_free (event);
 }
 
@@ -191,11 +294,11 @@ fail_pending_turns (OpenaiSttRealtime * rt)
     g_hash_table_iter_steal (&iter);
   }
   g_queue_clear_full (&rt->commits, g_free);
-  rt->commits_unanswered = 0;
   g_hash_table_remove_all (rt->speech);
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
 
+  /* Lost turns first, then the events that waited behind them. */
   for (l = lost; l; l = l->next) {
     Turn *t = l->data;
 
@@ -203,10 +306,49 @@ fail_pending_turns (OpenaiSttRealtime * rt)
     turn_free (t);
   }
   g_list_free (lost);
+  g_mutex_lock (&rt->lock);
+  rt->commits_answered = rt->commits_sent;
+  release_barriers_locked (rt);
+  g_mutex_unlock (&rt->lock);
 }
 
 /* ---------------------------------------------------------------------- */
 /* WebSocket callbacks (worker thread) */
+
+/* Under the lock: the timestamp of held sample @off. */
+static GstClockTime
+held_pts_at (OpenaiSttRealtime * rt, gsize off)
+{
+  const Anchor *a = NULL;
+  guint i;
+
+  for (i = 0; i < rt->held_anchors->len; i++) {
+    const Anchor *x = &g_array_index (rt->held_anchors, Anchor, i);
+
+    if (x->offset > off)
+      break;
+    a = x;
+  }
+  if (a == NULL || !GST_CLOCK_TIME_IS_VALID (a->pts))
+    return GST_CLOCK_TIME_NONE;
+  return a->pts + gst_util_uint64_scale_int (off - a->offset, GST_SECOND,
+      SESSION_RATE);
+}
+
+/* Under the lock: where the next jump in time after @off is. */
+static gsize
+held_next_anchor (OpenaiSttRealtime * rt, gsize off)
+{
+  guint i;
+
+  for (i = 0; i < rt->held_anchors->len; i++) {
+    const Anchor *x = &g_array_index (rt->held_anchors, Anchor, i);
+
+    if (x->offset > off)
+      return x->offset;
+  }
+  return G_MAXSIZE;
+}
 
 static void
 on_opened (SandraWebSocket * ws, const gchar * protocol,
@@ -227,9 +369,8 @@ on_opened (SandraWebSocket * ws, const gchar * protocol,
 
   g_mutex_lock (&rt->lock);
   /* A new session counts its audio from zero. */
-  rt->session_base_pts = GST_CLOCK_TIME_NONE;
+  g_array_set_size (rt->anchors, 0);
   rt->session_samples = 0;
-  rt->samples_since_commit = 0;
   held = (const gint16 *) rt->held->data;
   n = rt->held->len / 2;
   /* Audio and the commits made while it was held go out in their order. */
@@ -243,13 +384,14 @@ on_opened (SandraWebSocket * ws, const gchar * protocol,
       i++;
       continue;
     }
-    send_append_locked (rt, held + off, chunk, rt->held_pts +
-        gst_util_uint64_scale_int (off, GST_SECOND, SESSION_RATE));
+    /* A chunk never straddles a jump in time. */
+    chunk = MIN (chunk, held_next_anchor (rt, off) - off);
+    send_append_locked (rt, held + off, chunk, held_pts_at (rt, off));
     off += chunk;
   }
   g_array_set_size (rt->held_commits, 0);
+  g_array_set_size (rt->held_anchors, 0);
   g_byte_array_set_size (rt->held, 0);
-  rt->held_pts = GST_CLOCK_TIME_NONE;
   rt->open = TRUE;
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
@@ -297,13 +439,14 @@ on_committed (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
 
   t->partial = g_string_new (NULL);
   t->end_us = g_get_monotonic_time ();
-  t->ticket = rt->cb.reserve (rt->user_data);
+  t->deadline_us = t->end_us + timeout_ms (rt) * G_TIME_SPAN_MILLISECOND;
   g_mutex_lock (&rt->lock);
+  /* Its place in the output, then the events that waited for it. */
+  t->ticket = rt->cb.reserve (rt->user_data);
+  commit_answered_locked (rt);
   t->id = rt->next_turn_id++;
   rt->samples_since_commit = 0;
   c = server_vad (rt) ? NULL : g_queue_pop_head (&rt->commits);
-  if (rt->commits_unanswered > 0)
-    rt->commits_unanswered--;
   if (c) {
     /* Our own commit: the element knows exactly what it held. */
     t->pts = c->pts;
@@ -318,9 +461,13 @@ on_committed (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
     t->pts = GST_CLOCK_TIME_NONE;
     t->duration = GST_CLOCK_TIME_NONE;
   }
-  g_hash_table_remove (rt->speech, ev->item_id);
+  if (ev->item_id)
+    g_hash_table_remove (rt->speech, ev->item_id);
   if (t->ticket == 0 || ev->item_id == NULL) {
     g_mutex_unlock (&rt->lock);
+    /* A turn nothing can refer to: its place is filled as lost at once. */
+    if (t->ticket != 0)
+      rt->cb.failed (t->ticket, t->pts, t->duration, rt->user_data);
     turn_free (t);
     return;
   }
@@ -361,15 +508,15 @@ finish_turn (OpenaiSttRealtime * rt, const gchar * item_id, const gchar * text)
 static void
 on_error_event (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
 {
+  gchar *msg;
+
   if (g_strcmp0 (ev->error_code, "input_audio_buffer_commit_empty") == 0) {
     /* A commit with nothing (new) in it: that turn simply has no text. */
     Commit *c;
 
     g_mutex_lock (&rt->lock);
     c = server_vad (rt) ? NULL : g_queue_pop_head (&rt->commits);
-    if (rt->commits_unanswered > 0)
-      rt->commits_unanswered--;
-    g_cond_broadcast (&rt->cond);
+    commit_answered_locked (rt);
     g_mutex_unlock (&rt->lock);
     g_free (c);
     return;
@@ -381,19 +528,26 @@ on_error_event (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
     g_mutex_lock (&rt->lock);
     rt->failed = TRUE;
     g_mutex_unlock (&rt->lock);
-    GST_ELEMENT_ERROR (rt->element, RESOURCE, NOT_AUTHORIZED,
-        ("OpenAI rejected the API key: %s", GST_STR_NULL (ev->error_message)),
-        (NULL));
+    msg = sandra_credentials_redact_text (ev->error_message,
+        rt->cfg->api_key);
+    GST_ELEMENT_ERROR_WITH_DETAILS (rt->element, RESOURCE, NOT_AUTHORIZED,
+        ("OpenAI rejected the API key: %s", GST_STR_NULL (msg)), (NULL),
+        ("code", G_TYPE_STRING, ev->error_code ? ev->error_code : "",
+            "type", G_TYPE_STRING, ev->error_type ? ev->error_type : "",
+            NULL));
+    g_free (msg);
     rt->cb.fatal (rt->user_data);
     return;
   }
+  msg = sandra_credentials_redact_text (ev->error_message, rt->cfg->api_key);
   post_warning (rt, g_strdup_printf ("OpenAI Realtime error %s: %s",
-          GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_message)),
+          GST_STR_NULL (ev->error_code), GST_STR_NULL (msg)),
       gst_structure_new ("sandra-api-error",
           "code", G_TYPE_STRING, ev->error_code ? ev->error_code : "",
           "type", G_TYPE_STRING, ev->error_type ? ev->error_type : "",
           "event-id", G_TYPE_STRING,
           ev->error_event_id ? ev->error_event_id : "", NULL));
+  g_free (msg);
 }
 
 static void
@@ -450,9 +604,14 @@ on_text (SandraWebSocket * ws, const gchar * text, gsize len,
         finish_turn (rt, ev->item_id, ev->text ? ev->text : t->partial->str);
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:
-      post_warning (rt, g_strdup_printf ("OpenAI could not transcribe a turn "
-              "(%s); that turn is lost", GST_STR_NULL (ev->error_message)),
-          NULL);
+      {
+        gchar *msg = sandra_credentials_redact_text (ev->error_message,
+            rt->cfg->api_key);
+
+        post_warning (rt, g_strdup_printf ("OpenAI could not transcribe a "
+                "turn (%s); that turn is lost", GST_STR_NULL (msg)), NULL);
+        g_free (msg);
+      }
       finish_turn (rt, ev->item_id, NULL);
       break;
     case SANDRA_REALTIME_SERVER_EVENT_ERROR:
@@ -524,6 +683,50 @@ on_reconnecting (SandraWebSocket * ws, guint attempt, guint delay_ms,
       delay_ms, attempt);
 }
 
+/* Worker thread: turns without a transcript and events held back by an
+ * unanswered commit must not stall the output for ever. */
+static gboolean
+sweep (gpointer data)
+{
+  OpenaiSttRealtime *rt = data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key, value;
+  GPtrArray *late = g_ptr_array_new_with_free_func (g_free);
+  Barrier *b;
+  gsize dropped;
+  guint i;
+
+  g_mutex_lock (&rt->lock);
+  g_hash_table_iter_init (&iter, rt->turns);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (((Turn *) value)->deadline_us < now)
+      g_ptr_array_add (late, g_strdup (key));
+  b = g_queue_peek_head (&rt->barriers);
+  if (b && now - b->since_us > (gint64) timeout_ms (rt) * 1000) {
+    GST_WARNING_OBJECT (rt->element, "no answer to a commit in %u ms; "
+        "letting the events behind it through", timeout_ms (rt));
+    rt->commits_answered = MAX (rt->commits_answered, b->needed);
+    release_barriers_locked (rt);
+  }
+  dropped = rt->send_dropped;
+  rt->send_dropped = 0;
+  g_mutex_unlock (&rt->lock);
+
+  for (i = 0; i < late->len; i++) {
+    post_warning (rt, g_strdup_printf ("OpenAI sent no transcript for a turn "
+            "within %u ms (timeout-ms); that turn is lost", timeout_ms (rt)),
+        NULL);
+    finish_turn (rt, g_ptr_array_index (late, i), NULL);
+  }
+  g_ptr_array_unref (late);
+  if (dropped)
+    post_warning (rt, g_strdup_printf ("The connection to OpenAI is not "
+            "keeping up: %" G_GSIZE_FORMAT " ms of audio could not be queued "
+            "and was dropped", dropped * 1000 / SESSION_RATE), NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Public API */
 
@@ -554,10 +757,11 @@ openai_stt_realtime_new (GstElement * element, OpenaiSttConfig * cfg,
   g_queue_init (&rt->commits);
   rt->held = g_byte_array_new ();
   rt->held_commits = g_array_new (FALSE, FALSE, sizeof (gsize));
-  rt->held_pts = GST_CLOCK_TIME_NONE;
+  rt->held_anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
   rt->pending_out = g_byte_array_new ();
   rt->pending_out_pts = GST_CLOCK_TIME_NONE;
-  rt->session_base_pts = GST_CLOCK_TIME_NONE;
+  rt->anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
+  g_queue_init (&rt->barriers);
   rt->turns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) turn_free);
   rt->speech = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -576,6 +780,8 @@ openai_stt_realtime_new (GstElement * element, OpenaiSttConfig * cfg,
   if (cfg->timeout_ms > 0)
     sandra_websocket_set_connect_timeout_ms (rt->ws, cfg->timeout_ms);
   sandra_websocket_set_max_reconnects (rt->ws, cfg->retries);
+  rt->sweeper = sandra_worker_timeout_add (rt->worker, SWEEP_MS, sweep, rt,
+      NULL);
   sandra_websocket_connect (rt->ws);
   return rt;
 }
@@ -585,6 +791,8 @@ openai_stt_realtime_free (OpenaiSttRealtime * rt)
 {
   if (rt == NULL)
     return;
+  g_source_destroy (rt->sweeper);
+  g_source_unref (rt->sweeper);
   /* No callback runs after this returns. */
   sandra_websocket_free (rt->ws);
   sandra_worker_unref (rt->worker);
@@ -592,10 +800,18 @@ openai_stt_realtime_free (OpenaiSttRealtime * rt)
     gst_audio_resampler_free (rt->resampler);
   g_byte_array_unref (rt->held);
   g_array_unref (rt->held_commits);
+  g_array_unref (rt->held_anchors);
   g_byte_array_unref (rt->pending_out);
   g_queue_clear_full (&rt->commits, g_free);
   g_hash_table_unref (rt->turns);
   g_hash_table_unref (rt->speech);
+  g_array_unref (rt->anchors);
+  while (!g_queue_is_empty (&rt->barriers)) {
+    Barrier *b = g_queue_pop_head (&rt->barriers);
+
+    gst_event_unref (b->event);
+    g_free (b);
+  }
   openai_stt_config_free (rt->cfg);
   g_mutex_clear (&rt->lock);
   g_cond_clear (&rt->cond);
@@ -610,13 +826,27 @@ send_or_hold (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
   gsize dropped = 0;
 
   g_mutex_lock (&rt->lock);
+  /* Counted as captured, whether sent now or held. */
+  rt->samples_since_commit += n;
   if (rt->open) {
     send_append_locked (rt, samples, n, pts);
     g_mutex_unlock (&rt->lock);
     return;
   }
-  if (rt->held->len == 0)
-    rt->held_pts = pts;
+  {
+    gsize at = rt->held->len / 2;
+    GstClockTime expected = rt->held_anchors->len ? held_pts_at (rt, at) :
+        GST_CLOCK_TIME_NONE;
+
+    /* Held audio keeps its timeline, jumps included. */
+    if (rt->held_anchors->len == 0 || (GST_CLOCK_TIME_IS_VALID (pts) &&
+            (!GST_CLOCK_TIME_IS_VALID (expected) ||
+                ABS (GST_CLOCK_DIFF (expected, pts)) > 2 * GST_MSECOND))) {
+      Anchor a = { at, pts };
+
+      g_array_append_val (rt->held_anchors, a);
+    }
+  }
   g_byte_array_append (rt->held, (const guint8 *) samples, n * 2);
   if (rt->held->len / 2 > HOLD_SAMPLES) {
     gsize excess = rt->held->len / 2 - HOLD_SAMPLES;
@@ -631,8 +861,18 @@ send_or_hold (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
 
       *o = *o > excess ? *o - excess : 0;
     }
-    rt->held_pts += gst_util_uint64_scale_int (excess, GST_SECOND,
-        SESSION_RATE);
+    {
+      GstClockTime first = held_pts_at (rt, excess);
+      Anchor a = { 0, first };
+
+      /* Anchors move with the audio; the oldest kept sample gets one. */
+      while (rt->held_anchors->len > 0 &&
+          g_array_index (rt->held_anchors, Anchor, 0).offset <= excess)
+        g_array_remove_index (rt->held_anchors, 0);
+      for (i = 0; i < rt->held_anchors->len; i++)
+        g_array_index (rt->held_anchors, Anchor, i).offset -= excess;
+      g_array_prepend_val (rt->held_anchors, a);
+    }
     rt->held_dropped += excess;
     if (rt->held_dropped >= SESSION_RATE) {
       dropped = rt->held_dropped;
@@ -647,9 +887,21 @@ send_or_hold (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
             OPENAI_STT_REALTIME_HOLD_MS), NULL);
 }
 
+static void flush_out (OpenaiSttRealtime * rt);
+
 static void
 queue_out (OpenaiSttRealtime * rt, const gint16 * s, gsize n, GstClockTime pts)
 {
+  if (rt->pending_out->len > 0 && GST_CLOCK_TIME_IS_VALID (pts) &&
+      GST_CLOCK_TIME_IS_VALID (rt->pending_out_pts)) {
+    GstClockTime end = rt->pending_out_pts +
+        gst_util_uint64_scale_int (rt->pending_out->len / 2, GST_SECOND,
+        SESSION_RATE);
+
+    /* A jump in time: what is pending belongs before it. */
+    if (ABS (GST_CLOCK_DIFF (end, pts)) > 2 * GST_MSECOND)
+      flush_out (rt);
+  }
   if (rt->pending_out->len == 0)
     rt->pending_out_pts = pts;
   g_byte_array_append (rt->pending_out, (const guint8 *) s, n * 2);
@@ -705,6 +957,23 @@ openai_stt_realtime_push (OpenaiSttRealtime * rt, GstClockTime pts,
   }
 }
 
+/* Streaming thread, under the lock: a commit counted now, put on the wire
+ * now or after the audio held before it. */
+static void
+commit_locked (OpenaiSttRealtime * rt)
+{
+  rt->commits_sent++;
+  rt->samples_since_commit = 0;
+  if (rt->open) {
+    send_commit_locked (rt);
+  } else {
+    gsize at = rt->held->len / 2;
+
+    /* Audio is being held: the commit must follow it, not overtake it. */
+    g_array_append_val (rt->held_commits, at);
+  }
+}
+
 void
 openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
     GstClockTime duration)
@@ -722,47 +991,61 @@ openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
     return;
   }
   g_queue_push_tail (&rt->commits, c);
-  rt->commits_unanswered++;
-  if (rt->open) {
-    send_commit_locked (rt);
-  } else {
-    gsize at = rt->held->len / 2;
+  commit_locked (rt);
+  g_mutex_unlock (&rt->lock);
+}
 
-    /* Audio is being held: the commit must follow it, not overtake it. */
-    g_array_append_val (rt->held_commits, at);
+void
+openai_stt_realtime_push_event (OpenaiSttRealtime * rt, GstEvent * event)
+{
+  GstEventType type = GST_EVENT_TYPE (event);
+  Barrier *b;
+
+  flush_out (rt);
+  g_mutex_lock (&rt->lock);
+  /* The server's VAD may still be waiting for silence: the audio before
+   * the end of a stream or segment is a turn of its own. */
+  if ((type == GST_EVENT_EOS || type == GST_EVENT_SEGMENT) &&
+      server_vad (rt) && !rt->closed_for_good &&
+      rt->samples_since_commit * 1000 / SESSION_RATE >= MIN_COMMIT_MS)
+    commit_locked (rt);
+  if (g_queue_is_empty (&rt->barriers) &&
+      rt->commits_answered >= rt->commits_sent) {
+    rt->cb.event (event, rt->user_data);
+  } else {
+    b = g_new0 (Barrier, 1);
+    b->event = event;
+    b->needed = rt->commits_sent;
+    b->since_us = g_get_monotonic_time ();
+    g_queue_push_tail (&rt->barriers, b);
   }
   g_mutex_unlock (&rt->lock);
 }
 
 void
-openai_stt_realtime_drain (OpenaiSttRealtime * rt)
+openai_stt_realtime_discard_uncommitted (OpenaiSttRealtime * rt)
 {
-  gint64 deadline;
-  guint timeout_ms = rt->cfg->timeout_ms ? rt->cfg->timeout_ms : 30000;
-
-  flush_out (rt);
-  deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  g_byte_array_set_size (rt->pending_out, 0);
   g_mutex_lock (&rt->lock);
-  /* Audio held while connecting is only sent once the session is open. */
-  while (!rt->open && !rt->failed && !rt->closed_for_good &&
-      g_cond_wait_until (&rt->cond, &rt->lock, deadline));
-  if (server_vad (rt) && rt->open &&
-      rt->samples_since_commit * 1000 / SESSION_RATE >= MIN_COMMIT_MS) {
-    gchar *event = sandra_realtime_event_input_audio_commit (NULL);
+  if (rt->open) {
+    gchar *event = sandra_realtime_event_input_audio_clear (NULL);
 
-    /* The server's VAD may be waiting for more silence: end the turn. */
-    if (sandra_websocket_send_text (rt->ws, event, NULL))
-      rt->commits_unanswered++;
+    sandra_websocket_send_text (rt->ws, event, NULL);
     g_free (event);
+  } else {
+    /* Still held: drop what follows the last commit. */
+    gsize keep = rt->held_commits->len > 0 ?
+        g_array_index (rt->held_commits, gsize, rt->held_commits->len - 1) : 0;
+
+    g_byte_array_set_size (rt->held, keep * 2);
+    while (rt->held_anchors->len > 0 && g_array_index (rt->held_anchors,
+            Anchor, rt->held_anchors->len - 1).offset >= keep &&
+        keep > 0)
+      g_array_remove_index (rt->held_anchors, rt->held_anchors->len - 1);
+    if (keep == 0)
+      g_array_set_size (rt->held_anchors, 0);
   }
-  while (!rt->failed && !rt->closed_for_good &&
-      (rt->commits_unanswered > 0 || g_hash_table_size (rt->turns) > 0)) {
-    if (!g_cond_wait_until (&rt->cond, &rt->lock, deadline)) {
-      GST_WARNING_OBJECT (rt->element, "EOS: gave up waiting for %u "
-          "transcripts", g_hash_table_size (rt->turns));
-      break;
-    }
-  }
+  rt->samples_since_commit = 0;
   g_mutex_unlock (&rt->lock);
 }
 
@@ -771,21 +1054,36 @@ openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt)
 {
   gchar *event = sandra_realtime_event_input_audio_clear (NULL);
 
-  g_byte_array_set_size (rt->pending_out, 0);
   g_mutex_lock (&rt->lock);
   g_byte_array_set_size (rt->held, 0);
   g_array_set_size (rt->held_commits, 0);
+  g_array_set_size (rt->held_anchors, 0);
   g_queue_clear_full (&rt->commits, g_free);
-  rt->commits_unanswered = 0;
-  /* The element's output was flushed: these tickets are gone already. */
+  /* The element's output was flushed: these tickets are gone already, and
+   * the events held back were flushed with it. */
   g_hash_table_remove_all (rt->turns);
   g_hash_table_remove_all (rt->speech);
+  while (!g_queue_is_empty (&rt->barriers)) {
+    Barrier *b = g_queue_pop_head (&rt->barriers);
+
+    gst_event_unref (b->event);
+    g_free (b);
+  }
+  rt->commits_answered = rt->commits_sent;
   rt->samples_since_commit = 0;
   if (rt->open)
     sandra_websocket_send_text (rt->ws, event, NULL);
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
   g_free (event);
+}
+
+void
+openai_stt_realtime_flush_stop (OpenaiSttRealtime * rt)
+{
+  g_byte_array_set_size (rt->pending_out, 0);
+  if (rt->resampler)
+    gst_audio_resampler_reset (rt->resampler);
 }
 
 gboolean

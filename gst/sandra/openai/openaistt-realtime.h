@@ -11,7 +11,8 @@
  * While the socket reconnects, captured audio is held (at most
  * OPENAI_STT_REALTIME_HOLD_MS, the oldest is dropped beyond that and a
  * warning says how much) and sent once the new session is configured.
- * Turns the old session had not finished transcribing are reported lost.
+ * Turns the old session had not finished transcribing are reported lost,
+ * and so is a turn without a transcript after the configured timeout.
  */
 #ifndef __OPENAI_STT_REALTIME_H__
 #define __OPENAI_STT_REALTIME_H__
@@ -39,13 +40,25 @@ void openai_stt_realtime_push (OpenaiSttRealtime * rt, GstClockTime pts,
 void openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
     GstClockTime duration);
 
-/* Streaming thread, at EOS: commits what the server has not turned into a
- * turn yet and waits (at most the configured timeout) until every turn is
- * transcribed. */
-void openai_stt_realtime_drain (OpenaiSttRealtime * rt);
+/* Streaming thread: a serialized event (takes it). It is handed to the
+ * `event` callback once every commit made before it has been answered, so
+ * it keeps its place among the transcripts; this never blocks. EOS and
+ * SEGMENT first commit the audio the server has not cut into a turn yet.
+ * A commit left unanswered for the configured timeout no longer holds
+ * events back. */
+void openai_stt_realtime_push_event (OpenaiSttRealtime * rt, GstEvent * event);
 
-/* Flush: clears the server's input buffer and forgets pending turns. */
+/* Streaming thread, turn detection off: the audio sent since the last
+ * commit is not to be transcribed (a segment superseded by a replay). */
+void openai_stt_realtime_discard_uncommitted (OpenaiSttRealtime * rt);
+
+/* Flush start (any thread): clears the server's input buffer, forgets
+ * pending turns and held-back events. */
 void openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt);
+
+/* Flush stop (streaming thread): forgets partial audio kept by the
+ * streaming side. */
+void openai_stt_realtime_flush_stop (OpenaiSttRealtime * rt);
 
 gboolean openai_stt_realtime_has_failed (OpenaiSttRealtime * rt);
 

@@ -11,6 +11,7 @@
 #include "net/sandra-worker.h"
 #include "net/sandra-http.h"
 #include "net/sandra-api-error.h"
+#include "net/sandra-credentials.h"
 
 #include <string.h>
 
@@ -45,6 +46,7 @@ typedef struct
   GString *partial;             /* streamed text so far */
   gchar *done_text;             /* from transcript.text.done */
   gboolean stream_error;
+  gchar *stream_error_text;     /* an error event's code and message */
   GCancellable *cancellable;
   SandraTranscriptionFormat format;
 } Job;
@@ -138,6 +140,7 @@ job_free (Job * job)
   g_bytes_unref (job->file);
   g_string_free (job->partial, TRUE);
   g_free (job->done_text);
+  g_free (job->stream_error_text);
   g_clear_object (&job->cancellable);
   g_free (job);
 }
@@ -313,11 +316,18 @@ on_sse_event (const gchar * event, const gchar * data, gsize len,
       g_free (job->done_text);
       job->done_text = g_strdup (ev->text ? ev->text : job->partial->str);
       break;
-    case SANDRA_TRANSCRIPTION_STREAM_EVENT_ERROR:
-      GST_WARNING_OBJECT (client->element, "error in stream: %s %s",
-          GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_message));
+    case SANDRA_TRANSCRIPTION_STREAM_EVENT_ERROR:{
+      gchar *msg = sandra_credentials_redact_text (ev->error_message,
+          client->cfg->api_key);
+
       job->stream_error = TRUE;
+      g_free (job->stream_error_text);
+      job->stream_error_text = g_strdup_printf ("the service reported %s%s%s",
+          ev->error_code ? ev->error_code : "an error",
+          msg ? ": " : "", msg ? msg : "");
+      g_free (msg);
       break;
+    }
     default:
       break;
   }
@@ -481,7 +491,9 @@ on_complete (const SandraHttpResult * result, gpointer user_data)
           GST_STREAM_ERROR_DECODE,
           g_strdup_printf ("OpenAI sent a transcription for the utterance at "
               "%s that could not be read (%s); that utterance is lost", when,
-              err ? err->message : "malformed or incomplete stream"), NULL);
+              err ? err->message : job->stream_error_text ?
+              job->stream_error_text : "malformed or incomplete stream"),
+          NULL);
     }
     piece_finished (client, job, text);
   } else if (result->api_error &&

@@ -82,6 +82,9 @@ typedef struct
   /* Realtime mode: a turn was committed; returns its place in the output
    * (0 while flushing). */
   guint64 (*reserve) (gpointer user_data);
+  /* Realtime mode: a serialized event whose turn of output has come
+   * (any thread). Takes @event. */
+  void (*event) (GstEvent * event, gpointer user_data);
 } OpenaiSttClientCallbacks;
 
 typedef struct _OpenaiSttClient OpenaiSttClient;

@@ -13,6 +13,10 @@
 GST_DEBUG_CATEGORY_STATIC (cutter_debug);
 #define GST_CAT_DEFAULT cutter_debug
 
+/* Timestamps going back by more than this start a new timeline; less is
+ * jitter and the sample count is trusted. */
+#define BACKWARD_JUMP (100 * GST_MSECOND)
+
 struct _SandraUtteranceCutter
 {
   gint rate;
@@ -219,8 +223,19 @@ sandra_utterance_cutter_push (SandraUtteranceCutter * c, GstClockTime pts,
         c->base_pts = pts;
         c->position = 0;
       }
+    } else if (drift < -(GstClockTimeDiff) BACKWARD_JUMP) {
+      /* Time went back (a loop, concatenated streams): a new timeline. */
+      if (c->in_utterance)
+        end_utterance (c, expected, SANDRA_CUT_DRAIN);
+      GST_DEBUG ("timestamps went back by %" GST_STIME_FORMAT ", resyncing",
+          GST_STIME_ARGS (-drift));
+      c->history_len = 0;
+      c->history_write = 0;
+      c->base_pts = pts;
+      c->position = 0;
     } else if (drift < -(GstClockTimeDiff) tolerance) {
-      /* Overlapping timestamps: trust the sample count, as audio sinks do. */
+      /* Slightly overlapping timestamps: trust the sample count, as audio
+       * sinks do. */
       GST_LOG ("ignoring timestamp %" GST_STIME_FORMAT " early",
           GST_STIME_ARGS (-drift));
     }
@@ -308,6 +323,17 @@ sandra_utterance_cutter_drain (SandraUtteranceCutter * c)
   c->speech_active = FALSE;
   if (c->in_utterance)
     end_utterance (c, next_pts (c), SANDRA_CUT_DRAIN);
+}
+
+void
+sandra_utterance_cutter_resync (SandraUtteranceCutter * c)
+{
+  if (c->in_utterance)
+    end_utterance (c, next_pts (c), SANDRA_CUT_DRAIN);
+  c->history_len = 0;
+  c->history_write = 0;
+  c->base_pts = GST_CLOCK_TIME_NONE;
+  c->position = 0;
 }
 
 gboolean

@@ -64,6 +64,11 @@ void sandra_utterance_cutter_speech_stop (SandraUtteranceCutter * cutter,
 /* Ends the current utterance, if any (EOS). */
 void sandra_utterance_cutter_drain (SandraUtteranceCutter * cutter);
 
+/* A new segment: ends the current utterance (as SANDRA_CUT_DRAIN) and
+ * forgets the timeline, but keeps the mode and whether speech is going on,
+ * since the detector upstream carries on. */
+void sandra_utterance_cutter_resync (SandraUtteranceCutter * cutter);
+
 /* Forgets everything (flush). No callback is called. */
 void sandra_utterance_cutter_reset (SandraUtteranceCutter * cutter);
 
