@@ -32,6 +32,7 @@ struct _SandraEmulator
   GMainLoop *loop;
   SoupServer *server;
   GList *rt_conns;              /* EmuRtConn *, open WebSocket sessions */
+  GList *el_conns;              /* EmuElConn *, ElevenLabs WebSockets */
 
   /* Written by the emulator thread before it signals start-up. */
   gchar *host;

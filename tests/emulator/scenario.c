@@ -41,11 +41,15 @@ struct _EmuScenario
   gdouble vad_threshold_dbfs;
 
   JsonArray *extra_models;
+
+  JsonObject *elevenlabs;       /* checked by elevenlabs.c */
+  guint next_el_request;
+  guint next_el_connection;
 };
 
 static const gchar *const top_members[] = { "description", "api_keys",
   "max_body_bytes", "rate_limit", "transcription", "realtime_transcription",
-  "extra_models", NULL
+  "extra_models", "elevenlabs", NULL
 };
 
 static const gchar *const reply_members[] = { "text", "language",
@@ -358,6 +362,14 @@ parse (EmuScenario * sc, GError ** error)
     }
   }
 
+  if ((o = get_object (root, "elevenlabs"))) {
+    if (!emu_elevenlabs_check_scenario (o, error))
+      return FALSE;
+    sc->elevenlabs = o;
+  } else if (json_object_has_member (root, "elevenlabs")) {
+    return fail (error, "elevenlabs", "expected an object");
+  }
+
   if (sc->default_reply == NULL) {
     sc->default_reply = json_object_new ();
     json_object_set_string_member (sc->default_reply, "text", DEFAULT_TEXT);
@@ -411,6 +423,8 @@ emu_scenario_restart (EmuScenario * sc)
   sc->next_reply = 0;
   sc->next_turn = 0;
   sc->next_connection = 0;
+  sc->next_el_request = 0;
+  sc->next_el_connection = 0;
   sc->rate_used = 0;
   sc->rate_window_start_us = 0;
 }
@@ -547,4 +561,33 @@ emu_split_deltas (const gchar * text)
     g_ptr_array_add (out, g_strndup (start, p - start));
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+JsonObject *
+emu_scenario_get_elevenlabs (EmuScenario * sc)
+{
+  return sc->elevenlabs;
+}
+
+static JsonArray *
+el_list (EmuScenario * sc, const gchar * name)
+{
+  JsonNode *n;
+
+  if (sc->elevenlabs == NULL)
+    return NULL;
+  n = json_object_get_member (sc->elevenlabs, name);
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+JsonObject *
+emu_scenario_next_elevenlabs_request (EmuScenario * sc)
+{
+  return next_in (el_list (sc, "requests"), &sc->next_el_request, NULL);
+}
+
+JsonObject *
+emu_scenario_next_elevenlabs_connection (EmuScenario * sc)
+{
+  return next_in (el_list (sc, "connections"), &sc->next_el_connection, NULL);
 }
