@@ -667,6 +667,14 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
   conn->n_messages++;
   touch (conn);
 
+  if (conn->n_messages == 1 && conn->script &&
+      json_object_has_member (conn->script, "raw_message")) {
+    /* a scripted message, sent verbatim (e.g. malformed JSON) */
+    const gchar *raw = json_object_get_string_member (conn->script,
+        "raw_message");
+
+    soup_websocket_connection_send_text (conn->ws, raw);
+  }
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
     fail (conn, "invalid_message", "Messages must be JSON objects sent as "
         "text frames.");

@@ -71,6 +71,7 @@ typedef struct
   gboolean cancelled;
   gboolean got_audio;
   gboolean reported;            /* `done` was called */
+  gboolean resend;              /* lost with a connection that comes back */
   GQueue chunks;                /* http: Chunk *, not sent yet */
 } Utt;
 
@@ -562,6 +563,10 @@ ws_opened (SandraWebSocket * ws, const gchar * protocol,
   for (l = copy; l; l = l->next) {
     Utt *u = l->data;
 
+    /* utterances begun since the drop are in the send queue already */
+    if (!u->resend)
+      continue;
+    u->resend = FALSE;
     if (u->cancelled) {
       remove_utt (client, u);
       continue;
@@ -595,6 +600,39 @@ ws_forget_all (ElevenlabsClient * client)
   }
 }
 
+/* The service closed an idle socket. Text that crossed the close on the
+ * wire (sent, no audio yet) is not lost: it goes again on a new socket.
+ * The send queue was dropped with the old one, so nothing is doubled. */
+static void
+ws_after_idle_close (ElevenlabsClient * client)
+{
+  GList *l, *copy = g_list_copy (client->utts);
+  gboolean again = FALSE;
+
+  for (l = copy; l; l = l->next) {
+    Utt *u = l->data;
+
+    if (u->cancelled || u->utterance == 0 || u->got_audio ||
+        (u->ended && u->text->len == 0)) {
+      report_done (client, u, FALSE);
+      remove_utt (client, u);
+      continue;
+    }
+    GST_DEBUG_OBJECT (client->element, "sending utterance %" G_GUINT64_FORMAT
+        " again on a new connection", u->utterance);
+    ws_send_init (client, u, SANDRA_WS_SEND_NONE);
+    if (u->text->len)
+      ws_send_text (client, u, u->text->str, TRUE, SANDRA_WS_SEND_NONE);
+    if (u->ended)
+      ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
+    again = TRUE;
+  }
+  g_list_free (copy);
+  if (again)
+    GST_INFO_OBJECT (client->element, "reconnecting for text sent as the "
+        "socket closed");
+}
+
 static void
 ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
     gpointer user_data)
@@ -606,17 +644,22 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
       "HTTP %u, class %d%s", info->code, info->reason, info->http_status,
       info->klass, info->will_reconnect ? ", reconnecting" : "");
   if (info->will_reconnect) {
+    GList *l;
+
+    for (l = client->utts; l; l = l->next)
+      ((Utt *) l->data)->resend = TRUE;
     post_warning (client, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-        g_strdup_printf ("The ElevenLabs connection closed (close code %u%s"
-            "%s, HTTP status %u); reconnecting", info->code,
-            err && err->code ? ", " : "", err && err->code ? err->code : "",
-            info->http_status));
+        g_strdup_printf ("%s (close code %u%s%s, HTTP status %u); "
+            "reconnecting", info->http_status == 429 ?
+            "ElevenLabs is busy" : "The ElevenLabs connection closed",
+            info->code, err && err->code ? ", " : "",
+            err && err->code ? err->code : "", info->http_status));
     return;
   }
   if (info->klass == SANDRA_WS_CLOSE_NORMAL) {
     /* Our own close, or the service's inactivity timeout: contexts are
      * gone with the socket, the next utterance reconnects. */
-    ws_forget_all (client);
+    ws_after_idle_close (client);
     return;
   }
 

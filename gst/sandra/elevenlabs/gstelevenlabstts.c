@@ -482,6 +482,8 @@ push_audio (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a)
   GST_OBJECT_UNLOCK (self);
   if (live)
     floor = live_floor (self);
+  else if (!GST_CLOCK_TIME_IS_VALID (self->out_next))
+    self->out_next = 0;         /* continuous output starts at 0 */
 
   if (!u->started) {
     pts = u->text_rt;
