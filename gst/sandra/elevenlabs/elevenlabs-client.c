@@ -296,6 +296,7 @@ audio_new (ElevenlabsClient * client, Utt * u)
   ElevenlabsAudio *a = g_new0 (ElevenlabsAudio, 1);
 
   a->utterance = u->utterance;
+  a->arrival_us = g_get_monotonic_time ();
   a->chars = g_ptr_array_new_with_free_func (g_free);
   a->starts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   a->ends = g_array_new (FALSE, FALSE, sizeof (GstClockTime));

@@ -88,10 +88,12 @@ gint elevenlabs_config_output_rate (const ElevenlabsConfig * cfg);
  * @samples: S16 mono (host order) at the output rate
  * @chars: (element-type utf8) one character each
  * @starts, @ends: GstClockTime, relative to the first sample of @samples
+ * @arrival_us: monotonic time the message carrying it was received
  */
 typedef struct
 {
   guint64 utterance;
+  gint64 arrival_us;
   GBytes *samples;
   GPtrArray *chars;
   GArray *starts;

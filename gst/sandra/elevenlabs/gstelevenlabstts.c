@@ -443,7 +443,10 @@ post_alignment (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a,
       "utterance", G_TYPE_UINT64, u->id,
       "running-time", G_TYPE_UINT64, (guint64) pts,
       "duration", G_TYPE_UINT64, (guint64) duration,
-      "text", G_TYPE_STRING, text->str, NULL);
+      "text", G_TYPE_STRING, text->str,
+      /* how long the audio waited in the element after it arrived */
+      "wait-ms", G_TYPE_DOUBLE,
+      (g_get_monotonic_time () - a->arrival_us) / 1000.0, NULL);
   gst_structure_take_value (s, "characters", chars);
   gst_structure_take_value (s, "character-start-times", starts);
   gst_structure_take_value (s, "character-end-times", ends);
