@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define F0_HZ 120.0
-#define PEAK 0.30
+#define PEAK 0.60
 #define RAMP_MS 8.0
 
 /* ---- formats ---- */
