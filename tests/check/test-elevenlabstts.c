@@ -809,6 +809,112 @@ GST_START_TEST (test_malformed_message_warns)
 
 GST_END_TEST;
 
+static GstStructure *
+utterance_stats (GList * msgs, guint64 utterance)
+{
+  for (; msgs; msgs = msgs->next) {
+    const GstStructure *s = gst_message_get_structure (msgs->data);
+    guint64 u;
+
+    if (gst_structure_get_uint64 (s, "utterance", &u) && u == utterance)
+      return gst_structure_copy (s);
+  }
+  fail ("no stats for utterance %" G_GUINT64_FORMAT, utterance);
+  return NULL;
+}
+
+GST_START_TEST (test_overrun_clip)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":200}}");
+  Tts *t = tts_new (emu, "overrun", 1, NULL);
+  GList *bufs, *msgs, *l;
+  GstStructure *s;
+  gdouble clipped;
+  gboolean interrupted;
+
+  /* far more speech than its half second slot */
+  push_text (t, "This sentence takes a lot longer than half a second. ",
+      GST_SECOND, GST_SECOND / 2);
+  end_sentence (t);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (bufs->data), GST_SECOND);
+  fail_unless_equals_uint64 (total_duration (bufs), GST_SECOND / 2);
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  s = utterance_stats (msgs, 1);
+  fail_unless (gst_structure_get_double (s, "clipped-seconds", &clipped));
+  fail_unless (clipped > 2.0, "%f s clipped", clipped);
+  fail_unless (gst_structure_get_boolean (s, "interrupted", &interrupted));
+  fail_if (interrupted);
+  gst_structure_free (s);
+  free_messages (msgs);
+  /* no character is announced beyond the cut */
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  for (l = msgs; l; l = l->next) {
+    const GValue *ends = gst_structure_get_value (gst_message_get_structure
+        (l->data), "character-end-times");
+    guint i;
+
+    for (i = 0; i < gst_value_array_get_size (ends); i++)
+      fail_unless (g_value_get_uint64 (gst_value_array_get_value (ends, i))
+          <= GST_SECOND + GST_SECOND / 2);
+  }
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+closed_context_1_early (SandraEmulator * emu, gpointer data)
+{
+  return sent_member (emu, "close_context", "sandra-1");
+}
+
+GST_START_TEST (test_overrun_interrupt)
+{
+  /* the first answer trickles in (a 100 ms piece every 150 ms), the
+   * second is due at 300 ms */
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":100,"
+      "\"chunk_interval_ms\":150}}");
+  Tts *t = tts_new (emu, "overrun", 2, NULL);
+  GList *bufs, *msgs;
+  GstStructure *s1, *s2;
+  gdouble a1;
+  gboolean interrupted;
+
+  push_text (t, "A long first answer that will not be heard to its end. ", 0,
+      GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  push_text (t, "Second. ", 300 * GST_MSECOND, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  s1 = utterance_stats (msgs, 1);
+  s2 = utterance_stats (msgs, 2);
+  fail_unless (gst_structure_get_boolean (s1, "interrupted", &interrupted));
+  fail_unless (interrupted);
+  /* cut once it ran past 300 ms, far from its full length */
+  fail_unless (gst_structure_get_double (s1, "audio-seconds", &a1));
+  fail_unless (a1 >= 0.3 && a1 < 1.0, "%f s", a1);
+  fail_unless (gst_structure_get_boolean (s2, "interrupted", &interrupted));
+  fail_if (interrupted);
+  fail_unless (gst_structure_get_double (s2, "audio-seconds", &a1) &&
+      a1 > 0.3);
+  fail_unless (wait_for (closed_context_1_early, emu, NULL));
+  gst_structure_free (s1);
+  gst_structure_free (s2);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 /* ---- a real non-live pipeline: continuous output ---- */
 
 static GstFlowReturn
@@ -915,6 +1021,8 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_busy_retries);
   tcase_add_test (tc, test_malformed_message_warns);
+  tcase_add_test (tc, test_overrun_clip);
+  tcase_add_test (tc, test_overrun_interrupt);
   tcase_add_test (tc, test_non_live_is_continuous);
   tcase_add_test (tc, test_state_cycles);
   return s;

@@ -38,13 +38,14 @@ typedef struct
   guint generations;
   EmuElVoiceSettings vs;
   guint64 chars;
+  gint64 last_due_us;           /* when its last queued message goes out */
 } Context;
 
 typedef struct
 {
   gchar *text;                  /* the message */
   JsonNode *record;             /* what the record keeps (no audio) */
-  guint delay_ms;
+  gint64 due_us;                /* monotonic time to send it */
   gboolean close_after;         /* end of a stream-input: close 1000 */
 } Out;
 
@@ -204,30 +205,39 @@ fail (Conn * conn, const gchar * error, const gchar * format, ...)
 
 static gboolean send_next (gpointer data);
 
+/* Contexts are generated concurrently, as on the service: each has its own
+ * timeline, and the queue is kept in order of the time each message is
+ * due. */
 static void
 schedule_send (Conn * conn)
 {
   Out *head;
+  gint64 now = g_get_monotonic_time ();
 
   if (conn->send_src || conn->closing)
     return;
   head = g_queue_peek_head (&conn->out);
   if (head == NULL)
     return;
-  conn->send_src = emu_timeout_add (conn->emu, head->delay_ms, send_next,
-      conn, NULL);
+  conn->send_src = emu_timeout_add (conn->emu, head->due_us > now ?
+      (head->due_us - now + 999) / 1000 : 0, send_next, conn, NULL);
 }
 
 static gboolean
 send_next (gpointer data)
 {
   Conn *conn = data;
-  Out *o = g_queue_pop_head (&conn->out);
+  Out *o = g_queue_peek_head (&conn->out);
 
   g_source_unref (conn->send_src);
   conn->send_src = NULL;
   if (o == NULL)
     return G_SOURCE_REMOVE;
+  if (o->due_us > g_get_monotonic_time ()) {
+    schedule_send (conn);
+    return G_SOURCE_REMOVE;
+  }
+  g_queue_pop_head (&conn->out);
   emu_record_ws_event (conn->emu, conn->record, TRUE, o->record);
   if (soup_websocket_connection_get_state (conn->ws) ==
       SOUP_WEBSOCKET_STATE_OPEN)
@@ -239,21 +249,36 @@ send_next (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Queues @obj @delay_ms after the context's previous message. */
 static void
-enqueue (Conn * conn, JsonObject * obj, JsonObject * recorded, guint delay_ms,
-    gboolean close_after)
+enqueue (Conn * conn, Context * ctx, JsonObject * obj, JsonObject * recorded,
+    guint delay_ms, gboolean close_after)
 {
   Out *o = g_new0 (Out, 1);
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  gint64 now = g_get_monotonic_time ();
 
   json_node_take_object (node, obj);
   o->text = json_to_string (node, FALSE);
   json_node_unref (node);
   o->record = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (o->record, recorded);
-  o->delay_ms = delay_ms;
+  o->due_us = MAX (now, ctx->last_due_us) + (gint64) delay_ms * 1000;
+  ctx->last_due_us = o->due_us;
   o->close_after = close_after;
-  g_queue_push_tail (&conn->out, o);
+  {
+    /* after every message due at the same time or earlier: FIFO order
+     * among equals */
+    GList *l = conn->out.tail;
+
+    while (l && ((Out *) l->data)->due_us > o->due_us)
+      l = l->prev;
+    if (l)
+      g_queue_insert_after (&conn->out, l, o);
+    else
+      g_queue_push_head (&conn->out, o);
+  }
+  clear_source (&conn->send_src);
   schedule_send (conn);
 }
 
@@ -292,7 +317,7 @@ enqueue_final (Conn * conn, Context * ctx, gboolean close_after)
   json_object_set_boolean_member (r, "isFinal", TRUE);
   if (ctx->id)
     json_object_set_string_member (r, "contextId", ctx->id);
-  enqueue (conn, o, r, 0, close_after);
+  enqueue (conn, ctx, o, r, 0, close_after);
 }
 
 /* Synthesizes @len bytes of the context's buffer and queues the audio. */
@@ -340,7 +365,7 @@ generate (Conn * conn, Context * ctx, gsize len)
       json_object_set_string_member (o, "contextId", ctx->id);
       json_object_set_string_member (r, "contextId", ctx->id);
     }
-    enqueue (conn, o, r, i == 0 ? conn->settings.first_audio_delay_ms :
+    enqueue (conn, ctx, o, r, i == 0 ? conn->settings.first_audio_delay_ms :
         conn->settings.chunk_interval_ms, FALSE);
     g_free (b64);
     g_bytes_unref (audio);
