@@ -102,8 +102,8 @@ GST_START_TEST (test_utf8)
   const gchar *p[] = { "¿Qué tal? ", "Muy bien。", "你好！再见", NULL };
   gchar *r = chunk (250, p, TRUE);
 
-  fail_unless_equals_string (r, "[¿Qué tal? ]F\n[Muy bien。 ]F\n[你好！ ]F\n"
-      "[再见 ]F");
+  fail_unless_equals_string (r,
+      "[¿Qué tal? ]F\n[Muy bien。 ]F\n[你好！ ]F\n" "[再见 ]F");
   g_free (r);
 }
 

@@ -100,8 +100,7 @@ GST_START_TEST (test_opus_chained_streams)
   const gsize sizes[] = { 1000 };
   GByteArray *out;
   gsize la, lb;
-  const guint8 *pa = g_bytes_get_data (a, &la), *pb = g_bytes_get_data (b,
-      &lb);
+  const guint8 *pa = g_bytes_get_data (a, &la), *pb = g_bytes_get_data (b, &lb);
 
   g_byte_array_append (both, pa, la);
   g_byte_array_append (both, pb, lb);

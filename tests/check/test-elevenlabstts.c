@@ -220,8 +220,7 @@ sent_texts (SandraEmulator * emu, gboolean * flushes, guint max)
 }
 
 static gboolean
-sent_member (SandraEmulator * emu, const gchar * member,
-    const gchar * context)
+sent_member (SandraEmulator * emu, const gchar * member, const gchar * context)
 {
   JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
   gboolean found = FALSE;
@@ -231,8 +230,9 @@ sent_member (SandraEmulator * emu, const gchar * member,
     JsonObject *o = json_array_get_object_element (events, i);
 
     found = json_object_get_boolean_member_with_default (o, member, FALSE) &&
-        (context == NULL || g_strcmp0 (json_object_get_string_member_with_default
-                (o, "context_id", NULL), context) == 0);
+        (context == NULL
+        || g_strcmp0 (json_object_get_string_member_with_default (o,
+                "context_id", NULL), context) == 0);
   }
   json_array_unref (events);
   return found;
@@ -277,7 +277,8 @@ wait_for (gboolean (*check) (SandraEmulator *, gpointer), SandraEmulator * emu,
 
 GST_START_TEST (test_speaks_text)
 {
-  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"ms_per_char\":70}}");
+  SandraEmulator *emu =
+      start_emulator ("{\"elevenlabs\":{\"ms_per_char\":70}}");
   Tts *t = tts_new (emu, "output-rate", 16000, NULL);
   const gchar *text = "Hello there. How are you today?";
   GList *bufs, *l, *msgs;
@@ -562,8 +563,7 @@ GST_START_TEST (test_opus_transport)
   GstCaps *caps;
   gint rate;
 
-  push_text (t, "Opus travels light. It decodes here.", 0,
-      GST_CLOCK_TIME_NONE);
+  push_text (t, "Opus travels light. It decodes here.", 0, GST_CLOCK_TIME_NONE);
   finish (t);
   bufs = pull_until_eos (t);
   caps = gst_pad_get_current_caps (t->h->sinkpad);
@@ -902,8 +902,7 @@ GST_START_TEST (test_overrun_interrupt)
   fail_unless (a1 >= 0.3 && a1 < 1.0, "%f s", a1);
   fail_unless (gst_structure_get_boolean (s2, "interrupted", &interrupted));
   fail_if (interrupted);
-  fail_unless (gst_structure_get_double (s2, "audio-seconds", &a1) &&
-      a1 > 0.3);
+  fail_unless (gst_structure_get_double (s2, "audio-seconds", &a1) && a1 > 0.3);
   fail_unless (wait_for (closed_context_1_early, emu, NULL));
   gst_structure_free (s1);
   gst_structure_free (s2);

@@ -83,7 +83,8 @@ detail_status (JsonObject * o)
 
 GST_START_TEST (test_http_stream_pcm)
 {
-  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"ms_per_char\":70}}");
+  SandraEmulator *emu =
+      start_emulator ("{\"elevenlabs\":{\"ms_per_char\":70}}");
   const gchar *text = "Hello there, how are you today?";
   gchar *body = g_strdup_printf ("{\"text\":\"%s\",\"model_id\":"
       "\"eleven_flash_v2_5\",\"voice_settings\":{\"stability\":0.4,"
@@ -195,8 +196,7 @@ GST_START_TEST (test_http_formats)
       "{\"text\":\"Telephone.\"}", &status, NULL);
   fail_unless_equals_int (status, 200);
   /* one byte a sample, 8 kHz: ten characters, well under two seconds */
-  fail_unless (g_bytes_get_size (out) > 4000 && g_bytes_get_size (out) <
-      16000);
+  fail_unless (g_bytes_get_size (out) > 4000 && g_bytes_get_size (out) < 16000);
   g_bytes_unref (out);
 
   out = post_tts (emu, "k", VOICE, "stream", "output_format=mp3_44100_128",
@@ -263,8 +263,7 @@ GST_START_TEST (test_http_errors)
       NULL);
   fail_unless_equals_int (status, 400);
   o = parse_object (out);
-  fail_unless_equals_string (detail_status (o),
-      "max_character_limit_exceeded");
+  fail_unless_equals_string (detail_status (o), "max_character_limit_exceeded");
   json_object_unref (o);
   g_bytes_unref (out);
 
@@ -273,8 +272,7 @@ GST_START_TEST (test_http_errors)
       "{\"text\":\"short\"}", &status, NULL);
   fail_unless_equals_int (status, 429);
   o = parse_object (out);
-  fail_unless_equals_string (detail_status (o),
-      "too_many_concurrent_requests");
+  fail_unless_equals_string (detail_status (o), "too_many_concurrent_requests");
   json_object_unref (o);
   g_bytes_unref (out);
   out = post_tts (emu, "good", VOICE, "stream", "output_format=pcm_16000",
@@ -354,8 +352,7 @@ ws_connect (SandraEmulator * emu, const gchar * path_query, const gchar * key)
     g_main_context_iteration (c->ctx, TRUE);
   /* The connection attaches its sources lazily to the thread-default
    * context: it stays pushed until ws_free(). */
-  fail_unless (c->ws != NULL, "connect: %s", c->error ? c->error->message :
-      "");
+  fail_unless (c->ws != NULL, "connect: %s", c->error ? c->error->message : "");
   g_signal_connect (c->ws, "message", G_CALLBACK (ws_message), c);
   g_signal_connect (c->ws, "closed", G_CALLBACK (ws_closed), c);
   g_object_unref (msg);
@@ -492,8 +489,7 @@ GST_START_TEST (test_ws_errors)
   ws_wait (c, NULL, 0);
   fail_unless_equals_int (c->close_code, 1008);
   fail_unless_equals_string (json_object_get_string_member
-      (g_ptr_array_index (c->received, 0), "error"),
-      "input_timeout_exceeded");
+      (g_ptr_array_index (c->received, 0), "error"), "input_timeout_exceeded");
   ws_free (c);
 
   /* a bad key, in the first message */

@@ -27,8 +27,7 @@
 /* ---- formats ---- */
 
 gboolean
-emu_el_parse_format (const gchar * name, gboolean websocket,
-    EmuElFormat * f)
+emu_el_parse_format (const gchar * name, gboolean websocket, EmuElFormat * f)
 {
   static const gint pcm_rates[] = { 8000, 16000, 22050, 24000, 44100, 48000 };
   static const gint opus_rates[] = { 32, 64, 96, 128, 192 };
@@ -212,13 +211,28 @@ phone_for (gunichar c, Phone * p, gdouble * length)
     case 'w':
       p->f1 = 300, p->f2 = 870, p->voicing = 1.0;
       break;
-    case 'b': case 'd': case 'g': case 'm': case 'n': case 'l': case 'r':
-    case 'v': case 'z': case 'j':
+    case 'b':
+    case 'd':
+    case 'g':
+    case 'm':
+    case 'n':
+    case 'l':
+    case 'r':
+    case 'v':
+    case 'z':
+    case 'j':
       p->f1 = 300, p->f2 = 1500, p->voicing = 0.7, p->noise = 0.15;
       p->level = 0.7;
       break;
-    case 's': case 'f': case 'h': case 'k': case 'p': case 't': case 'x':
-    case 'c': case 'q':
+    case 's':
+    case 'f':
+    case 'h':
+    case 'k':
+    case 'p':
+    case 't':
+    case 'x':
+    case 'c':
+    case 'q':
       p->noise = 1.0, p->level = 0.35;
       break;
     default:

@@ -182,10 +182,10 @@ send_now (Conn * conn, JsonObject * obj)
  * the reason (the reason must stay under 123 bytes). */
 static void
 fail (Conn * conn, const gchar * error, const gchar * format, ...)
-    G_GNUC_PRINTF (3, 4);
+G_GNUC_PRINTF (3, 4);
 
-static void
-fail (Conn * conn, const gchar * error, const gchar * format, ...)
+     static void
+         fail (Conn * conn, const gchar * error, const gchar * format, ...)
 {
   JsonObject *o = json_object_new ();
   gchar *message;
@@ -263,7 +263,7 @@ enqueue (Conn * conn, Context * ctx, JsonObject * obj, JsonObject * recorded,
   json_node_unref (node);
   o->record = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (o->record, recorded);
-  o->due_us = MAX (now, ctx->last_due_us) + (gint64) delay_ms * 1000;
+  o->due_us = MAX (now, ctx->last_due_us) + (gint64) delay_ms *1000;
   ctx->last_due_us = o->due_us;
   o->close_after = close_after;
   {

@@ -447,8 +447,7 @@ reply_body (SandraEmulator * emu, SoupServerMessage * msg, guint record,
 
 void
 emu_el_reply_detail (SandraEmulator * emu, SoupServerMessage * msg,
-    guint record, guint http, const gchar * status, const gchar * format,
-    ...)
+    guint record, guint http, const gchar * status, const gchar * format, ...)
 {
   gchar *message, *body;
   va_list ap;
@@ -464,8 +463,7 @@ emu_el_reply_detail (SandraEmulator * emu, SoupServerMessage * msg,
 
 void
 emu_el_reply_validation (SandraEmulator * emu, SoupServerMessage * msg,
-    guint record, const gchar * loc, const gchar * type,
-    const gchar * message)
+    guint record, const gchar * loc, const gchar * type, const gchar * message)
 {
   JsonBuilder *b = json_builder_new ();
   gchar **parts = g_strsplit (loc, ".", -1), **p;

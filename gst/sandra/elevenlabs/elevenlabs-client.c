@@ -280,8 +280,7 @@ post_api_error (ElevenlabsClient * client, const SandraApiError * err,
 }
 
 static void
-post_warning (ElevenlabsClient * client, GQuark domain, gint code,
-    gchar * text)
+post_warning (ElevenlabsClient * client, GQuark domain, gint code, gchar * text)
 {
   gst_element_message_full (client->element, GST_MESSAGE_WARNING, domain,
       code, text, NULL, __FILE__, GST_FUNCTION, __LINE__);
@@ -368,8 +367,7 @@ ws_send (ElevenlabsClient * client, JsonObject * obj, SandraWsSendFlags flags)
   g_bytes_unref (bytes);
   if (!ok) {
     post_warning (client, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-        g_strdup_printf ("Text for ElevenLabs was dropped: %s",
-            err->message));
+        g_strdup_printf ("Text for ElevenLabs was dropped: %s", err->message));
     g_clear_error (&err);
   }
   client->last_send_us = g_get_monotonic_time ();
@@ -383,8 +381,7 @@ voice_settings (ElevenlabsClient * client)
   JsonObject *vs = json_object_new ();
 
   json_object_set_double_member (vs, "stability", cfg->stability);
-  json_object_set_double_member (vs, "similarity_boost",
-      cfg->similarity_boost);
+  json_object_set_double_member (vs, "similarity_boost", cfg->similarity_boost);
   json_object_set_double_member (vs, "style", cfg->style);
   json_object_set_boolean_member (vs, "use_speaker_boost",
       cfg->use_speaker_boost);
@@ -893,8 +890,7 @@ http_json_line (JsonNode * node, const GError * error, gpointer user_data)
   a->samples = decode_audio (client, u, b64);
   /* Times count from the start of the request; make them relative to
    * this piece. */
-  offset = gst_util_uint64_scale_int (client->http_samples, GST_SECOND,
-      rate);
+  offset = gst_util_uint64_scale_int (client->http_samples, GST_SECOND, rate);
   client->http_samples += g_bytes_get_size (a->samples) / 2;
   al = json_object_get_member (o, "alignment") &&
       JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "alignment")) ?
@@ -950,8 +946,7 @@ http_complete (const SandraHttpResult * result, gpointer user_data)
   client->http_utt = NULL;
   g_clear_object (&client->http_cancel);
   if (u && !u->cancelled && !sandra_http_result_ok (result)) {
-    if (result->api_error && !sandra_api_error_is_retryable
-        (result->api_error)) {
+    if (result->api_error && !sandra_api_error_is_retryable (result->api_error)) {
       post_api_error (client, result->api_error, NULL);
       ws_forget_all (client);
       return;
@@ -986,8 +981,7 @@ http_send_chunk (ElevenlabsClient * client, Utt * u, Chunk * c)
   json_object_set_string_member (body, "text", c->text);
   json_object_set_string_member (body, "model_id", cfg->model_id);
   if (cfg->language_code && *cfg->language_code)
-    json_object_set_string_member (body, "language_code",
-        cfg->language_code);
+    json_object_set_string_member (body, "language_code", cfg->language_code);
   json_object_set_object_member (body, "voice_settings",
       voice_settings (client));
   if (cfg->seed >= 0)
@@ -999,8 +993,7 @@ http_send_chunk (ElevenlabsClient * client, Utt * u, Chunk * c)
     /* never start in the middle of a UTF-8 sequence */
     while (from < len && (u->text->str[from] & 0xc0) == 0x80)
       from++;
-    json_object_set_string_member (body, "previous_text",
-        u->text->str + from);
+    json_object_set_string_member (body, "previous_text", u->text->str + from);
   }
   json_node_take_object (node, body);
   sandra_http_request_set_json (req, node);

@@ -166,8 +166,7 @@ decode_page (ElevenlabsDecoder * d, ogg_page * page, GByteArray * out,
   }
 
   /* The last page's granule position says where the audio really ends. */
-  if (ogg_page_eos (page) && granule >= 0 &&
-      (guint64) granule < d->decoded) {
+  if (ogg_page_eos (page) && granule >= 0 && (guint64) granule < d->decoded) {
     guint64 excess = d->decoded - MAX ((guint64) granule, d->orig_pre_skip);
     gsize bytes = MIN (excess * 2, out->len - start);
 

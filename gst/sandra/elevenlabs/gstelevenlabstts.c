@@ -508,8 +508,7 @@ push_audio (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a)
     pts = floor;
     discont = TRUE;
   }
-  if (!live && GST_CLOCK_TIME_IS_VALID (self->out_next) &&
-      pts > self->out_next) {
+  if (!live && GST_CLOCK_TIME_IS_VALID (self->out_next) && pts > self->out_next) {
     ret = push_silence (self, self->out_next, pts);
     if (ret != GST_FLOW_OK) {
       set_flow (self, ret);
@@ -915,8 +914,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       self->flushing = FALSE;
       self->last_flow = GST_FLOW_OK;
       g_mutex_unlock (&self->lock);
-      gst_pad_start_task (self->srcpad, (GstTaskFunction) src_loop, self,
-          NULL);
+      gst_pad_start_task (self->srcpad, (GstTaskFunction) src_loop, self, NULL);
       return TRUE;
     case GST_EVENT_CUSTOM_DOWNSTREAM:
       if (sandra_end_of_sentence_event_parse (event, NULL, NULL, NULL)) {
@@ -1538,8 +1536,7 @@ gst_elevenlabs_tts_class_init (GstElevenlabsTtsClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "ElevenLabs text to speech", "Filter/Text/Audio/Network",
       "Speaks text with ElevenLabs voices, streamed over a WebSocket or "
-      "HTTPS, with character timings for lip sync",
-      "gst-sandra contributors");
+      "HTTPS, with character timings for lip sync", "gst-sandra contributors");
 
   gst_type_mark_as_plugin_api (GST_TYPE_ELEVENLABS_OVERRUN, 0);
   gst_type_mark_as_plugin_api (ELEVENLABS_TYPE_TRANSPORT, 0);
