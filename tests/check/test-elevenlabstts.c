@@ -69,6 +69,7 @@ tts_free (Tts * t)
 {
   gst_harness_teardown (t->h);
   gst_element_set_bus (t->tts, NULL);
+  gst_object_unref (t->tts);
   gst_object_unref (t->bus);
   g_free (t);
 }

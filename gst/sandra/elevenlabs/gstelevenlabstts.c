@@ -740,6 +740,30 @@ src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     gst_query_set_latency (query, live, min, max);
     return TRUE;
   }
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
+    /* The rate is a property, not negotiated: offer exactly it. */
+    GstCaps *filter, *caps;
+    gint rate;
+
+    GST_OBJECT_LOCK (self);
+    rate = self->transport_format == ELEVENLABS_AUDIO_FORMAT_PCM ?
+        self->output_rate : 48000;
+    GST_OBJECT_UNLOCK (self);
+    caps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
+        "S16LE", "layout", G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT,
+        rate, "channels", G_TYPE_INT, 1, NULL);
+    gst_query_parse_caps (query, &filter);
+    if (filter) {
+      GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+          GST_CAPS_INTERSECT_FIRST);
+
+      gst_caps_unref (caps);
+      caps = tmp;
+    }
+    gst_query_set_caps_result (query, caps);
+    gst_caps_unref (caps);
+    return TRUE;
+  }
   return gst_pad_query_default (pad, parent, query);
 }
 
