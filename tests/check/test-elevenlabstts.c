@@ -8,6 +8,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/app/gstappsink.h>
 #include <string.h>
@@ -810,6 +811,37 @@ GST_START_TEST (test_malformed_message_warns)
 
 GST_END_TEST;
 
+GST_START_TEST (test_live_timestamps)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, "latency-ms", 300, NULL);
+  GstTestClock *clock = GST_TEST_CLOCK (gst_harness_get_testclock (t->h));
+  GList *bufs;
+  GstClockTime expected;
+
+  gst_harness_set_upstream_latency (t->h, 100 * GST_MSECOND);
+  /* the element adds its latency-ms to what upstream reports */
+  fail_unless_equals_uint64 (gst_harness_query_latency (t->h),
+      400 * GST_MSECOND);
+
+  /* The text is stamped 1 s, but the clock already says 5 s: its audio
+   * cannot be heard at 1 s any more and must play as soon as possible,
+   * that is "now" minus the pipeline latency, plus the 20 ms margin. */
+  gst_test_clock_set_time (clock, 5 * GST_SECOND);
+  push_text (t, "Late.", GST_SECOND, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  expected = 5 * GST_SECOND + 20 * GST_MSECOND - 400 * GST_MSECOND;
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (bufs->data), expected);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (bufs->data, GST_BUFFER_FLAG_DISCONT));
+  gst_object_unref (clock);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static GstStructure *
 utterance_stats (GList * msgs, guint64 utterance)
 {
@@ -1021,6 +1053,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_busy_retries);
   tcase_add_test (tc, test_malformed_message_warns);
+  tcase_add_test (tc, test_live_timestamps);
   tcase_add_test (tc, test_overrun_clip);
   tcase_add_test (tc, test_overrun_interrupt);
   tcase_add_test (tc, test_non_live_is_continuous);
