@@ -647,6 +647,36 @@ GST_START_TEST (test_reconnect_after_inactivity)
 
 GST_END_TEST;
 
+GST_START_TEST (test_reconnect_after_drop)
+{
+  /* the first socket drops (1011) before any audio came */
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{"
+      "\"first_audio_delay_ms\":300,\"connections\":[{\"close_after_ms\":100,"
+      "\"close_code\":1011,\"close_reason\":\"internal error\"}]}}");
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs, *warnings;
+
+  push_text (t, "Said once, heard once.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 2);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  /* the text went again on the new socket, and is spoken exactly once */
+  fail_unless_equals_string (alignment_text (msgs, 1),
+      "Said once, heard once. ");
+  warnings = pop_messages (t, NULL, GST_MESSAGE_WARNING);
+  fail_unless (warnings != NULL, "a dropped connection is worth a warning");
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (warnings);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 /* Runs text into a fresh element and returns its first ERROR, or NULL
  * once EOS came out. */
 static GstMessage *
@@ -1050,6 +1080,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);
   tcase_add_test (tc, test_reconnect_after_inactivity);
+  tcase_add_test (tc, test_reconnect_after_drop);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_busy_retries);
   tcase_add_test (tc, test_malformed_message_warns);
