@@ -647,6 +647,64 @@ GST_START_TEST (test_reconnect_after_inactivity)
 
 GST_END_TEST;
 
+static gboolean
+two_keepalives (SandraEmulator * emu, gpointer data)
+{
+  JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
+  guint i, n = 0;
+
+  /* after the first utterance: " " on the spare context sandra-2 */
+  for (i = 0; i < json_array_get_length (events); i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "text",
+                NULL), " ") == 0 && !json_object_has_member (o,
+            "voice_settings") && g_strcmp0
+        (json_object_get_string_member_with_default (o, "context_id", NULL),
+            "sandra-2") == 0)
+      n++;
+  }
+  json_array_unref (events);
+  return n >= 2;
+}
+
+GST_START_TEST (test_keepalive_between_utterances)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  /* the service would close after 1 s of silence */
+  Tts *t = tts_new (emu, "inactivity-timeout", 1, NULL);
+  GstBuffer *b;
+  GList *bufs, *msgs;
+  JsonObject *rec;
+
+  push_text (t, "First. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  b = gst_harness_pull (t->h);
+  fail_unless (b != NULL);
+  gst_buffer_unref (b);
+  fail_unless (wait_for (two_keepalives, emu, NULL));
+
+  push_text (t, "Second.", 5 * GST_SECOND, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  /* one socket all along, and the spare context spoke the second */
+  fail_unless_equals_int (sandra_emulator_count_requests (emu, NULL), 1);
+  rec = sandra_emulator_dup_request (emu, 0);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (rec, "query"), "inactivity_timeout"),
+      "1");
+  json_object_unref (rec);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 2), "Second. ");
+  fail_unless (sent_member (emu, "close_context", "sandra-2"));
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_reconnect_after_drop)
 {
   /* the first socket drops (1011) before any audio came */
@@ -1080,6 +1138,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);
   tcase_add_test (tc, test_reconnect_after_inactivity);
+  tcase_add_test (tc, test_keepalive_between_utterances);
   tcase_add_test (tc, test_reconnect_after_drop);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_busy_retries);
