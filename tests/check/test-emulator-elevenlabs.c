@@ -445,6 +445,54 @@ GST_START_TEST (test_ws_stream_input)
 
 GST_END_TEST;
 
+GST_START_TEST (test_ws_chunk_length_schedule)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  WsClient *c = ws_connect (emu, VOICE "/multi-stream-input?model_id="
+      "eleven_flash_v2_5&output_format=pcm_16000", "k");
+  JsonObject *o;
+  JsonArray *chars;
+  GString *spoken = g_string_new (NULL);
+  guint i;
+
+  /* 58 characters, no flush: a schedule of 50 generates on its own, up to
+   * the last space */
+  ws_send (c, "{\"text\":\" \",\"context_id\":\"s\",\"generation_config\":"
+      "{\"chunk_length_schedule\":[50]}}");
+  ws_send (c, "{\"text\":\"The schedule decides when this text is spoken "
+      "without a flush\",\"context_id\":\"s\"}");
+  ws_wait (c, "audio", 1);
+  fail_if (c->closed);
+  for (i = 0; i < c->received->len; i++) {
+    guint j;
+
+    o = g_ptr_array_index (c->received, i);
+    chars = json_object_get_array_member (json_object_get_object_member (o,
+            "alignment"), "chars");
+    for (j = 0; j < json_array_get_length (chars); j++)
+      g_string_append (spoken, json_array_get_string_element (chars, j));
+  }
+  /* generation continues while messages arrive: wait for all of it */
+  while (!g_str_has_suffix (spoken->str, "without a ")) {
+    guint before = c->received->len, j;
+
+    ws_wait (c, "audio", before + 1);
+    o = g_ptr_array_index (c->received, c->received->len - 1);
+    chars = json_object_get_array_member (json_object_get_object_member (o,
+            "alignment"), "chars");
+    for (j = 0; j < json_array_get_length (chars); j++)
+      g_string_append (spoken, json_array_get_string_element (chars, j));
+  }
+  /* "flush" stays in the buffer until more text or a flush comes */
+  fail_unless_equals_string (spoken->str, "The schedule decides when this text "
+      "is spoken without a ");
+  g_string_free (spoken, TRUE);
+  ws_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_ws_multi_contexts)
 {
   SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"max_contexts\":2,"
@@ -534,6 +582,7 @@ emulator_elevenlabs_suite (void)
   tcase_add_test (tc, test_http_formats);
   tcase_add_test (tc, test_http_errors);
   tcase_add_test (tc, test_ws_stream_input);
+  tcase_add_test (tc, test_ws_chunk_length_schedule);
   tcase_add_test (tc, test_ws_multi_contexts);
   tcase_add_test (tc, test_ws_errors);
   return s;
