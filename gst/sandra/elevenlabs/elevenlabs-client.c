@@ -25,11 +25,11 @@ GST_DEBUG_CATEGORY_STATIC (elevenlabs_client_debug);
 #define MAX_PREVIOUS_TEXT 1000
 #define HTTP_TIMEOUT_MS 30000
 
-G_DEFINE_ENUM_TYPE (ElevenlabsTransport, elevenlabs_transport,
+G_DEFINE_ENUM_TYPE (GstElevenlabsTransport, elevenlabs_transport,
     G_DEFINE_ENUM_VALUE (ELEVENLABS_TRANSPORT_WEBSOCKET, "websocket"),
     G_DEFINE_ENUM_VALUE (ELEVENLABS_TRANSPORT_HTTP, "http"));
 
-G_DEFINE_ENUM_TYPE (ElevenlabsAudioFormat, elevenlabs_audio_format,
+G_DEFINE_ENUM_TYPE (GstElevenlabsAudioFormat, elevenlabs_audio_format,
     G_DEFINE_ENUM_VALUE (ELEVENLABS_AUDIO_FORMAT_PCM, "pcm"),
     G_DEFINE_ENUM_VALUE (ELEVENLABS_AUDIO_FORMAT_OPUS_32, "opus-32"),
     G_DEFINE_ENUM_VALUE (ELEVENLABS_AUDIO_FORMAT_OPUS_64, "opus-64"),
@@ -121,7 +121,7 @@ elevenlabs_config_free (ElevenlabsConfig * cfg)
 }
 
 static gint
-opus_kbps (ElevenlabsAudioFormat f)
+opus_kbps (GstElevenlabsAudioFormat f)
 {
   static const gint kbps[] = { 0, 32, 64, 96, 128, 192 };
 

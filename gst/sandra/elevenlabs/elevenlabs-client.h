@@ -31,7 +31,7 @@ typedef enum
 {
   ELEVENLABS_TRANSPORT_WEBSOCKET,
   ELEVENLABS_TRANSPORT_HTTP,
-} ElevenlabsTransport;
+} GstElevenlabsTransport;
 
 GType elevenlabs_transport_get_type (void);
 #define ELEVENLABS_TYPE_TRANSPORT (elevenlabs_transport_get_type ())
@@ -46,7 +46,7 @@ typedef enum
   ELEVENLABS_AUDIO_FORMAT_OPUS_96,
   ELEVENLABS_AUDIO_FORMAT_OPUS_128,
   ELEVENLABS_AUDIO_FORMAT_OPUS_192,
-} ElevenlabsAudioFormat;
+} GstElevenlabsAudioFormat;
 
 GType elevenlabs_audio_format_get_type (void);
 #define ELEVENLABS_TYPE_AUDIO_FORMAT (elevenlabs_audio_format_get_type ())
@@ -69,8 +69,8 @@ typedef struct
   guint inactivity_timeout_s;
   gboolean keepalive;
   guint retries;
-  ElevenlabsTransport transport;
-  ElevenlabsAudioFormat audio_format;
+  GstElevenlabsTransport transport;
+  GstElevenlabsAudioFormat audio_format;
   gint rate;                    /* PCM output rate */
 } ElevenlabsConfig;
 

@@ -162,8 +162,8 @@ struct _GstElevenlabsTts
   guint latency_ms;
   GstElevenlabsOverrun overrun;
   gint output_rate;
-  ElevenlabsTransport transport;
-  ElevenlabsAudioFormat transport_format;
+  GstElevenlabsTransport transport;
+  GstElevenlabsAudioFormat transport_format;
   guint retries;
   guint max_chunk_chars;
 
