@@ -441,6 +441,9 @@ ws_send_end (ElevenlabsClient * client, Utt * u, SandraWsSendFlags flags)
 {
   JsonObject *o = json_object_new ();
 
+  /* An empty text adds nothing; it is there for services that want a text
+   * member in every message. */
+  json_object_set_string_member (o, "text", "");
   json_object_set_string_member (o, "context_id", u->id);
   json_object_set_boolean_member (o, "flush", TRUE);
   ws_send (client, o, flags);
