@@ -41,7 +41,8 @@ decode_in_pieces (ElevenlabsDecoder * d, const guint8 * data, gsize len,
   guint k = 0;
 
   while (off < len) {
-    gsize piece = MIN (sizes[k++ % n_sizes], len - off);
+    gsize want = sizes[k++ % n_sizes];
+    gsize piece = MIN (want, len - off);
 
     fail_unless (elevenlabs_decoder_push (d, data + off, piece, out, NULL));
     off += piece;
