@@ -899,6 +899,40 @@ GST_START_TEST (test_malformed_message_warns)
 
 GST_END_TEST;
 
+GST_START_TEST (test_timed_text_is_spoken_on_time)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs, *l;
+  guint64 first2 = GST_CLOCK_TIME_NONE;
+
+  /* subtitles: each has a slot, and there is a gap between them */
+  push_text (t, "First line.", 0, GST_SECOND);
+  push_text (t, "Second line.", 5 * GST_SECOND, GST_SECOND);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 1), "First line. ");
+  fail_unless_equals_string (alignment_text (msgs, 2), "Second line. ");
+  for (l = msgs; l; l = l->next) {
+    const GstStructure *s = gst_message_get_structure (l->data);
+    guint64 u, rt;
+
+    gst_structure_get_uint64 (s, "utterance", &u);
+    gst_structure_get_uint64 (s, "running-time", &rt);
+    if (u == 2 && !GST_CLOCK_TIME_IS_VALID (first2))
+      first2 = rt;
+  }
+  /* the second line waits for its time instead of following the first */
+  fail_unless_equals_uint64 (first2, 5 * GST_SECOND);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_live_timestamps)
 {
   SandraEmulator *emu = start_emulator (NULL);
@@ -1143,6 +1177,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_busy_retries);
   tcase_add_test (tc, test_malformed_message_warns);
+  tcase_add_test (tc, test_timed_text_is_spoken_on_time);
   tcase_add_test (tc, test_live_timestamps);
   tcase_add_test (tc, test_overrun_clip);
   tcase_add_test (tc, test_overrun_interrupt);

@@ -994,6 +994,22 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     if (done)
       g_clear_pointer (&self->cur, utterance_unref);
   }
+  if (self->cur && GST_CLOCK_TIME_IS_VALID (pts)) {
+    GstClockTime rt = running_time (self, pts), slot_end;
+
+    g_mutex_lock (&self->lock);
+    slot_end = self->cur->slot_end;
+    g_mutex_unlock (&self->lock);
+    /* Timed text (subtitles, transcripts) that starts after the previous
+     * text's slot is a new utterance, spoken at its own time. Contiguous
+     * pieces (a token stream) stay together. */
+    if (GST_CLOCK_TIME_IS_VALID (slot_end) && GST_CLOCK_TIME_IS_VALID (rt) &&
+        rt > slot_end) {
+      GST_DEBUG_OBJECT (self, "text at %" GST_TIME_FORMAT " starts after "
+          "the previous slot: new utterance", GST_TIME_ARGS (rt));
+      end_utterance (self);
+    }
+  }
   if (self->cur == NULL)
     begin_utterance (self, pts);
 
