@@ -13,7 +13,8 @@
  * comes, so speech starts after the first sentence, not the last.
  *
  * An utterance is the text between two sandra end-of-sentence events (as
- * sent by openairealtime and openaistt) or up to EOS. Over the WebSocket
+ * sent by openairealtime and openaistt) or up to EOS; timed text that
+ * starts after the previous text's slot (subtitles) begins a new one. Over the WebSocket
  * transport (default) each utterance is one context of a multi-stream-input
  * socket; a flushing seek or a FLUSH from upstream (barge-in) closes the
  * current context and none of its audio leaves the element afterwards.
