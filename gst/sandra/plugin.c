@@ -15,6 +15,7 @@ GST_ELEMENT_REGISTER_DECLARE (openaistt);
 GST_ELEMENT_REGISTER_DECLARE (sandravad);
 GST_ELEMENT_REGISTER_DECLARE (sandraaec);
 GST_ELEMENT_REGISTER_DECLARE (sandraechoprobe);
+GST_ELEMENT_REGISTER_DECLARE (elevenlabstts);
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -26,6 +27,7 @@ plugin_init (GstPlugin * plugin)
   ret &= GST_ELEMENT_REGISTER (sandravad, plugin);
   ret &= GST_ELEMENT_REGISTER (sandraaec, plugin);
   ret &= GST_ELEMENT_REGISTER (sandraechoprobe, plugin);
+  ret &= GST_ELEMENT_REGISTER (elevenlabstts, plugin);
 
   return ret;
 }

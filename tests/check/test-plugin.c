@@ -10,6 +10,7 @@ static const gchar *expected_elements[] = {
   "sandravad",
   "sandraaec",
   "sandraechoprobe",
+  "elevenlabstts",
   NULL
 };
 

@@ -34,6 +34,7 @@ struct _SandraEmulator
   GList *rt_conns;              /* EmuRtConn *, open WebSocket sessions */
   GHashTable *rt_secrets;       /* ephemeral secrets (realtime-secrets.c) */
   GHashTable *rt_audio;         /* decoded reply fixtures (realtime-audio.c) */
+  GList *el_conns;              /* EmuElConn *, ElevenLabs WebSockets */
 
   /* Written by the emulator thread before it signals start-up. */
   gchar *host;

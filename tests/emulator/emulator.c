@@ -10,6 +10,7 @@
  */
 #include "emulator-private.h"
 #include "validate.h"
+#include "elevenlabs.h"
 
 #include <string.h>
 
@@ -338,6 +339,7 @@ server_thread (gpointer data)
       NULL);
   emu_transcription_register (emu);
   emu_realtime_register (emu);
+  emu_elevenlabs_register (emu);
 
   addr = g_inet_address_new_from_string (emu->host);
   sockaddr = g_inet_socket_address_new (addr, emu->port);
@@ -366,16 +368,18 @@ server_thread (gpointer data)
     g_main_loop_run (emu->loop);
 
   emu_realtime_close_all (emu);
+  emu_elevenlabs_close_all (emu);
   soup_server_disconnect (emu->server);
   /* Let pending callbacks (timers holding messages, closing handshakes)
    * run and release what they hold, for a bounded time. */
   deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline && (emu->rt_conns ||
-          g_main_context_pending (emu->context))) {
+          emu->el_conns || g_main_context_pending (emu->context))) {
     if (!g_main_context_iteration (emu->context, FALSE))
       g_usleep (1000);
   }
   emu_realtime_free_all (emu);
+  emu_elevenlabs_free_all (emu);
   g_clear_object (&emu->server);
   for (i = 0; i < 100 && g_main_context_iteration (emu->context, FALSE); i++);
   g_main_context_pop_thread_default (emu->context);

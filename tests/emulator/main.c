@@ -10,6 +10,8 @@
  */
 #include "sandra-emulator.h"
 
+#include <gst/gst.h>
+
 #include <glib-unix.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +46,10 @@ main (int argc, char **argv)
   SandraEmulator *emu;
   GMainLoop *loop;
 
+  /* The ElevenLabs endpoints encode Opus with GStreamer-based helpers. */
+  gst_init (NULL, NULL);
   ctx = g_option_context_new ("- local emulator of the OpenAI transcription "
-      "and Realtime APIs");
+      "and Realtime APIs and ElevenLabs text to speech");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
     g_printerr ("%s\n", err->message);
@@ -71,10 +75,10 @@ main (int argc, char **argv)
   }
 
   g_print ("sandra-emulator listening on %s\n"
-      "  export OPENAI_BASE_URL=%s\n"
+      "  export OPENAI_BASE_URL=%s ELEVENLABS_BASE_URL=%s\n"
       "  debug: GET %.*s/__emulator/requests\n",
       sandra_emulator_get_base_url (emu), sandra_emulator_get_base_url (emu),
-      (int) (strlen (sandra_emulator_get_base_url (emu)) - 3),
+      sandra_emulator_get_base_url (emu), (int) (strlen (sandra_emulator_get_base_url (emu)) - 3),
       sandra_emulator_get_base_url (emu));
 
   loop = g_main_loop_new (NULL, FALSE);

@@ -59,11 +59,15 @@ struct _EmuScenario
   guint max_session_ms;         /* 0: the service's */
   gboolean bad_key_close;
   guint secret_ttl_ms;          /* 0: as requested */
+
+  JsonObject *elevenlabs;       /* checked by elevenlabs.c */
+  guint next_el_request;
+  guint next_el_connection;
 };
 
 static const gchar *const top_members[] = { "description", "api_keys",
   "max_body_bytes", "rate_limit", "transcription", "realtime_transcription",
-  "extra_models", "realtime", "data_dir", NULL
+  "extra_models", "realtime", "data_dir", "elevenlabs", NULL
 };
 
 static const gchar *const reply_members[] = { "text", "language",
@@ -590,6 +594,13 @@ parse (EmuScenario * sc, GError ** error)
     json_object_set_string_member (sc->default_response, "audio",
         EMU_DEFAULT_REPLY_AUDIO);
   }
+  if ((o = get_object (root, "elevenlabs"))) {
+    if (!emu_elevenlabs_check_scenario (o, error))
+      return FALSE;
+    sc->elevenlabs = o;
+  } else if (json_object_has_member (root, "elevenlabs")) {
+    return fail (error, "elevenlabs", "expected an object");
+  }
 
   if (sc->default_reply == NULL) {
     sc->default_reply = json_object_new ();
@@ -657,6 +668,8 @@ emu_scenario_restart (EmuScenario * sc)
   sc->next_connection = 0;
   sc->next_response = 0;
   sc->next_conv_connection = 0;
+  sc->next_el_request = 0;
+  sc->next_el_connection = 0;
   sc->rate_used = 0;
   sc->rate_window_start_us = 0;
 }
@@ -854,4 +867,33 @@ emu_scenario_resolve_path (EmuScenario * sc, const gchar * name)
       break;
   }
   return path;
+}
+
+JsonObject *
+emu_scenario_get_elevenlabs (EmuScenario * sc)
+{
+  return sc->elevenlabs;
+}
+
+static JsonArray *
+el_list (EmuScenario * sc, const gchar * name)
+{
+  JsonNode *n;
+
+  if (sc->elevenlabs == NULL)
+    return NULL;
+  n = json_object_get_member (sc->elevenlabs, name);
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+JsonObject *
+emu_scenario_next_elevenlabs_request (EmuScenario * sc)
+{
+  return next_in (el_list (sc, "requests"), &sc->next_el_request, NULL);
+}
+
+JsonObject *
+emu_scenario_next_elevenlabs_connection (EmuScenario * sc)
+{
+  return next_in (el_list (sc, "connections"), &sc->next_el_connection, NULL);
 }

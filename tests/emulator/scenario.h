@@ -89,6 +89,14 @@ gboolean emu_scenario_extra_model (EmuScenario * sc, const gchar * model);
  * they concatenate back to the text. NULL-terminated; g_strfreev(). */
 gchar **emu_split_deltas (const gchar * text);
 
+/* The "elevenlabs" object, or NULL (checked by
+ * emu_elevenlabs_check_scenario() in elevenlabs.c). */
+JsonObject *emu_scenario_get_elevenlabs (EmuScenario * sc);
+/* The next scripted HTTP reply / WebSocket connection script, or NULL. */
+JsonObject *emu_scenario_next_elevenlabs_request (EmuScenario * sc);
+JsonObject *emu_scenario_next_elevenlabs_connection (EmuScenario * sc);
+gboolean emu_elevenlabs_check_scenario (JsonObject * el, GError ** error);
+
 G_END_DECLS
 
 #endif

@@ -1,0 +1,1189 @@
+/* gst-sandra: elevenlabstts against the in-process emulator
+ * Copyright (C) 2026 gst-sandra contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/app/gstappsink.h>
+#include <string.h>
+
+#include "sandra-emulator.h"
+#include "sandra-events.h"
+#include "test-util.h"
+
+#define VOICE "21m00Tcm4TlvDq8ikWAM"
+#define WAIT_MS 20000
+
+static SandraEmulator *
+start_emulator (const gchar * scenario)
+{
+  GError *err = NULL;
+  SandraEmulator *emu = sandra_emulator_new (scenario, &err);
+
+  fail_unless (emu != NULL, "scenario rejected: %s", err ? err->message : "");
+  sandra_emulator_set_verbose (emu, g_getenv ("EMU_VERBOSE") != NULL);
+  fail_unless (sandra_emulator_start (emu, 0, &err), "start: %s",
+      err ? err->message : "");
+  return emu;
+}
+
+/* An elevenlabstts in a GstHarness, with a bus to read its messages. The
+ * harness answers latency queries as a live source, and its clock is a
+ * test clock that stays at 0, so audio lands exactly at the text's running
+ * time. */
+typedef struct
+{
+  GstHarness *h;
+  GstBus *bus;
+  GstElement *tts;
+} Tts;
+
+static Tts *
+tts_new (SandraEmulator * emu, const gchar * first_prop, ...)
+{
+  Tts *t = g_new0 (Tts, 1);
+  va_list ap;
+
+  t->tts = gst_element_factory_make ("elevenlabstts", NULL);
+  fail_unless (t->tts != NULL);
+  g_object_set (t->tts, "base-url", sandra_emulator_get_base_url (emu),
+      "api-key", "xi-local", NULL);
+  va_start (ap, first_prop);
+  if (first_prop)
+    g_object_set_valist (G_OBJECT (t->tts), first_prop, ap);
+  va_end (ap);
+  t->bus = gst_bus_new ();
+  gst_element_set_bus (t->tts, t->bus);
+  t->h = gst_harness_new_with_element (t->tts, "sink", "src");
+  gst_harness_set_src_caps_str (t->h, "text/x-raw,format=utf8");
+  return t;
+}
+
+static void
+tts_free (Tts * t)
+{
+  gst_harness_teardown (t->h);
+  gst_element_set_bus (t->tts, NULL);
+  gst_object_unref (t->tts);
+  gst_object_unref (t->bus);
+  g_free (t);
+}
+
+static void
+push_text (Tts * t, const gchar * text, GstClockTime pts, GstClockTime dur)
+{
+  GstBuffer *buf = gst_buffer_new_memdup (text, strlen (text));
+
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = dur;
+  fail_unless_equals_int (gst_harness_push (t->h, buf), GST_FLOW_OK);
+}
+
+static void
+end_sentence (Tts * t)
+{
+  fail_unless (gst_harness_push_event (t->h,
+          sandra_end_of_sentence_event_new ("", GST_CLOCK_TIME_NONE,
+              GST_CLOCK_TIME_NONE)));
+}
+
+/* Pulls every buffer up to EOS into a list. */
+static GList *
+pull_until_eos (Tts * t)
+{
+  GList *bufs = NULL;
+  gboolean eos = FALSE;
+
+  while (!eos) {
+    GstEvent *ev;
+    GstBuffer *b;
+
+    while ((b = gst_harness_try_pull (t->h)))
+      bufs = g_list_append (bufs, b);
+    ev = gst_harness_try_pull_event (t->h);
+    if (ev) {
+      eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+      gst_event_unref (ev);
+      continue;
+    }
+    g_usleep (2000);
+  }
+  while (TRUE) {
+    GstBuffer *b = gst_harness_try_pull (t->h);
+
+    if (b == NULL)
+      break;
+    bufs = g_list_append (bufs, b);
+  }
+  return bufs;
+}
+
+static void
+finish (Tts * t)
+{
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_eos ()));
+}
+
+static GstClockTime
+total_duration (GList * bufs)
+{
+  GstClockTime d = 0;
+
+  for (; bufs; bufs = bufs->next)
+    d += GST_BUFFER_DURATION (bufs->data);
+  return d;
+}
+
+/* Messages of one kind (structure name) from the bus, in order. */
+static GList *
+pop_messages (Tts * t, const gchar * name, GstMessageType type)
+{
+  GList *out = NULL, *keep = NULL, *l;
+  GstMessage *m;
+
+  while ((m = gst_bus_pop (t->bus))) {
+    if (GST_MESSAGE_TYPE (m) == type && (name == NULL ||
+            gst_message_has_name (m, name)))
+      out = g_list_append (out, m);
+    else
+      keep = g_list_append (keep, m);
+  }
+  for (l = keep; l; l = l->next)
+    gst_bus_post (t->bus, l->data);
+  g_list_free (keep);
+  return out;
+}
+
+static void
+free_messages (GList * msgs)
+{
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+}
+
+static void
+free_buffers (GList * bufs)
+{
+  g_list_free_full (bufs, (GDestroyNotify) gst_buffer_unref);
+}
+
+static gdouble
+buffers_rms (GList * bufs)
+{
+  GByteArray *all = g_byte_array_new ();
+  gdouble rms;
+
+  for (; bufs; bufs = bufs->next) {
+    GstMapInfo map;
+
+    gst_buffer_map (bufs->data, &map, GST_MAP_READ);
+    g_byte_array_append (all, map.data, map.size);
+    gst_buffer_unmap (bufs->data, &map);
+  }
+  rms = sandra_test_rms_dbfs ((const gint16 *) all->data, all->len / 2);
+  g_byte_array_unref (all);
+  return rms;
+}
+
+/* Client text of every WebSocket message, "" for messages without text. */
+static GPtrArray *
+sent_texts (SandraEmulator * emu, gboolean * flushes, guint max)
+{
+  JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  for (i = 0; i < json_array_get_length (events); i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+    const gchar *text = json_object_get_string_member_with_default (o, "text",
+        NULL);
+    gchar *stripped;
+
+    if (text == NULL)
+      continue;
+    stripped = g_strstrip (g_strdup (text));
+    if (*stripped == '\0') {
+      g_free (stripped);
+      continue;
+    }
+    g_free (stripped);
+    if (flushes && out->len < max)
+      flushes[out->len] = json_object_get_boolean_member_with_default (o,
+          "flush", FALSE);
+    g_ptr_array_add (out, g_strdup (text));
+  }
+  json_array_unref (events);
+  return out;
+}
+
+static gboolean
+sent_member (SandraEmulator * emu, const gchar * member, const gchar * context)
+{
+  JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
+  gboolean found = FALSE;
+  guint i;
+
+  for (i = 0; i < json_array_get_length (events) && !found; i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+
+    found = json_object_get_boolean_member_with_default (o, member, FALSE) &&
+        (context == NULL
+        || g_strcmp0 (json_object_get_string_member_with_default (o,
+                "context_id", NULL), context) == 0);
+  }
+  json_array_unref (events);
+  return found;
+}
+
+/* The characters spoken for @utterance, over its alignment messages
+ * (valid until the next call). */
+static const gchar *
+alignment_text (GList * msgs, guint64 utterance)
+{
+  static gchar *text;
+  GString *s = g_string_new (NULL);
+
+  for (; msgs; msgs = msgs->next) {
+    const GstStructure *st = gst_message_get_structure (msgs->data);
+    guint64 u;
+
+    if (gst_structure_get_uint64 (st, "utterance", &u) && u == utterance)
+      g_string_append (s, gst_structure_get_string (st, "text"));
+  }
+  g_free (text);
+  text = g_string_free (s, FALSE);
+  return text;
+}
+
+/* Polls the record until @check is true; the timeout is a safety net. */
+static gboolean
+wait_for (gboolean (*check) (SandraEmulator *, gpointer), SandraEmulator * emu,
+    gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline) {
+    if (check (emu, data))
+      return TRUE;
+    g_usleep (5000);
+  }
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_speaks_text)
+{
+  SandraEmulator *emu =
+      start_emulator ("{\"elevenlabs\":{\"ms_per_char\":70}}");
+  Tts *t = tts_new (emu, "output-rate", 16000, NULL);
+  const gchar *text = "Hello there. How are you today?";
+  GList *bufs, *l, *msgs;
+  GstClockTime expected, d;
+  GstCaps *caps;
+  GstStructure *s;
+  gint rate;
+  gdouble audio_s;
+
+  push_text (t, text, GST_SECOND, GST_SECOND);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (bufs != NULL);
+
+  caps = gst_pad_get_current_caps (t->h->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_get_int (s, "rate", &rate));
+  fail_unless_equals_int (rate, 16000);
+  gst_caps_unref (caps);
+
+  /* the audio starts at the text's running time and has no holes */
+  expected = GST_SECOND;
+  for (l = bufs; l; l = l->next) {
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (l->data), expected);
+    expected += GST_BUFFER_DURATION (l->data);
+  }
+  d = total_duration (bufs);
+  /* 31 characters at about 70 ms, with pauses at punctuation */
+  fail_unless (d > 31 * 50 * GST_MSECOND && d < 31 * 200 * GST_MSECOND,
+      "%" GST_TIME_FORMAT, GST_TIME_ARGS (d));
+  fail_unless (buffers_rms (bufs) > -40.0);
+
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  s = (GstStructure *) gst_message_get_structure (msgs->data);
+  fail_unless (gst_structure_get_double (s, "audio-seconds", &audio_s));
+  fail_unless (fabs (audio_s - (gdouble) d / GST_SECOND) < 0.001);
+  fail_unless (gst_structure_get_double (s, "first-audio-latency-ms",
+          &audio_s) && audio_s >= 0);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_alignment_matches_audio)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":400}}");
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs, *b, *m;
+  GString *spoken = g_string_new (NULL);
+  guint n_words = 0;
+
+  push_text (t, "One small step. ", 0, GST_CLOCK_TIME_NONE);
+  push_text (t, "A giant leap.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless (g_list_length (bufs) > 2);
+  /* one message per buffer, for exactly its stretch of time */
+  fail_unless_equals_int (g_list_length (msgs), g_list_length (bufs));
+  for (b = bufs, m = msgs; b && m; b = b->next, m = m->next) {
+    const GstStructure *s = gst_message_get_structure (m->data);
+    const GValue *starts = gst_structure_get_value (s,
+        "character-start-times");
+    const GValue *ends = gst_structure_get_value (s, "character-end-times");
+    const GValue *words = gst_structure_get_value (s, "words");
+    guint64 rt, dur;
+    guint i;
+
+    fail_unless (gst_structure_get_uint64 (s, "running-time", &rt));
+    fail_unless (gst_structure_get_uint64 (s, "duration", &dur));
+    fail_unless_equals_uint64 (rt, GST_BUFFER_PTS (b->data));
+    fail_unless_equals_uint64 (dur, GST_BUFFER_DURATION (b->data));
+    for (i = 0; i < gst_value_array_get_size (starts); i++) {
+      guint64 cs = g_value_get_uint64 (gst_value_array_get_value (starts, i));
+      guint64 ce = g_value_get_uint64 (gst_value_array_get_value (ends, i));
+
+      /* characters lie within their audio (ms rounding aside) */
+      fail_unless (cs >= rt && ce >= cs && ce <= rt + dur + GST_MSECOND);
+    }
+    for (i = 0; i < gst_value_array_get_size (words); i++) {
+      const gchar *w = g_value_get_string (gst_value_array_get_value (words,
+              i));
+
+      /* a word cut by a piece boundary comes in two parts */
+      fail_unless (*w && strstr ("One small step. A giant leap.", w), "%s", w);
+    }
+    n_words += gst_value_array_get_size (words);
+    g_string_append (spoken, gst_structure_get_string (s, "text"));
+  }
+  /* the chunks the service got, spoken in full */
+  fail_unless_equals_string (spoken->str, "One small step. A giant leap. ");
+  fail_unless (n_words >= 6);
+  g_string_free (spoken, TRUE);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tokens_become_sentences)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  const gchar *tokens[] = { "Hel", "lo", " wor", "ld.", " How", " are",
+    " you", "?", " Fi", "ne", NULL
+  };
+  const gchar **tok;
+  GPtrArray *texts;
+  gboolean flushes[8] = { 0, };
+  GList *bufs;
+
+  for (tok = tokens; *tok; tok++)
+    push_text (t, *tok, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (bufs != NULL);
+
+  texts = sent_texts (emu, flushes, G_N_ELEMENTS (flushes));
+  fail_unless_equals_int (texts->len, 3);
+  fail_unless_equals_string (g_ptr_array_index (texts, 0), "Hello world. ");
+  fail_unless_equals_string (g_ptr_array_index (texts, 1), "How are you? ");
+  fail_unless_equals_string (g_ptr_array_index (texts, 2), "Fine ");
+  fail_unless (flushes[0] && flushes[1] && flushes[2]);
+  /* the utterance ended with EOS: flush and close its context */
+  fail_unless (sent_member (emu, "close_context", "sandra-1"));
+  g_ptr_array_unref (texts);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+closed_context_1 (SandraEmulator * emu, gpointer data)
+{
+  return sent_member (emu, "close_context", "sandra-1");
+}
+
+static guint
+server_audio_messages (SandraEmulator * emu, const gchar * context)
+{
+  JsonArray *events = sandra_emulator_dup_ws_server_events (emu, NULL);
+  guint i, n = 0;
+
+  for (i = 0; i < json_array_get_length (events); i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+
+    if (json_object_has_member (o, "audio_bytes") &&
+        g_strcmp0 (json_object_get_string_member_with_default (o,
+                "contextId", NULL), context) == 0)
+      n++;
+  }
+  json_array_unref (events);
+  return n;
+}
+
+GST_START_TEST (test_flush_drops_stale_audio)
+{
+  /* Slow audio: many pieces 100 ms apart, so the flush lands mid-way. */
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":150,"
+      "\"chunk_interval_ms\":100}}");
+  Tts *t = tts_new (emu, NULL);
+  GstBuffer *head;
+  GList *bufs, *msgs, *l;
+  guint before, stale;
+
+  push_text (t, "This is a rather long answer that the user is going to "
+      "interrupt before it ends. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  head = gst_harness_pull (t->h);
+  fail_unless (head != NULL);
+  gst_buffer_unref (head);
+
+  /* barge-in */
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_stop (TRUE)));
+  fail_unless (wait_for (closed_context_1, emu, NULL));
+  before = server_audio_messages (emu, "sandra-1");
+  while ((head = gst_harness_try_pull (t->h)))
+    gst_buffer_unref (head);
+  free_messages (pop_messages (t, "elevenlabstts-alignment",
+          GST_MESSAGE_ELEMENT));
+
+  {
+    GstSegment seg;
+
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&seg)));
+  }
+  push_text (t, "Sure. ", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  /* the service kept sending the abandoned context's audio a while... */
+  stale = server_audio_messages (emu, "sandra-1") - before;
+  fail_unless (stale > 0, "the emulator sent nothing stale to drop");
+  /* ...and none of it came out: only the new utterance speaks */
+  fail_unless (bufs != NULL);
+  for (l = msgs; l; l = l->next) {
+    guint64 u;
+
+    fail_unless (gst_structure_get_uint64 (gst_message_get_structure
+            (l->data), "utterance", &u));
+    fail_unless (u > 1, "audio of the interrupted utterance leaked");
+  }
+  fail_unless (msgs != NULL);
+  fail_unless_equals_string (alignment_text (msgs, 2), "Sure. ");
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_http_transport)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, "transport", 1, "output-rate", 22050, NULL);
+  GList *bufs;
+  JsonArray *reqs;
+  JsonObject *r0 = NULL, *r1 = NULL, *body;
+  guint i, n = 0;
+
+  push_text (t, "First sentence. Second", GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE);
+  push_text (t, " sentence.", GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (total_duration (bufs) > GST_SECOND);
+
+  reqs = sandra_emulator_dup_requests (emu);
+  for (i = 0; i < json_array_get_length (reqs); i++) {
+    JsonObject *r = json_array_get_object_element (reqs, i);
+
+    if (!g_str_has_suffix (json_object_get_string_member (r, "path"),
+            "/stream/with-timestamps"))
+      continue;
+    fail_unless_equals_int (json_object_get_int_member (r, "status"), 200);
+    fail_unless_equals_string (json_object_get_string_member
+        (json_object_get_object_member (r, "query"), "output_format"),
+        "pcm_22050");
+    if (n == 0)
+      r0 = r;
+    else
+      r1 = r;
+    n++;
+  }
+  fail_unless_equals_int (n, 2);
+  body = json_object_get_object_member (r0, "body");
+  fail_unless_equals_string (json_object_get_string_member (body, "text"),
+      "First sentence. ");
+  fail_unless_equals_string (json_object_get_string_member (body,
+          "model_id"), "eleven_flash_v2_5");
+  fail_if (json_object_has_member (body, "previous_text"));
+  body = json_object_get_object_member (r1, "body");
+  fail_unless_equals_string (json_object_get_string_member (body, "text"),
+      "Second sentence. ");
+  fail_unless_equals_string (json_object_get_string_member (body,
+          "previous_text"), "First sentence. ");
+  json_array_unref (reqs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_opus_transport)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, "transport-format", 2, NULL);
+  GList *bufs, *msgs, *l;
+  GstClockTime audio, aligned = 0;
+  GstCaps *caps;
+  gint rate;
+
+  push_text (t, "Opus travels light. It decodes here.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  caps = gst_pad_get_current_caps (t->h->sinkpad);
+  fail_unless (gst_structure_get_int (gst_caps_get_structure (caps, 0),
+          "rate", &rate));
+  fail_unless_equals_int (rate, 48000);
+  gst_caps_unref (caps);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  for (l = msgs; l; l = l->next) {
+    const GValue *ends = gst_structure_get_value (gst_message_get_structure
+        (l->data), "character-end-times");
+    guint64 rt;
+
+    gst_structure_get_uint64 (gst_message_get_structure (l->data),
+        "running-time", &rt);
+    aligned = g_value_get_uint64 (gst_value_array_get_value (ends,
+            gst_value_array_get_size (ends) - 1));
+  }
+  audio = total_duration (bufs);
+  /* decoded Opus lasts as long as the text's timings say (pre-skip and
+   * end trimming applied): within a frame */
+  fail_unless (aligned > 0 && (GstClockTimeDiff) (audio - aligned) <
+      20 * GST_MSECOND && (GstClockTimeDiff) (aligned - audio) <
+      20 * GST_MSECOND, "audio %" GST_TIME_FORMAT ", aligned %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (audio), GST_TIME_ARGS (aligned));
+  fail_unless (buffers_rms (bufs) > -40.0);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+inactivity_closed (SandraEmulator * emu, gpointer data)
+{
+  JsonObject *r = sandra_emulator_dup_request (emu, 0);
+  gboolean closed = r && json_object_get_int_member_with_default (r,
+      "close_code", 0) == 1008;
+
+  if (r)
+    json_object_unref (r);
+  return closed;
+}
+
+GST_START_TEST (test_reconnect_after_inactivity)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":"
+      "{\"inactivity_timeout_ms\":300}}");
+  Tts *t = tts_new (emu, "keepalive", FALSE, NULL);
+  GstBuffer *b;
+  GList *bufs, *msgs;
+  GList *errors;
+
+  push_text (t, "Before the pause. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  b = gst_harness_pull (t->h);
+  fail_unless (b != NULL);
+  gst_buffer_unref (b);
+  /* the service gives up on the silent socket */
+  fail_unless (wait_for (inactivity_closed, emu, NULL));
+
+  push_text (t, "After the pause.", 10 * GST_SECOND, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 2);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless (msgs != NULL);
+  fail_unless_equals_string (alignment_text (msgs, 2), "After the pause. ");
+  errors = pop_messages (t, NULL, GST_MESSAGE_ERROR);
+  fail_unless (errors == NULL, "inactivity is not an error");
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+two_keepalives (SandraEmulator * emu, gpointer data)
+{
+  JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
+  guint i, n = 0;
+
+  /* after the first utterance: " " on the spare context sandra-2 */
+  for (i = 0; i < json_array_get_length (events); i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "text",
+                NULL), " ") == 0 && !json_object_has_member (o,
+            "voice_settings") && g_strcmp0
+        (json_object_get_string_member_with_default (o, "context_id", NULL),
+            "sandra-2") == 0)
+      n++;
+  }
+  json_array_unref (events);
+  return n >= 2;
+}
+
+GST_START_TEST (test_keepalive_between_utterances)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  /* the service would close after 1 s of silence */
+  Tts *t = tts_new (emu, "inactivity-timeout", 1, NULL);
+  GstBuffer *b;
+  GList *bufs, *msgs;
+  JsonObject *rec;
+
+  push_text (t, "First. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  b = gst_harness_pull (t->h);
+  fail_unless (b != NULL);
+  gst_buffer_unref (b);
+  fail_unless (wait_for (two_keepalives, emu, NULL));
+
+  push_text (t, "Second.", 5 * GST_SECOND, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  /* one socket all along, and the spare context spoke the second */
+  fail_unless_equals_int (sandra_emulator_count_requests (emu, NULL), 1);
+  rec = sandra_emulator_dup_request (emu, 0);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (rec, "query"), "inactivity_timeout"),
+      "1");
+  json_object_unref (rec);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 2), "Second. ");
+  fail_unless (sent_member (emu, "close_context", "sandra-2"));
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reconnect_after_drop)
+{
+  /* the first socket drops (1011) before any audio came */
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{"
+      "\"first_audio_delay_ms\":300,\"connections\":[{\"close_after_ms\":100,"
+      "\"close_code\":1011,\"close_reason\":\"internal error\"}]}}");
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs, *warnings;
+
+  push_text (t, "Said once, heard once.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 2);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  /* the text went again on the new socket, and is spoken exactly once */
+  fail_unless_equals_string (alignment_text (msgs, 1),
+      "Said once, heard once. ");
+  warnings = pop_messages (t, NULL, GST_MESSAGE_WARNING);
+  fail_unless (warnings != NULL, "a dropped connection is worth a warning");
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (warnings);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* Runs text into a fresh element and returns its first ERROR, or NULL
+ * once EOS came out. */
+static GstMessage *
+run_for_error (SandraEmulator * emu, const gchar * text, const gchar * prop,
+    gint value)
+{
+  Tts *t = prop ? tts_new (emu, prop, value, NULL) : tts_new (emu, NULL);
+  GstMessage *m = NULL;
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  push_text (t, text, 0, GST_CLOCK_TIME_NONE);
+  gst_harness_push_event (t->h, gst_event_new_eos ());
+  while (m == NULL && g_get_monotonic_time () < deadline) {
+    GstEvent *ev = gst_harness_try_pull_event (t->h);
+
+    m = gst_bus_pop_filtered (t->bus, GST_MESSAGE_ERROR);
+    if (ev && GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+      gst_event_unref (ev);
+      break;
+    }
+    if (ev)
+      gst_event_unref (ev);
+    if (m == NULL)
+      g_usleep (5000);
+  }
+  tts_free (t);
+  return m;
+}
+
+static void
+check_error (GstMessage * m, GQuark domain, gint code, const gchar * status,
+    const gchar * words)
+{
+  GError *err = NULL;
+  gchar *debug = NULL;
+  const GstStructure *details = NULL;
+
+  fail_unless (m != NULL, "no error for %s", status);
+  gst_message_parse_error (m, &err, &debug);
+  fail_unless (err->domain == domain && err->code == code,
+      "%s: got %s", status, err->message);
+  fail_unless (strstr (err->message, words) != NULL, "%s", err->message);
+  fail_if (strstr (err->message, "xi-local") != NULL);
+  gst_message_parse_error_details (m, &details);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "code"),
+      status);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (m);
+}
+
+GST_START_TEST (test_errors)
+{
+  SandraEmulator *emu;
+
+  emu = start_emulator ("{\"api_keys\":[\"only-this\"]}");
+  check_error (run_for_error (emu, "Hello.", NULL, 0), GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED, "invalid_api_key", "API key");
+  check_error (run_for_error (emu, "Hello.", "transport", 1),
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+      "invalid_api_key", "API key");
+  sandra_emulator_free (emu);
+
+  emu = start_emulator ("{\"elevenlabs\":{\"voices\":[\"someone-else\"]}}");
+  check_error (run_for_error (emu, "Hello.", NULL, 0), GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_FOUND, "voice_not_found", "voice-id");
+  check_error (run_for_error (emu, "Hello.", "transport", 1),
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND, "voice_not_found",
+      "voice-id");
+  sandra_emulator_free (emu);
+
+  emu = start_emulator ("{\"elevenlabs\":{\"connections\":[{\"error\":"
+      "{\"status\":\"quota_exceeded\",\"message\":\"This request exceeds "
+      "your quota of 10000.\"}}]}}");
+  check_error (run_for_error (emu, "Hello.", NULL, 0), GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_FAILED, "quota_exceeded", "quota");
+  sandra_emulator_free (emu);
+
+  emu = start_emulator ("{\"elevenlabs\":{\"max_characters\":10}}");
+  check_error (run_for_error (emu, "This is more than ten characters.",
+          NULL, 0), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+      "max_character_limit_exceeded", "too large");
+  check_error (run_for_error (emu, "This is more than ten characters.",
+          "transport", 1), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+      "max_character_limit_exceeded", "too large");
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* Busy answers are warnings and retries, and the speech still comes. */
+static void
+check_busy_then_speaks (const gchar * scenario, gint transport,
+    const gchar * code)
+{
+  SandraEmulator *emu = start_emulator (scenario);
+  Tts *t = tts_new (emu, "transport", transport, NULL);
+  GList *bufs, *warnings, *l;
+  gboolean named = FALSE;
+
+  push_text (t, "Eventually.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (total_duration (bufs) > 200 * GST_MSECOND);
+  warnings = pop_messages (t, NULL, GST_MESSAGE_WARNING);
+  fail_unless (warnings != NULL);
+  for (l = warnings; l; l = l->next) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (l->data, &err, NULL);
+    named |= strstr (err->message, "busy") != NULL ||
+        strstr (err->message, code) != NULL;
+    g_error_free (err);
+  }
+  fail_unless (named);
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (warnings);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_START_TEST (test_busy_retries)
+{
+  check_busy_then_speaks ("{\"elevenlabs\":{\"requests\":[{\"status\":429,"
+      "\"retry_after\":0,\"detail\":{\"status\":"
+      "\"too_many_concurrent_requests\",\"message\":\"Too many concurrent "
+      "requests\"}}]}}", 1, "too_many_concurrent_requests");
+  check_busy_then_speaks ("{\"elevenlabs\":{\"requests\":[{\"status\":429,"
+      "\"detail\":{\"status\":\"system_busy\",\"message\":\"busy\"}}]}}", 1,
+      "system_busy");
+  check_busy_then_speaks ("{\"elevenlabs\":{\"connections\":[{"
+      "\"reject_status\":429,\"reject_detail\":{\"status\":"
+      "\"too_many_concurrent_requests\",\"message\":\"busy\"}}]}}", 0,
+      "too_many_concurrent_requests");
+  check_busy_then_speaks ("{\"elevenlabs\":{\"connections\":[{\"error\":"
+      "{\"status\":\"system_busy\",\"message\":\"The system is busy\"}}]}}",
+      0, "system_busy");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_malformed_message_warns)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"connections\":"
+      "[{\"raw_message\":\"{\\\"audio\\\": \"}]}}");
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *warnings;
+
+  push_text (t, "Still fine.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (total_duration (bufs) > 200 * GST_MSECOND);
+  warnings = pop_messages (t, NULL, GST_MESSAGE_WARNING);
+  fail_unless_equals_int (g_list_length (warnings), 1);
+  free_messages (warnings);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_timed_text_is_spoken_on_time)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs, *l;
+  guint64 first2 = GST_CLOCK_TIME_NONE;
+
+  /* subtitles: each has a slot, and there is a gap between them */
+  push_text (t, "First line.", 0, GST_SECOND);
+  push_text (t, "Second line.", 5 * GST_SECOND, GST_SECOND);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 1), "First line. ");
+  fail_unless_equals_string (alignment_text (msgs, 2), "Second line. ");
+  for (l = msgs; l; l = l->next) {
+    const GstStructure *s = gst_message_get_structure (l->data);
+    guint64 u, rt;
+
+    gst_structure_get_uint64 (s, "utterance", &u);
+    gst_structure_get_uint64 (s, "running-time", &rt);
+    if (u == 2 && !GST_CLOCK_TIME_IS_VALID (first2))
+      first2 = rt;
+  }
+  /* the second line waits for its time instead of following the first */
+  fail_unless_equals_uint64 (first2, 5 * GST_SECOND);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_live_timestamps)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, "latency-ms", 300, NULL);
+  GstTestClock *clock = GST_TEST_CLOCK (gst_harness_get_testclock (t->h));
+  GList *bufs;
+  GstClockTime expected;
+
+  gst_harness_set_upstream_latency (t->h, 100 * GST_MSECOND);
+  /* the element adds its latency-ms to what upstream reports */
+  fail_unless_equals_uint64 (gst_harness_query_latency (t->h),
+      400 * GST_MSECOND);
+
+  /* The text is stamped 1 s, but the clock already says 5 s: its audio
+   * cannot be heard at 1 s any more and must play as soon as possible,
+   * that is "now" minus the pipeline latency, plus the 20 ms margin. */
+  gst_test_clock_set_time (clock, 5 * GST_SECOND);
+  push_text (t, "Late.", GST_SECOND, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  expected = 5 * GST_SECOND + 20 * GST_MSECOND - 400 * GST_MSECOND;
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (bufs->data), expected);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (bufs->data, GST_BUFFER_FLAG_DISCONT));
+  gst_object_unref (clock);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static GstStructure *
+utterance_stats (GList * msgs, guint64 utterance)
+{
+  for (; msgs; msgs = msgs->next) {
+    const GstStructure *s = gst_message_get_structure (msgs->data);
+    guint64 u;
+
+    if (gst_structure_get_uint64 (s, "utterance", &u) && u == utterance)
+      return gst_structure_copy (s);
+  }
+  fail ("no stats for utterance %" G_GUINT64_FORMAT, utterance);
+  return NULL;
+}
+
+GST_START_TEST (test_overrun_clip)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":200}}");
+  Tts *t = tts_new (emu, "overrun", 1, NULL);
+  GList *bufs, *msgs, *l;
+  GstStructure *s;
+  gdouble clipped;
+  gboolean interrupted;
+
+  /* far more speech than its half second slot */
+  push_text (t, "This sentence takes a lot longer than half a second. ",
+      GST_SECOND, GST_SECOND / 2);
+  end_sentence (t);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (bufs->data), GST_SECOND);
+  fail_unless_equals_uint64 (total_duration (bufs), GST_SECOND / 2);
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  s = utterance_stats (msgs, 1);
+  fail_unless (gst_structure_get_double (s, "clipped-seconds", &clipped));
+  fail_unless (clipped > 2.0, "%f s clipped", clipped);
+  fail_unless (gst_structure_get_boolean (s, "interrupted", &interrupted));
+  fail_if (interrupted);
+  gst_structure_free (s);
+  free_messages (msgs);
+  /* no character is announced beyond the cut */
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  for (l = msgs; l; l = l->next) {
+    const GValue *ends = gst_structure_get_value (gst_message_get_structure
+        (l->data), "character-end-times");
+    guint i;
+
+    for (i = 0; i < gst_value_array_get_size (ends); i++)
+      fail_unless (g_value_get_uint64 (gst_value_array_get_value (ends, i))
+          <= GST_SECOND + GST_SECOND / 2);
+  }
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+closed_context_1_early (SandraEmulator * emu, gpointer data)
+{
+  return sent_member (emu, "close_context", "sandra-1");
+}
+
+GST_START_TEST (test_overrun_interrupt)
+{
+  /* the first answer trickles in (a 100 ms piece every 150 ms), the
+   * second is due at 300 ms */
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":100,"
+      "\"chunk_interval_ms\":150}}");
+  Tts *t = tts_new (emu, "overrun", 2, NULL);
+  GList *bufs, *msgs;
+  GstStructure *s1, *s2;
+  gdouble a1;
+  gboolean interrupted;
+
+  push_text (t, "A long first answer that will not be heard to its end. ", 0,
+      GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  push_text (t, "Second. ", 300 * GST_MSECOND, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  s1 = utterance_stats (msgs, 1);
+  s2 = utterance_stats (msgs, 2);
+  fail_unless (gst_structure_get_boolean (s1, "interrupted", &interrupted));
+  fail_unless (interrupted);
+  /* cut once it ran past 300 ms, far from its full length */
+  fail_unless (gst_structure_get_double (s1, "audio-seconds", &a1));
+  fail_unless (a1 >= 0.3 && a1 < 1.0, "%f s", a1);
+  fail_unless (gst_structure_get_boolean (s2, "interrupted", &interrupted));
+  fail_if (interrupted);
+  fail_unless (gst_structure_get_double (s2, "audio-seconds", &a1) && a1 > 0.3);
+  fail_unless (wait_for (closed_context_1_early, emu, NULL));
+  gst_structure_free (s1);
+  gst_structure_free (s2);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* ---- a real non-live pipeline: continuous output ---- */
+
+static GstFlowReturn
+collect_sample (GstAppSink * sink, gpointer data)
+{
+  GstSample *s = gst_app_sink_pull_sample (sink);
+
+  g_ptr_array_add (data, gst_buffer_ref (gst_sample_get_buffer (s)));
+  gst_sample_unref (s);
+  return GST_FLOW_OK;
+}
+
+GST_START_TEST (test_non_live_is_continuous)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  gchar *desc = g_strdup_printf ("appsrc name=src format=time "
+      "caps=text/x-raw,format=utf8 ! elevenlabstts base-url=%s "
+      "api-key=xi-local ! appsink name=sink sync=false",
+      sandra_emulator_get_base_url (emu));
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  GPtrArray *bufs = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstAppSinkCallbacks cb = { NULL, NULL, collect_sample };
+  GstMessage *msg;
+  GstBuffer *b;
+  GstClockTime expected = 0, first_speech = GST_CLOCK_TIME_NONE;
+  guint i;
+
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, bufs, NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  b = gst_buffer_new_memdup ("Two seconds in.", 15);
+  GST_BUFFER_PTS (b) = 2 * GST_SECOND;
+  gst_app_src_push_buffer (GST_APP_SRC (src), b);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+
+  /* from 0, no gap: silence up to the text's time, then speech */
+  fail_unless (bufs->len > 1);
+  for (i = 0; i < bufs->len; i++) {
+    GstBuffer *buf = g_ptr_array_index (bufs, i);
+
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), expected);
+    expected += GST_BUFFER_DURATION (buf);
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP) &&
+        !GST_CLOCK_TIME_IS_VALID (first_speech))
+      first_speech = GST_BUFFER_PTS (buf);
+  }
+  fail_unless_equals_uint64 (first_speech, 2 * GST_SECOND);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  g_ptr_array_unref (bufs);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_state_cycles)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":100,"
+      "\"chunk_interval_ms\":50}}");
+  guint i;
+
+  /* tearing down in the middle of speech leaves nothing behind */
+  for (i = 0; i < 3; i++) {
+    Tts *t = tts_new (emu, "transport", i % 2, NULL);
+    GstBuffer *b;
+
+    push_text (t, "Interrupted by a state change, again and again. ", 0,
+        GST_CLOCK_TIME_NONE);
+    end_sentence (t);
+    b = gst_harness_pull (t->h);
+    fail_unless (b != NULL);
+    gst_buffer_unref (b);
+    tts_free (t);
+  }
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static Suite *
+elevenlabstts_suite (void)
+{
+  Suite *s = suite_create ("elevenlabstts");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_speaks_text);
+  tcase_add_test (tc, test_alignment_matches_audio);
+  tcase_add_test (tc, test_tokens_become_sentences);
+  tcase_add_test (tc, test_flush_drops_stale_audio);
+  tcase_add_test (tc, test_http_transport);
+  tcase_add_test (tc, test_opus_transport);
+  tcase_add_test (tc, test_reconnect_after_inactivity);
+  tcase_add_test (tc, test_keepalive_between_utterances);
+  tcase_add_test (tc, test_reconnect_after_drop);
+  tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_busy_retries);
+  tcase_add_test (tc, test_malformed_message_warns);
+  tcase_add_test (tc, test_timed_text_is_spoken_on_time);
+  tcase_add_test (tc, test_live_timestamps);
+  tcase_add_test (tc, test_overrun_clip);
+  tcase_add_test (tc, test_overrun_interrupt);
+  tcase_add_test (tc, test_non_live_is_continuous);
+  tcase_add_test (tc, test_state_cycles);
+  return s;
+}
+
+GST_CHECK_MAIN (elevenlabstts);
