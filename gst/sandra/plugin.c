@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 
 #include "openai/gstopenaistt.h"
+#include "openai/gstopenairealtime.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -20,6 +21,7 @@ plugin_init (GstPlugin * plugin)
 
   /* element registrations, one per line: ret &= GST_ELEMENT_REGISTER (x, plugin); */
   ret &= GST_ELEMENT_REGISTER (openaistt, plugin);
+  ret &= GST_ELEMENT_REGISTER (openairealtime, plugin);
 
   return ret;
 }

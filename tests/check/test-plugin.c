@@ -7,6 +7,7 @@
 /* Elements the plugin must provide; grows as elements land. */
 static const gchar *expected_elements[] = {
   "openaistt",
+  "openairealtime",
   NULL
 };
 
