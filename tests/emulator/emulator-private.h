@@ -32,6 +32,8 @@ struct _SandraEmulator
   GMainLoop *loop;
   SoupServer *server;
   GList *rt_conns;              /* EmuRtConn *, open WebSocket sessions */
+  GHashTable *rt_secrets;       /* ephemeral secrets (realtime-secrets.c) */
+  GHashTable *rt_audio;         /* decoded reply fixtures (realtime-audio.c) */
 
   /* Written by the emulator thread before it signals start-up. */
   gchar *host;
@@ -104,7 +106,8 @@ void emu_transcription_register (SandraEmulator * emu);
 void emu_realtime_register (SandraEmulator * emu);
 /* Starts closing every open WebSocket (server shutting down). */
 void emu_realtime_close_all (SandraEmulator * emu);
-/* Frees the connections whose close handshake did not finish. */
+/* Frees the connections whose close handshake did not finish, the
+ * minted secrets and the decoded fixtures. */
 void emu_realtime_free_all (SandraEmulator * emu);
 
 G_END_DECLS

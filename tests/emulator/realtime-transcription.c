@@ -49,6 +49,11 @@ struct _EmuRtTranscription
    * 10 ms frames, which survives format changes and commits. */
   gchar *speech_item_id;        /* item of the speech in progress */
   gchar *last_item_id;
+  guint64 audio_bytes;          /* appended since the session began */
+
+  /* Set when a conversation uses this session as its input side. */
+  const EmuRtInputHooks *hooks;
+  gpointer owner;
 };
 
 static guint
@@ -114,37 +119,7 @@ default_session (EmuRtTranscription * tx)
   return s;
 }
 
-/* Copies each member of @from into @into, replacing whole values except
- * for the objects named in @nested, which merge member by member: "only
- * the fields present change", and null clears. */
-static void
-merge (JsonObject * into, JsonObject * from, const gchar * const *nested)
-{
-  JsonObjectIter iter;
-  const gchar *name;
-  JsonNode *value;
-
-  json_object_iter_init (&iter, from);
-  while (json_object_iter_next (&iter, &name, &value)) {
-    if (nested && g_strv_contains (nested, name) &&
-        JSON_NODE_HOLDS_OBJECT (value) &&
-        json_object_has_member (into, name) &&
-        JSON_NODE_HOLDS_OBJECT (json_object_get_member (into, name))) {
-      merge (json_object_get_object_member (into, name),
-          json_node_get_object (value), nested);
-    } else {
-      json_object_set_member (into, name, json_node_copy (value));
-    }
-  }
-}
-
-static JsonObject *
-object_or_null (JsonObject * obj, const gchar * name)
-{
-  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
+#define object_or_null emu_rt_object_or_null
 
 /* Recomputes format, model and VAD settings from the session. */
 static void
@@ -225,15 +200,8 @@ session_event (EmuRtTranscription * tx, const gchar * type)
   JsonObject *s;
 
   /* A deep copy: the event outlives later updates of the session. */
-  json_node_set_object (copy, tx->session);
-  {
-    gchar *text = json_to_string (copy, FALSE);
-
-    json_node_unref (copy);
-    copy = json_from_string (text, NULL);
-    g_free (text);
-  }
-  s = json_node_get_object (copy);
+  s = emu_rt_object_copy (tx->session);
+  json_node_take_object (copy, s);
   json_object_set_string_member (s, "id", tx->session_id);
   json_object_set_string_member (s, "object", "realtime.transcription_session");
   json_object_set_int_member (s, "expires_at",
@@ -385,7 +353,8 @@ turn_step (EmuRtConn * conn, gpointer data)
 
 /* After a commit: sends the item events and runs the scenario's turn. */
 static void
-answer_commit (EmuRtTranscription * tx, const gchar * item_id, guint64 audio_ms)
+answer_commit (EmuRtTranscription * tx, const gchar * item_id,
+    guint64 audio_ms, gboolean by_vad)
 {
   EmuRtConn *conn = tx->conn;
   JsonObject *turn, *item, *content, *ev;
@@ -406,7 +375,13 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id, guint64 audio_ms)
   json_object_set_null_member (content, "transcript");
   json_array_add_object_element (parts, content);
   json_object_set_array_member (item, "content", parts);
-  if (conn->beta) {
+  if (tx->hooks) {
+    /* The conversation announces and keeps its items. */
+    tx->hooks->committed (tx->owner, item, by_vad);
+    json_object_unref (item);
+    if (conn->closing)
+      return;
+  } else if (conn->beta) {
     ev = json_object_new ();
     json_object_set_string_member (ev, "type", "conversation.item.created");
     if (tx->last_item_id)
@@ -492,22 +467,24 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id, guint64 audio_ms)
 
 /* Commits the whole input buffer as one item. */
 static void
-commit (EmuRtTranscription * tx, const gchar * item_id)
+commit (EmuRtTranscription * tx, const gchar * item_id, gboolean by_vad)
 {
   JsonObject *ev = json_object_new ();
   guint64 ms = bytes_to_ms (tx, tx->buffer->len);
   gchar *id = item_id ? g_strdup (item_id) : emu_rt_new_id ("item");
+  const gchar *previous = tx->hooks ? tx->hooks->last_item_id (tx->owner) :
+      tx->last_item_id;
 
   json_object_set_string_member (ev, "type", "input_audio_buffer.committed");
-  if (tx->last_item_id)
-    json_object_set_string_member (ev, "previous_item_id", tx->last_item_id);
+  if (previous)
+    json_object_set_string_member (ev, "previous_item_id", previous);
   else
     json_object_set_null_member (ev, "previous_item_id");
   json_object_set_string_member (ev, "item_id", id);
   emu_rt_send (tx->conn, ev);
 
   g_byte_array_set_size (tx->buffer, 0);
-  answer_commit (tx, id, ms);
+  answer_commit (tx, id, ms, by_vad);
   g_free (id);
 }
 
@@ -553,6 +530,8 @@ vad_event (gboolean started, guint64 at_ms, gpointer data)
     json_object_set_int_member (ev, "audio_start_ms", at_ms);
     json_object_set_string_member (ev, "item_id", tx->speech_item_id);
     emu_rt_send (tx->conn, ev);
+    if (tx->hooks)
+      tx->hooks->speech_started (tx->owner, tx->speech_item_id, at_ms);
   } else {
     gchar *id = g_steal_pointer (&tx->speech_item_id);
 
@@ -561,7 +540,7 @@ vad_event (gboolean started, guint64 at_ms, gpointer data)
     json_object_set_int_member (ev, "audio_end_ms", at_ms);
     json_object_set_string_member (ev, "item_id", id);
     emu_rt_send (tx->conn, ev);
-    commit (tx, id);
+    commit (tx, id, TRUE);
     g_free (id);
   }
 }
@@ -594,24 +573,7 @@ append_audio (EmuRtTranscription * tx, const guint8 * data, gsize len)
 
 /* ---- client events ---- */
 
-static gboolean
-only_members (JsonObject * event, const gchar * const *allowed,
-    EmuApiError * err)
-{
-  GList *names = json_object_get_members (event), *l;
-  gboolean ok = TRUE;
-
-  for (l = names; l && ok; l = l->next) {
-    const gchar *name = l->data;
-
-    if (!g_str_equal (name, "type") && !g_str_equal (name, "event_id") &&
-        !(allowed && g_strv_contains (allowed, name)))
-      ok = emu_api_error_set (err, 400, name, "unknown_parameter",
-          "Unknown parameter: '%s'.", name);
-  }
-  g_list_free (names);
-  return ok;
-}
+#define only_members emu_rt_only_members
 
 static gboolean
 handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
@@ -632,7 +594,7 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
           tx->conn->beta, err))
     return FALSE;
 
-  merge (tx->session, json_node_get_object (n),
+  emu_rt_merge (tx->session, json_node_get_object (n),
       tx->conn->beta ? NULL : ga_nested);
   apply_session (tx);
   emu_rt_send (tx->conn, session_event (tx, tx->conn->beta ?
@@ -666,6 +628,7 @@ handle_append (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
     return emu_api_error_set (err, 400, "audio", "string_above_max_length",
         "Invalid 'audio': at most 15 MiB of audio per append.");
   data = g_base64_decode (b64, &len);
+  tx->audio_bytes += len;
   append_audio (tx, data, len);
   g_free (data);
   return TRUE;
@@ -690,7 +653,7 @@ handle_commit (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
   /* A manual commit ends any speech in progress; its item id is used. */
   emu_energy_vad_reset_state (&tx->vad);
   item_id = g_steal_pointer (&tx->speech_item_id);
-  commit (tx, item_id);
+  commit (tx, item_id, FALSE);
   g_free (item_id);
   return TRUE;
 }
@@ -745,4 +708,44 @@ emu_rt_transcription_handle (EmuRtTranscription * tx, const gchar * type,
       "Invalid value: '%s'. Supported values are: '%s', "
       "'input_audio_buffer.append', 'input_audio_buffer.commit', and "
       "'input_audio_buffer.clear'.", type, update);
+}
+
+void
+emu_rt_transcription_set_owner (EmuRtTranscription * tx,
+    const EmuRtInputHooks * hooks, gpointer owner)
+{
+  tx->hooks = hooks;
+  tx->owner = owner;
+}
+
+void
+emu_rt_transcription_use_session (EmuRtTranscription * tx,
+    JsonObject * session)
+{
+  json_object_ref (session);
+  json_object_unref (tx->session);
+  tx->session = session;
+  apply_session (tx);
+}
+
+gboolean
+emu_rt_transcription_handle_input (EmuRtTranscription * tx,
+    const gchar * type, JsonObject * event, EmuApiError * err,
+    gboolean * handled)
+{
+  *handled = TRUE;
+  if (g_str_equal (type, "input_audio_buffer.append"))
+    return handle_append (tx, event, err);
+  if (g_str_equal (type, "input_audio_buffer.commit"))
+    return handle_commit (tx, event, err);
+  if (g_str_equal (type, "input_audio_buffer.clear"))
+    return handle_clear (tx, event, err);
+  *handled = FALSE;
+  return FALSE;
+}
+
+guint64
+emu_rt_transcription_get_audio_bytes (EmuRtTranscription * tx)
+{
+  return tx->audio_bytes;
 }

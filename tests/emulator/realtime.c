@@ -5,9 +5,12 @@
  * GET /v1/realtime is first an ordinary HTTP request: a regular handler on
  * the same path checks the key, the query and the scenario's connection
  * script, and by setting a status refuses the upgrade before libsoup's
- * WebSocket handshake runs. Accepted connections get an EmuRtConn.
+ * WebSocket handshake runs. Accepted connections get an EmuRtConn, which
+ * runs a transcription session (?intent=transcription) or a conversation
+ * (?model=...).
  */
 #include "realtime.h"
+#include "realtime-audio.h"
 
 #include <string.h>
 
@@ -28,6 +31,10 @@ typedef struct
   guint record;
   gboolean beta;
   JsonObject *script;           /* connection script, or NULL */
+  gchar *model;                 /* NULL: a transcription session */
+  JsonObject *session;          /* from an ephemeral secret, or NULL */
+  gboolean bad_key_close;       /* accept, then close 3000 */
+  guint max_session_ms;
 } Upgrade;
 
 static void
@@ -35,6 +42,9 @@ upgrade_free (Upgrade * up)
 {
   if (up->script)
     json_object_unref (up->script);
+  if (up->session)
+    json_object_unref (up->session);
+  g_free (up->model);
   g_free (up);
 }
 
@@ -43,6 +53,75 @@ emu_rt_new_id (const gchar * prefix)
 {
   return g_strdup_printf ("%s_%08x%08x", prefix, g_random_int (),
       g_random_int ());
+}
+
+void
+emu_rt_merge (JsonObject * into, JsonObject * from,
+    const gchar * const *nested)
+{
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, from);
+  while (json_object_iter_next (&iter, &name, &value)) {
+    if (nested && g_strv_contains (nested, name) &&
+        JSON_NODE_HOLDS_OBJECT (value) &&
+        json_object_has_member (into, name) &&
+        JSON_NODE_HOLDS_OBJECT (json_object_get_member (into, name))) {
+      emu_rt_merge (json_object_get_object_member (into, name),
+          json_node_get_object (value), nested);
+    } else {
+      json_object_set_member (into, name, json_node_copy (value));
+    }
+  }
+}
+
+JsonObject *
+emu_rt_object_copy (JsonObject * obj)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonNode *copy;
+  JsonObject *out;
+  gchar *text;
+
+  /* json_node_copy() shares the members: serialise to get a copy that
+   * later changes of @obj cannot reach. */
+  json_node_set_object (node, obj);
+  text = json_to_string (node, FALSE);
+  copy = json_from_string (text, NULL);
+  out = json_object_ref (json_node_get_object (copy));
+  json_node_unref (copy);
+  json_node_unref (node);
+  g_free (text);
+  return out;
+}
+
+JsonObject *
+emu_rt_object_or_null (JsonObject * obj, const gchar * name)
+{
+  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
+
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+gboolean
+emu_rt_only_members (JsonObject * event, const gchar * const *allowed,
+    EmuApiError * err)
+{
+  GList *names = json_object_get_members (event), *l;
+  gboolean ok = TRUE;
+
+  for (l = names; l && ok; l = l->next) {
+    const gchar *name = l->data;
+
+    if (!g_str_equal (name, "type") && !g_str_equal (name, "event_id") &&
+        !(allowed && g_strv_contains (allowed, name)))
+      ok = emu_api_error_set (err, 400, name, "unknown_parameter",
+          "Unknown parameter: '%s'.", name);
+  }
+  g_list_free (names);
+  return ok;
 }
 
 void
@@ -148,6 +227,7 @@ static void
 conn_free (EmuRtConn * conn)
 {
   cancel_timers (conn);
+  emu_rt_conversation_free (conn->conversation);
   emu_rt_transcription_free (conn->transcription);
   g_signal_handlers_disconnect_by_data (conn->ws, conn);
   g_object_unref (conn->ws);
@@ -231,9 +311,20 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     } else if (ev_type == NULL) {
       emu_api_error_set (&err, 400, "type", "missing_required_parameter",
           "Missing required parameter: 'type'.");
+    } else if (conn->conversation) {
+      emu_rt_conversation_handle (conn->conversation, ev_type, event, &err);
     } else {
       emu_rt_transcription_handle (conn->transcription, ev_type, event, &err);
     }
+  }
+  if (ev_type && g_str_equal (ev_type, "input_audio_buffer.append")) {
+    EmuRtTranscription *input = conn->conversation ?
+        emu_rt_conversation_get_input (conn->conversation) :
+        conn->transcription;
+
+    emu_record_set_member (conn->emu, conn->record, "audio_bytes_received",
+        json_node_init_int (json_node_alloc (),
+            emu_rt_transcription_get_audio_bytes (input)));
   }
   if (err.message)
     emu_rt_send_error (conn, event_id, &err);
@@ -253,6 +344,21 @@ scripted_close (EmuRtConn * conn, gpointer data)
       json_object_get_string_member_with_default (script, "close_reason",
           "scripted close"));
   json_object_unref (script);
+}
+
+/* The service ends sessions after their maximum duration with an error
+ * event, then closes. */
+static void
+session_expired (EmuRtConn * conn, gpointer data)
+{
+  guint minutes = GPOINTER_TO_UINT (data) / 60000;
+  EmuApiError err = { 0, };
+
+  emu_api_error_set (&err, 400, NULL, "session_expired",
+      "Your session hit the maximum duration of %u minutes.", minutes);
+  emu_rt_send_error (conn, NULL, &err);
+  emu_api_error_clear (&err);
+  emu_rt_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "session_expired");
 }
 
 static void
@@ -281,8 +387,22 @@ websocket_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), conn);
   emu_record_set_status (emu, conn->record, 101);
 
-  conn->transcription = emu_rt_transcription_new (conn);
-  emu_rt_transcription_start (conn->transcription);
+  if (up->bad_key_close) {
+    /* Field-observed: some paths accept the upgrade with a bad key and
+     * close at once, before session.created. */
+    emu_rt_close (conn, 3000, "invalid_request_error.invalid_api_key");
+    return;
+  }
+  if (up->model) {
+    conn->conversation = emu_rt_conversation_new (conn, up->model,
+        up->session);
+    emu_rt_conversation_start (conn->conversation);
+  } else {
+    conn->transcription = emu_rt_transcription_new (conn);
+    emu_rt_transcription_start (conn->transcription);
+  }
+  emu_rt_schedule (conn, up->max_session_ms, session_expired,
+      GUINT_TO_POINTER (up->max_session_ms), NULL);
 
   if (up->script && json_object_has_member (up->script, "close_after_ms"))
     emu_rt_schedule (conn, json_object_get_int_member (up->script,
@@ -311,6 +431,121 @@ status_hook_free (gpointer data, GClosure * closure)
   g_free (data);
 }
 
+static const gchar *
+bearer_key (SoupServerMessage * msg)
+{
+  const gchar *h = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Authorization");
+  const gchar *key;
+
+  if (h == NULL || g_ascii_strncasecmp (h, "Bearer ", 7) != 0)
+    return NULL;
+  for (key = h + 7; *key == ' '; key++);
+  return *key ? key : NULL;
+}
+
+static void
+record_auth (SandraEmulator * emu, guint record, gboolean valid,
+    const gchar * kind)
+{
+  JsonObject *auth = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_boolean_member (auth, "present", TRUE);
+  json_object_set_boolean_member (auth, "valid", valid);
+  json_object_set_int_member (auth, "key_index", -1);
+  json_object_set_null_member (auth, "key_id");
+  json_object_set_string_member (auth, "kind", kind);
+  json_node_take_object (node, auth);
+  emu_record_set_member (emu, record, "auth", node);
+}
+
+/* The account key, an ephemeral secret minted here, or (when the scenario
+ * asks for the field-observed behaviour) a bad key accepted and closed
+ * with 3000. Answers 401 itself otherwise. */
+static gboolean
+check_upgrade_auth (SandraEmulator * emu, SoupServerMessage * msg,
+    guint record, Upgrade * up)
+{
+  const gchar *key = bearer_key (msg);
+  gboolean valid, close_3000, expired = FALSE, secret_beta;
+  const gchar *key_id;
+  gint key_index;
+
+  if (key && g_str_has_prefix (key, "ek_")) {
+    JsonObject *session = NULL;
+
+    if (emu_rt_secret_lookup (emu, key, &session, &secret_beta, &expired)) {
+      record_auth (emu, record, TRUE, "ephemeral");
+      /* A secret minted in the other shape still authenticates; its
+       * session applies only in its own shape. */
+      if (secret_beta == up->beta)
+        up->session = session;
+      else
+        json_object_unref (session);
+      return TRUE;
+    }
+    record_auth (emu, record, FALSE, "ephemeral");
+    emu_reply_error (emu, msg, record, SOUP_STATUS_UNAUTHORIZED,
+        "invalid_request_error", NULL, "invalid_api_key", expired ?
+        "The ephemeral client secret has expired." :
+        "Incorrect API key provided.");
+    return FALSE;
+  }
+
+  g_mutex_lock (&emu->lock);
+  valid = emu_scenario_match_key (emu->scenario, key, &key_index, &key_id);
+  close_3000 = emu_scenario_bad_key_closes (emu->scenario);
+  g_mutex_unlock (&emu->lock);
+  if (key && !valid && close_3000) {
+    record_auth (emu, record, FALSE, "key");
+    up->bad_key_close = TRUE;
+    return TRUE;
+  }
+  return emu_check_auth (emu, msg, record);
+}
+
+/* A conversation needs a known model (from the URL, or from the secret's
+ * session); a transcription session takes none. */
+static gboolean
+check_model (SandraEmulator * emu, SoupServerMessage * msg, guint record,
+    GHashTable * query, const gchar * intent, Upgrade * up)
+{
+  const gchar *model = query ? g_hash_table_lookup (query, "model") : NULL;
+  gboolean extra;
+
+  if (g_strcmp0 (intent, "transcription") == 0)
+    return TRUE;
+  if (intent) {
+    emu_reply_error (emu, msg, record, SOUP_STATUS_BAD_REQUEST,
+        "invalid_request_error", "intent", "invalid_value",
+        "Invalid value: '%s'. Supported values are: 'transcription'.",
+        intent);
+    return FALSE;
+  }
+  if (model == NULL && up->session)
+    model = json_object_get_string_member_with_default (up->session,
+        "model", NULL);
+  if (model == NULL) {
+    emu_reply_error (emu, msg, record, SOUP_STATUS_BAD_REQUEST,
+        "invalid_request_error", "model", "missing_required_parameter",
+        "Missing required parameter: 'model'.");
+    return FALSE;
+  }
+  g_mutex_lock (&emu->lock);
+  extra = emu_scenario_extra_model (emu->scenario, model);
+  g_mutex_unlock (&emu->lock);
+  if (!extra && !emu_is_realtime_model (model)) {
+    emu_reply_error (emu, msg, record, SOUP_STATUS_BAD_REQUEST,
+        "invalid_request_error", "model", "model_not_found",
+        "The model '%s' does not exist or you do not have access to it.",
+        model);
+    return FALSE;
+  }
+  up->model = g_strdup (model);
+  return TRUE;
+}
+
 static void
 upgrade_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
@@ -333,20 +568,21 @@ upgrade_handler (SoupServer * server, SoupServerMessage * msg,
       soup_server_message_get_method (msg), path, beta ? ", beta" : "");
   emu_record_set_member (emu, record, "websocket",
       json_node_init_boolean (json_node_alloc (), TRUE));
-  if (!emu_check_auth (emu, msg, record))
-    return;
-
-  if (g_strcmp0 (intent, "transcription") != 0) {
-    emu_reply_error (emu, msg, record, SOUP_STATUS_BAD_REQUEST,
-        "invalid_request_error", "intent", NULL,
-        "This emulator serves Realtime transcription sessions "
-        "(?intent=transcription); conversation sessions are not emulated "
-        "yet.");
+  up = g_new0 (Upgrade, 1);
+  up->record = record;
+  up->beta = beta && strstr (beta, "realtime=v1") != NULL;
+  if (!check_upgrade_auth (emu, msg, record, up) ||
+      !check_model (emu, msg, record, query, intent, up)) {
+    upgrade_free (up);
     return;
   }
 
   g_mutex_lock (&emu->lock);
-  script = emu_scenario_next_realtime_connection (emu->scenario);
+  script = up->model ?
+      emu_scenario_next_conversation_connection (emu->scenario) :
+      emu_scenario_next_realtime_connection (emu->scenario);
+  up->max_session_ms = emu_scenario_get_max_session_ms (emu->scenario,
+      up->beta);
   g_mutex_unlock (&emu->lock);
   if (script && json_object_has_member (script, "reject_status")) {
     guint status = json_object_get_int_member (script, "reject_status");
@@ -363,12 +599,12 @@ upgrade_handler (SoupServer * server, SoupServerMessage * msg,
           NULL, NULL, "Connection rejected by the scenario (%u).", status);
     }
     json_object_unref (script);
+    upgrade_free (up);
     return;
   }
-
-  up = g_new0 (Upgrade, 1);
-  up->record = record;
-  up->beta = beta && strstr (beta, "realtime=v1") != NULL;
+  if (script && json_object_has_member (script, "max_session_ms"))
+    up->max_session_ms = json_object_get_int_member (script,
+        "max_session_ms");
   up->script = script;
   g_object_set_data_full (G_OBJECT (msg), "sandra-upgrade", up,
       (GDestroyNotify) upgrade_free);
@@ -383,6 +619,7 @@ emu_realtime_register (SandraEmulator * emu)
       NULL);
   soup_server_add_websocket_handler (emu->server, "/v1/realtime", NULL, NULL,
       websocket_cb, emu, NULL);
+  emu_rt_secrets_register (emu);
 }
 
 void
@@ -405,4 +642,6 @@ emu_realtime_free_all (SandraEmulator * emu)
     emu->rt_conns = g_list_delete_link (emu->rt_conns, emu->rt_conns);
     conn_free (conn);
   }
+  emu_rt_secrets_free (emu);
+  emu_audio_cache_free (emu);
 }

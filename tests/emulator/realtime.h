@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 
 typedef struct _EmuRtConn EmuRtConn;
 typedef struct _EmuRtTranscription EmuRtTranscription;
+typedef struct _EmuRtConversation EmuRtConversation;
 
 struct _EmuRtConn
 {
@@ -26,7 +27,10 @@ struct _EmuRtConn
   gboolean beta;                /* OpenAI-Beta: realtime=v1 */
   GList *timers;                /* EmuRtTimer *, pending */
   gboolean closing;
+  /* Exactly one of these: a transcription session (?intent=transcription)
+   * or a conversation (?model=...). */
   EmuRtTranscription *transcription;
+  EmuRtConversation *conversation;
 };
 
 /* Sends @event (transfer full), adding an event_id, and records it. */
@@ -48,6 +52,23 @@ void emu_rt_close (EmuRtConn * conn, gushort code, const gchar * reason);
 /* A fresh id such as "item_4f1c2a9b0d3e7f61". */
 gchar *emu_rt_new_id (const gchar * prefix);
 
+/* Copies each member of @from into @into, replacing whole values except
+ * for the objects named in @nested, which merge member by member: "only
+ * the fields present change", and null clears. */
+void emu_rt_merge (JsonObject * into, JsonObject * from,
+    const gchar * const *nested);
+
+/* A deep copy of @obj. */
+JsonObject *emu_rt_object_copy (JsonObject * obj);
+
+/* The object member @name of @obj, or NULL (also for a NULL @obj). */
+JsonObject *emu_rt_object_or_null (JsonObject * obj, const gchar * name);
+
+/* FALSE (and an unknown_parameter error) when @event has a member other
+ * than type, event_id and @allowed. */
+gboolean emu_rt_only_members (JsonObject * event, const gchar * const *allowed,
+    EmuApiError * err);
+
 /* ---- realtime-transcription.c ---- */
 EmuRtTranscription *emu_rt_transcription_new (EmuRtConn * conn);
 void emu_rt_transcription_free (EmuRtTranscription * tx);
@@ -57,6 +78,63 @@ void emu_rt_transcription_start (EmuRtTranscription * tx);
  * when the event is invalid. */
 gboolean emu_rt_transcription_handle (EmuRtTranscription * tx,
     const gchar * type, JsonObject * event, EmuApiError * err);
+
+/* A conversation uses a transcription session as its input side: the
+ * input buffer, the server VAD, commits, user items and their
+ * transcripts. The conversation owns the session object (the input
+ * members have the same names in both session kinds) and hears about
+ * turns through these hooks. */
+typedef struct
+{
+  /* Speech started at @audio_start_ms in item @item_id. */
+  void (*speech_started) (gpointer owner, const gchar * item_id,
+      guint64 audio_start_ms);
+  /* The input buffer was committed as user item @item (not yet announced):
+   * the owner announces it (conversation.item.added/created) and keeps it.
+   * @by_vad tells a server VAD commit from the client's. */
+  void (*committed) (gpointer owner, JsonObject * item, gboolean by_vad);
+  /* The id of the item a new one follows (NULL: none). */
+  const gchar *(*last_item_id) (gpointer owner);
+} EmuRtInputHooks;
+
+void emu_rt_transcription_set_owner (EmuRtTranscription * tx,
+    const EmuRtInputHooks * hooks, gpointer owner);
+/* Takes @session (a reference) as the session and applies its input
+ * settings. */
+void emu_rt_transcription_use_session (EmuRtTranscription * tx,
+    JsonObject * session);
+/* Handles input_audio_buffer.append / .commit / .clear; FALSE for other
+ * types (err unset) or when the event is invalid (err set). */
+gboolean emu_rt_transcription_handle_input (EmuRtTranscription * tx,
+    const gchar * type, JsonObject * event, EmuApiError * err,
+    gboolean * handled);
+/* Bytes and milliseconds of input audio received so far. */
+guint64 emu_rt_transcription_get_audio_bytes (EmuRtTranscription * tx);
+
+/* ---- realtime-conversation.c ---- */
+EmuRtConversation *emu_rt_conversation_new (EmuRtConn * conn,
+    const gchar * model, JsonObject * initial_session);
+void emu_rt_conversation_free (EmuRtConversation * conv);
+/* Sends session.created. */
+void emu_rt_conversation_start (EmuRtConversation * conv);
+gboolean emu_rt_conversation_handle (EmuRtConversation * conv,
+    const gchar * type, JsonObject * event, EmuApiError * err);
+/* Its input side, a transcription session. */
+EmuRtTranscription *emu_rt_conversation_get_input (EmuRtConversation * conv);
+/* The default session of a conversation, in the GA or beta shape, as
+ * session.created reports it (without id and expiry). */
+JsonObject *emu_rt_conversation_default_session (gboolean beta,
+    const gchar * model);
+
+/* ---- realtime-secrets.c ---- */
+void emu_rt_secrets_register (SandraEmulator * emu);
+void emu_rt_secrets_free (SandraEmulator * emu);
+/* Whether @key is a live ephemeral secret minted by this emulator; if so,
+ * @session receives a new reference to the session it was minted with
+ * (in its shape, @beta telling which). @expired is set for a known but
+ * expired secret. */
+gboolean emu_rt_secret_lookup (SandraEmulator * emu, const gchar * key,
+    JsonObject ** session, gboolean * beta, gboolean * expired);
 
 G_END_DECLS
 

@@ -486,3 +486,103 @@ sandra_emulator_wait_requests (SandraEmulator * emu, const gchar * path,
   g_mutex_unlock (&emu->lock);
   return reached;
 }
+
+gboolean
+sandra_emulator_wait_ws_server_events (SandraEmulator * emu,
+    const gchar * type, guint count, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean reached;
+
+  g_return_val_if_fail (emu != NULL, FALSE);
+  g_mutex_lock (&emu->lock);
+  while (collect_events_locked (emu, "server_events", type, NULL) < count)
+    if (!g_cond_wait_until (&emu->cond, &emu->lock, end))
+      break;
+  reached = collect_events_locked (emu, "server_events", type, NULL) >= count;
+  g_mutex_unlock (&emu->lock);
+  return reached;
+}
+
+gint
+sandra_emulator_get_last_ws_session (SandraEmulator * emu)
+{
+  gint found = -1;
+  guint i;
+
+  g_return_val_if_fail (emu != NULL, -1);
+  g_mutex_lock (&emu->lock);
+  for (i = json_array_get_length (emu->records); i > 0 && found < 0; i--) {
+    JsonObject *rec = json_array_get_object_element (emu->records, i - 1);
+
+    if (json_object_get_boolean_member_with_default (rec, "websocket", FALSE)
+        && json_object_get_int_member_with_default (rec, "status", 0) == 101)
+      found = json_object_get_int_member (rec, "index");
+  }
+  g_mutex_unlock (&emu->lock);
+  return found;
+}
+
+JsonArray *
+sandra_emulator_dup_session_events (SandraEmulator * emu, guint index,
+    const gchar * type, gboolean server)
+{
+  JsonArray *out = json_array_new ();
+  JsonObject *rec;
+  JsonNode *n;
+  guint i;
+
+  g_return_val_if_fail (emu != NULL, out);
+  g_mutex_lock (&emu->lock);
+  rec = record_at (emu, index);
+  n = rec ? json_object_get_member (rec, server ? "server_events" :
+      "events") : NULL;
+  for (i = 0; n && i < json_array_get_length (json_node_get_array (n)); i++) {
+    JsonNode *ev = json_array_get_element (json_node_get_array (n), i);
+
+    if (type && (!JSON_NODE_HOLDS_OBJECT (ev) ||
+            g_strcmp0 (json_object_get_string_member_with_default
+                (json_node_get_object (ev), "type", NULL), type) != 0))
+      continue;
+    json_array_add_element (out, deep_copy (ev));
+  }
+  g_mutex_unlock (&emu->lock);
+  return out;
+}
+
+JsonArray *
+sandra_emulator_dup_conversation (SandraEmulator * emu, guint index)
+{
+  JsonArray *out = NULL;
+  JsonObject *rec;
+  JsonNode *n;
+
+  g_return_val_if_fail (emu != NULL, json_array_new ());
+  g_mutex_lock (&emu->lock);
+  rec = record_at (emu, index);
+  n = rec ? json_object_get_member (rec, "conversation") : NULL;
+  if (n && JSON_NODE_HOLDS_ARRAY (n)) {
+    JsonNode *copy = deep_copy (n);
+
+    out = json_array_ref (json_node_get_array (copy));
+    json_node_unref (copy);
+  }
+  g_mutex_unlock (&emu->lock);
+  return out ? out : json_array_new ();
+}
+
+guint64
+sandra_emulator_get_audio_bytes_received (SandraEmulator * emu, guint index)
+{
+  JsonObject *rec;
+  guint64 bytes = 0;
+
+  g_return_val_if_fail (emu != NULL, 0);
+  g_mutex_lock (&emu->lock);
+  rec = record_at (emu, index);
+  if (rec)
+    bytes = json_object_get_int_member_with_default (rec,
+        "audio_bytes_received", 0);
+  g_mutex_unlock (&emu->lock);
+  return bytes;
+}

@@ -127,6 +127,34 @@ JsonArray *sandra_emulator_dup_ws_server_events (SandraEmulator * emu,
 gboolean sandra_emulator_wait_ws_events (SandraEmulator * emu,
     const gchar * type, guint count, guint timeout_ms);
 
+/* Same as sandra_emulator_wait_ws_events() for server events. */
+gboolean sandra_emulator_wait_ws_server_events (SandraEmulator * emu,
+    const gchar * type, guint count, guint timeout_ms);
+
+/* ---- Per Realtime session ----
+ * A session is addressed by the index of its upgrade's record. */
+
+/* The record index of the last accepted WebSocket session (status 101),
+ * or -1. */
+gint sandra_emulator_get_last_ws_session (SandraEmulator * emu);
+
+/* The client events (@server FALSE) or server events (@server TRUE) of
+ * @type (NULL: all) in session @index. Free with json_array_unref(). */
+JsonArray *sandra_emulator_dup_session_events (SandraEmulator * emu,
+    guint index, const gchar * type, gboolean server);
+
+/* The conversation of session @index as the emulator holds it now (items
+ * in order, after creates, deletes and truncations), e.g. to check that a
+ * reconnecting client replayed its context. Empty for transcription
+ * sessions. Free with json_array_unref(). */
+JsonArray *sandra_emulator_dup_conversation (SandraEmulator * emu,
+    guint index);
+
+/* Bytes of input audio (decoded from input_audio_buffer.append) received
+ * in session @index. */
+guint64 sandra_emulator_get_audio_bytes_received (SandraEmulator * emu,
+    guint index);
+
 /* Blocks until at least @count requests to @path (NULL: any) were recorded
  * or @timeout_ms elapsed. */
 gboolean sandra_emulator_wait_requests (SandraEmulator * emu,

@@ -15,6 +15,12 @@
 #define DEFAULT_MAX_BODY_BYTES (25 * 1024 * 1024)
 #define DEFAULT_VAD_THRESHOLD_DBFS -45.0
 #define DEFAULT_TEXT "This is a transcript from the sandra emulator."
+/* The reply of the default scenario: a committed espeak-ng recording of
+ * its own transcript (tests/data/README.md). */
+#define DEFAULT_REPLY_TRANSCRIPT "Hello, this is the sandra emulator."
+/* The service's maximum session durations. */
+#define GA_MAX_SESSION_MS (60 * 60 * 1000)
+#define BETA_MAX_SESSION_MS (30 * 60 * 1000)
 
 struct _EmuScenario
 {
@@ -41,11 +47,22 @@ struct _EmuScenario
   gdouble vad_threshold_dbfs;
 
   JsonArray *extra_models;
+  gchar *data_dir;
+
+  /* "realtime": conversation sessions */
+  JsonArray *responses;
+  guint next_response;
+  JsonObject *default_response;
+  JsonArray *conv_connections;
+  guint next_conv_connection;
+  guint max_session_ms;         /* 0: the service's */
+  gboolean bad_key_close;
+  guint secret_ttl_ms;          /* 0: as requested */
 };
 
 static const gchar *const top_members[] = { "description", "api_keys",
   "max_body_bytes", "rate_limit", "transcription", "realtime_transcription",
-  "extra_models", NULL
+  "extra_models", "realtime", "data_dir", NULL
 };
 
 static const gchar *const reply_members[] = { "text", "language",
@@ -59,7 +76,22 @@ static const gchar *const turn_members[] = { "transcript", "deltas",
 };
 
 static const gchar *const connection_members[] = { "reject_status",
-  "reject_body", "close_after_ms", "close_code", "close_reason", NULL
+  "reject_body", "close_after_ms", "close_code", "close_reason",
+  "max_session_ms", NULL
+};
+
+static const gchar *const response_members[] = { "transcript", "text",
+  "audio", "deltas", "delay_ms", "delta_delay_ms", "chunk_ms", "pace",
+  "function_calls", "error_event", "failure", "incomplete", "disconnect",
+  "rate_limits", NULL
+};
+
+static const gchar *const function_call_members[] = { "name", "arguments",
+  "call_id", NULL
+};
+
+static const gchar *const rate_limit_members[] = { "name", "limit",
+  "remaining", "reset_seconds", NULL
 };
 
 static gboolean
@@ -236,7 +268,192 @@ check_connection (JsonObject * c, const gchar * where, GError ** error)
       "reject_status", G_TYPE_INT64, JSON_NODE_VALUE,
       "close_after_ms", G_TYPE_INT64, JSON_NODE_VALUE,
       "close_code", G_TYPE_INT64, JSON_NODE_VALUE,
-      "close_reason", G_TYPE_STRING, JSON_NODE_VALUE, NULL);
+      "close_reason", G_TYPE_STRING, JSON_NODE_VALUE,
+      "max_session_ms", G_TYPE_INT64, JSON_NODE_VALUE, NULL);
+}
+
+static gboolean
+check_error_object (JsonObject * r, const gchar * name, const gchar * where,
+    GError ** error)
+{
+  static const gchar *const m[] = { "type", "code", "message", "param",
+    NULL
+  };
+  JsonObject *o = get_object (r, name);
+  gchar *w;
+  gboolean ok;
+
+  if (o == NULL)
+    return TRUE;
+  w = g_strdup_printf ("%s.%s", where, name);
+  ok = check_members (o, m, w, error) && check_types (o, w, error,
+      "type", G_TYPE_STRING, JSON_NODE_VALUE,
+      "code", G_TYPE_STRING, JSON_NODE_VALUE,
+      "message", G_TYPE_STRING, JSON_NODE_VALUE,
+      "param", G_TYPE_STRING, JSON_NODE_VALUE, NULL);
+  g_free (w);
+  return ok;
+}
+
+static gboolean
+check_function_call (JsonObject * f, const gchar * where, GError ** error)
+{
+  JsonNode *a;
+
+  if (!check_members (f, function_call_members, where, error) ||
+      !check_types (f, where, error,
+          "name", G_TYPE_STRING, JSON_NODE_VALUE,
+          "call_id", G_TYPE_STRING, JSON_NODE_VALUE, NULL))
+    return FALSE;
+  if (!json_object_has_member (f, "name"))
+    return fail (error, where, "a function call needs a \"name\"");
+  a = json_object_get_member (f, "arguments");
+  if (a && !JSON_NODE_HOLDS_OBJECT (a) && !(JSON_NODE_HOLDS_VALUE (a) &&
+          json_node_get_value_type (a) == G_TYPE_STRING))
+    return fail (error, where, "\"arguments\" is a JSON string or object");
+  return TRUE;
+}
+
+static gboolean
+check_rate_limit_entry (JsonObject * r, const gchar * where, GError ** error)
+{
+  return check_members (r, rate_limit_members, where, error) &&
+      check_types (r, where, error,
+      "name", G_TYPE_STRING, JSON_NODE_VALUE,
+      "limit", G_TYPE_INT64, JSON_NODE_VALUE,
+      "remaining", G_TYPE_INT64, JSON_NODE_VALUE,
+      "reset_seconds", G_TYPE_DOUBLE, JSON_NODE_VALUE, NULL);
+}
+
+static gboolean
+check_response (JsonObject * r, const gchar * where, GError ** error)
+{
+  static const gchar *const reasons[] = { "max_output_tokens",
+    "content_filter", NULL
+  };
+  JsonArray *list;
+  JsonNode *d;
+
+  if (!check_members (r, response_members, where, error) ||
+      !check_types (r, where, error,
+          "transcript", G_TYPE_STRING, JSON_NODE_VALUE,
+          "text", G_TYPE_STRING, JSON_NODE_VALUE,
+          "audio", G_TYPE_STRING, JSON_NODE_VALUE,
+          "deltas", G_TYPE_INVALID, JSON_NODE_ARRAY,
+          "delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "delta_delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "chunk_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "pace", G_TYPE_DOUBLE, JSON_NODE_VALUE,
+          "incomplete", G_TYPE_STRING, JSON_NODE_VALUE, NULL) ||
+      !check_error_object (r, "error_event", where, error) ||
+      !check_error_object (r, "failure", where, error) ||
+      !check_list (r, "function_calls", where, check_function_call, &list,
+          error) ||
+      !check_list (r, "rate_limits", where, check_rate_limit_entry, &list,
+          error))
+    return FALSE;
+  if (json_object_has_member (r, "chunk_ms")) {
+    gint64 c = json_object_get_int_member (r, "chunk_ms");
+
+    if (c < 10 || c > 1000)
+      return fail (error, where, "\"chunk_ms\" must be in 10..1000");
+  }
+  if (json_object_has_member (r, "pace") &&
+      json_object_get_double_member (r, "pace") < 0)
+    return fail (error, where, "\"pace\" must be >= 0 (0: no pacing)");
+  if (json_object_has_member (r, "incomplete") &&
+      !g_strv_contains (reasons, json_object_get_string_member (r,
+              "incomplete")))
+    return fail (error, where,
+        "\"incomplete\" is \"max_output_tokens\" or \"content_filter\"");
+  d = json_object_get_member (r, "disconnect");
+  if (d) {
+    static const gchar *const m[] = { "code", "reason", "after_chunks", NULL };
+    gchar *w = g_strdup_printf ("%s.disconnect", where);
+    gboolean ok = TRUE;
+
+    if (JSON_NODE_HOLDS_OBJECT (d))
+      ok = check_members (json_node_get_object (d), m, w, error) &&
+          check_types (json_node_get_object (d), w, error,
+          "code", G_TYPE_INT64, JSON_NODE_VALUE,
+          "reason", G_TYPE_STRING, JSON_NODE_VALUE,
+          "after_chunks", G_TYPE_INT64, JSON_NODE_VALUE, NULL);
+    else if (!(JSON_NODE_HOLDS_VALUE (d) &&
+            json_node_get_value_type (d) == G_TYPE_BOOLEAN))
+      ok = fail (error, where, "\"disconnect\" must be true or an object");
+    g_free (w);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* A missing audio fixture fails when the scenario loads, not mid-test. */
+static gboolean
+check_fixture (EmuScenario * sc, JsonObject * r, const gchar * where,
+    GError ** error)
+{
+  gchar *path, *what;
+  gboolean ok = TRUE;
+
+  if (!json_object_has_member (r, "audio"))
+    return TRUE;
+  path = emu_scenario_resolve_path (sc, json_object_get_string_member (r,
+          "audio"));
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    what = g_strdup_printf ("audio fixture \"%s\" not found", path);
+    ok = fail (error, where, what);
+    g_free (what);
+  }
+  g_free (path);
+  return ok;
+}
+
+static gboolean
+parse_realtime (EmuScenario * sc, JsonObject * o, GError ** error)
+{
+  static const gchar *const m[] = { "responses", "default", "connections",
+    "max_session_ms", "bad_key_close", "secret_ttl_ms", NULL
+  };
+  JsonNode *d;
+  guint i;
+
+  if (!check_members (o, m, "realtime", error) ||
+      !check_types (o, "realtime", error,
+          "max_session_ms", G_TYPE_INT64, JSON_NODE_VALUE,
+          "bad_key_close", G_TYPE_BOOLEAN, JSON_NODE_VALUE,
+          "secret_ttl_ms", G_TYPE_INT64, JSON_NODE_VALUE, NULL) ||
+      !check_list (o, "responses", "realtime", check_response,
+          &sc->responses, error) ||
+      !check_list (o, "connections", "realtime", check_connection,
+          &sc->conv_connections, error))
+    return FALSE;
+  for (i = 0; sc->responses && i < json_array_get_length (sc->responses);
+      i++) {
+    gchar *w = g_strdup_printf ("realtime.responses[%u]", i);
+    gboolean ok = check_fixture (sc,
+        json_array_get_object_element (sc->responses, i), w, error);
+
+    g_free (w);
+    if (!ok)
+      return FALSE;
+  }
+  sc->max_session_ms = json_object_get_int_member_with_default (o,
+      "max_session_ms", 0);
+  sc->bad_key_close = json_object_get_boolean_member_with_default (o,
+      "bad_key_close", FALSE);
+  sc->secret_ttl_ms = json_object_get_int_member_with_default (o,
+      "secret_ttl_ms", 0);
+  d = json_object_get_member (o, "default");
+  if (d) {
+    if (!JSON_NODE_HOLDS_OBJECT (d))
+      return fail (error, "realtime.default", "expected an object");
+    sc->default_response = json_object_ref (json_node_get_object (d));
+    if (!check_response (sc->default_response, "realtime.default", error) ||
+        !check_fixture (sc, sc->default_response, "realtime.default", error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -282,8 +499,12 @@ parse (EmuScenario * sc, GError ** error)
           "rate_limit", G_TYPE_INVALID, JSON_NODE_OBJECT,
           "transcription", G_TYPE_INVALID, JSON_NODE_OBJECT,
           "realtime_transcription", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "realtime", G_TYPE_INVALID, JSON_NODE_OBJECT,
+          "data_dir", G_TYPE_STRING, JSON_NODE_VALUE,
           "extra_models", G_TYPE_INVALID, JSON_NODE_ARRAY, NULL))
     return FALSE;
+  sc->data_dir = g_strdup (json_object_get_string_member_with_default (root,
+          "data_dir", NULL));
   if (!parse_keys (sc, root, error))
     return FALSE;
 
@@ -358,6 +579,18 @@ parse (EmuScenario * sc, GError ** error)
     }
   }
 
+  if ((o = get_object (root, "realtime"))) {
+    if (!parse_realtime (sc, o, error))
+      return FALSE;
+  }
+  if (sc->default_response == NULL) {
+    sc->default_response = json_object_new ();
+    json_object_set_string_member (sc->default_response, "transcript",
+        DEFAULT_REPLY_TRANSCRIPT);
+    json_object_set_string_member (sc->default_response, "audio",
+        EMU_DEFAULT_REPLY_AUDIO);
+  }
+
   if (sc->default_reply == NULL) {
     sc->default_reply = json_object_new ();
     json_object_set_string_member (sc->default_reply, "text", DEFAULT_TEXT);
@@ -401,6 +634,8 @@ emu_scenario_free (EmuScenario * sc)
     return;
   g_clear_pointer (&sc->default_reply, json_object_unref);
   g_clear_pointer (&sc->default_turn, json_object_unref);
+  g_clear_pointer (&sc->default_response, json_object_unref);
+  g_free (sc->data_dir);
   g_clear_pointer (&sc->root, json_node_unref);
   g_free (sc);
 }
@@ -411,6 +646,8 @@ emu_scenario_restart (EmuScenario * sc)
   sc->next_reply = 0;
   sc->next_turn = 0;
   sc->next_connection = 0;
+  sc->next_response = 0;
+  sc->next_conv_connection = 0;
   sc->rate_used = 0;
   sc->rate_window_start_us = 0;
 }
@@ -547,4 +784,50 @@ emu_split_deltas (const gchar * text)
     g_ptr_array_add (out, g_strndup (start, p - start));
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+JsonObject *
+emu_scenario_next_realtime_response (EmuScenario * sc)
+{
+  return next_in (sc->responses, &sc->next_response, sc->default_response);
+}
+
+JsonObject *
+emu_scenario_next_conversation_connection (EmuScenario * sc)
+{
+  return next_in (sc->conv_connections, &sc->next_conv_connection, NULL);
+}
+
+guint
+emu_scenario_get_max_session_ms (EmuScenario * sc, gboolean beta)
+{
+  if (sc->max_session_ms)
+    return sc->max_session_ms;
+  return beta ? BETA_MAX_SESSION_MS : GA_MAX_SESSION_MS;
+}
+
+gboolean
+emu_scenario_bad_key_closes (EmuScenario * sc)
+{
+  return sc->bad_key_close;
+}
+
+guint
+emu_scenario_get_secret_ttl_ms (EmuScenario * sc)
+{
+  return sc->secret_ttl_ms;
+}
+
+gchar *
+emu_scenario_resolve_path (EmuScenario * sc, const gchar * name)
+{
+  const gchar *dir = sc ? sc->data_dir : NULL;
+
+  if (g_path_is_absolute (name))
+    return g_strdup (name);
+  if (dir == NULL)
+    dir = g_getenv ("SANDRA_EMULATOR_DATA_DIR");
+  if (dir == NULL || *dir == '\0')
+    dir = EMU_DATA_DIR;
+  return g_build_filename (dir, name, NULL);
 }

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 
 typedef struct _EmuScenario EmuScenario;
 
+/* The audio of a scripted reply that names none (tests/data). */
+#define EMU_DEFAULT_REPLY_AUDIO "emulator-reply-24k.wav"
+
+
 EmuScenario *emu_scenario_new (const gchar * json, GError ** error);
 void emu_scenario_free (EmuScenario * sc);
 
@@ -47,6 +51,27 @@ JsonObject *emu_scenario_next_realtime_turn (EmuScenario * sc);
 
 /* The next per-connection script of Realtime sessions, or NULL. */
 JsonObject *emu_scenario_next_realtime_connection (EmuScenario * sc);
+
+/* The next scripted response of a Realtime conversation. New reference. */
+JsonObject *emu_scenario_next_realtime_response (EmuScenario * sc);
+
+/* The next per-connection script of conversation sessions, or NULL. */
+JsonObject *emu_scenario_next_conversation_connection (EmuScenario * sc);
+
+/* How long a Realtime session lasts before session_expired. */
+guint emu_scenario_get_max_session_ms (EmuScenario * sc, gboolean beta);
+
+/* Whether a bad key on the Realtime upgrade is accepted and closed with
+ * 3000 (field-observed) instead of refused with 401. */
+gboolean emu_scenario_bad_key_closes (EmuScenario * sc);
+
+/* Lifetime of minted ephemeral secrets in ms; 0: as requested. */
+guint emu_scenario_get_secret_ttl_ms (EmuScenario * sc);
+
+/* The path of fixture @name: absolute as is, else under the scenario's
+ * data_dir, $SANDRA_EMULATOR_DATA_DIR or the source tree's tests/data.
+ * g_free(). */
+gchar *emu_scenario_resolve_path (EmuScenario * sc, const gchar * name);
 
 /* Energy threshold of the emulated server VAD, in dBFS, for a
  * turn_detection threshold of 0.5 (see realtime-transcription.c). */

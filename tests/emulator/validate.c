@@ -602,11 +602,14 @@ check_ga_format (JsonObject * f, const gchar * path, EmuApiError * err)
   rate = json_object_get_member (f, "rate");
   if (rate && (!is_number (rate) || json_node_get_int (rate) != 24000 ||
           !g_str_equal (json_object_get_string_member (f, "type"),
-              "audio/pcm")))
-    return emu_api_error_set (err, 400, "session.audio.input.format.rate",
-        "invalid_value", "Invalid value for "
-        "'session.audio.input.format.rate': only 24000 is supported, for "
-        "'audio/pcm'.");
+              "audio/pcm"))) {
+    gchar *p = g_strdup_printf ("%s.rate", path);
+
+    emu_api_error_set (err, 400, p, "invalid_value", "Invalid value for "
+        "'%s': only 24000 is supported, for 'audio/pcm'.", p);
+    g_free (p);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -697,4 +700,610 @@ emu_validate_transcription_session (JsonObject * session, gboolean beta,
     EmuApiError * err)
 {
   return beta ? validate_beta (session, err) : validate_ga (session, err);
+}
+
+/* ---- Realtime conversation sessions ---- */
+
+static const gchar *const realtime_models[] = { "gpt-realtime",
+  "gpt-realtime-mini", "gpt-4o-realtime-preview",
+  "gpt-4o-mini-realtime-preview", NULL
+};
+
+gboolean
+emu_is_realtime_model (const gchar * model)
+{
+  guint i;
+
+  for (i = 0; realtime_models[i]; i++)
+    if (model_matches (model, realtime_models[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static const gchar *const voices[] = { "alloy", "ash", "ballad", "coral",
+  "echo", "sage", "shimmer", "verse", "marin", "cedar", NULL
+};
+
+static gboolean
+check_string (JsonObject * obj, const gchar * path, const gchar * name,
+    gboolean required, EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+  gchar *p = g_strdup_printf ("%s.%s", path, name);
+  gboolean ok = TRUE;
+
+  if (n == NULL && required)
+    ok = emu_api_error_set (err, 400, p, "missing_required_parameter",
+        "Missing required parameter: '%s'.", p);
+  else if (n && !is_string (n))
+    ok = type_error (err, p, "a string", n);
+  g_free (p);
+  return ok;
+}
+
+/* A voice name, or on GA a custom voice {"id": "voice_..."}. */
+static gboolean
+check_voice (JsonObject * obj, const gchar * path, const gchar * name,
+    gboolean beta, EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+  gchar *p;
+  gboolean ok;
+
+  if (n == NULL)
+    return TRUE;
+  if (!beta && JSON_NODE_HOLDS_OBJECT (n)) {
+    static const gchar *const m[] = { "id", NULL };
+    JsonObject *v = json_node_get_object (n);
+
+    p = g_strdup_printf ("%s.%s", path, name);
+    ok = only_members (v, p, m, err) && check_string (v, p, "id", TRUE, err);
+    g_free (p);
+    return ok;
+  }
+  return check_enum (obj, path, name, voices, FALSE, err);
+}
+
+/* An integer 1..4096 or "inf". */
+static gboolean
+check_max_tokens (JsonObject * obj, const gchar * path, const gchar * name,
+    EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+
+  if (n && is_string (n)) {
+    gchar *p;
+
+    if (g_str_equal (json_node_get_string (n), "inf"))
+      return TRUE;
+    p = g_strdup_printf ("%s.%s", path, name);
+    emu_api_error_set (err, 400, p, "invalid_value",
+        "Invalid value: '%s'. Expected an integer or 'inf'.",
+        json_node_get_string (n));
+    g_free (p);
+    return FALSE;
+  }
+  return check_range (obj, path, name, 1, 4096, TRUE, FALSE, err);
+}
+
+static gboolean
+check_tools (JsonObject * obj, const gchar * path, EmuApiError * err)
+{
+  static const gchar *const m[] = { "type", "name", "description",
+    "parameters", NULL
+  };
+  static const gchar *const types[] = { "function", NULL };
+  JsonNode *n = json_object_get_member (obj, "tools");
+  gchar *p = g_strdup_printf ("%s.tools", path);
+  gboolean ok = TRUE;
+  JsonArray *a;
+  guint i;
+
+  if (n == NULL) {
+    g_free (p);
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (n)) {
+    ok = type_error (err, p, "an array", n);
+    g_free (p);
+    return ok;
+  }
+  a = json_node_get_array (n);
+  for (i = 0; ok && i < json_array_get_length (a); i++) {
+    JsonNode *e = json_array_get_element (a, i);
+    gchar *ep = g_strdup_printf ("%s[%u]", p, i);
+
+    if (!JSON_NODE_HOLDS_OBJECT (e)) {
+      ok = type_error (err, ep, "an object", e);
+    } else {
+      JsonObject *t = json_node_get_object (e);
+      JsonObject *params;
+
+      ok = check_enum (t, ep, "type", types, TRUE, err) &&
+          only_members (t, ep, m, err) &&
+          check_string (t, ep, "name", TRUE, err) &&
+          check_string (t, ep, "description", FALSE, err) &&
+          get_object (t, ep, "parameters", FALSE, &params, err);
+    }
+    g_free (ep);
+  }
+  g_free (p);
+  return ok;
+}
+
+static gboolean
+check_tool_choice (JsonObject * obj, const gchar * path, EmuApiError * err)
+{
+  static const gchar *const modes[] = { "auto", "none", "required", NULL };
+  static const gchar *const m[] = { "type", "name", NULL };
+  static const gchar *const types[] = { "function", NULL };
+  JsonNode *n = json_object_get_member (obj, "tool_choice");
+  gchar *p;
+  gboolean ok;
+
+  if (n == NULL || is_string (n))
+    return check_enum (obj, path, "tool_choice", modes, FALSE, err);
+  p = g_strdup_printf ("%s.tool_choice", path);
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    ok = type_error (err, p, "a string or an object", n);
+  else
+    ok = only_members (json_node_get_object (n), p, m, err) &&
+        check_enum (json_node_get_object (n), p, "type", types, TRUE, err) &&
+        check_string (json_node_get_object (n), p, "name", TRUE, err);
+  g_free (p);
+  return ok;
+}
+
+/* GA output_modalities: ["audio"] or ["text"]. Beta modalities: ["text"]
+ * or ["audio", "text"]. */
+static gboolean
+check_modalities (JsonObject * obj, const gchar * path, const gchar * name,
+    gboolean beta, EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (obj, name);
+  gboolean audio = FALSE, text = FALSE, ok = TRUE;
+  gchar *p;
+  JsonArray *a;
+  guint i, len;
+
+  if (n == NULL)
+    return TRUE;
+  p = g_strdup_printf ("%s.%s", path, name);
+  if (!JSON_NODE_HOLDS_ARRAY (n)) {
+    ok = type_error (err, p, "an array", n);
+    g_free (p);
+    return ok;
+  }
+  a = json_node_get_array (n);
+  len = json_array_get_length (a);
+  for (i = 0; i < len; i++) {
+    JsonNode *e = json_array_get_element (a, i);
+    const gchar *v = is_string (e) ? json_node_get_string (e) : "";
+
+    if (g_str_equal (v, "audio"))
+      audio = TRUE;
+    else if (g_str_equal (v, "text"))
+      text = TRUE;
+    else
+      ok = FALSE;
+  }
+  if (ok && beta)
+    ok = (text && !audio && len == 1) || (text && audio && len == 2);
+  else if (ok)
+    ok = len == 1;
+  if (!ok)
+    emu_api_error_set (err, 400, p, "invalid_value", beta ?
+        "Invalid modalities. Supported combinations are: ['text'] and "
+        "['audio', 'text']." :
+        "Invalid value for '%s': expected ['audio'] or ['text'].", p);
+  g_free (p);
+  return ok;
+}
+
+static gboolean
+check_tracing (JsonObject * obj, const gchar * path, EmuApiError * err)
+{
+  static const gchar *const m[] = { "workflow_name", "group_id", "metadata",
+    NULL
+  };
+  JsonNode *n = json_object_get_member (obj, "tracing");
+  gchar *p;
+  gboolean ok = TRUE;
+
+  if (n == NULL || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  p = g_strdup_printf ("%s.tracing", path);
+  if (is_string (n)) {
+    if (!g_str_equal (json_node_get_string (n), "auto"))
+      ok = emu_api_error_set (err, 400, p, "invalid_value",
+          "Invalid value: '%s'. Supported values are: 'auto'.",
+          json_node_get_string (n));
+  } else if (JSON_NODE_HOLDS_OBJECT (n)) {
+    ok = only_members (json_node_get_object (n), p, m, err);
+  } else {
+    ok = type_error (err, p, "'auto', an object or null", n);
+  }
+  g_free (p);
+  return ok;
+}
+
+static gboolean
+check_truncation (JsonObject * obj, const gchar * path, EmuApiError * err)
+{
+  static const gchar *const modes[] = { "auto", "disabled", NULL };
+  static const gchar *const m[] = { "type", "retention_ratio", NULL };
+  static const gchar *const types[] = { "retention_ratio", NULL };
+  JsonNode *n = json_object_get_member (obj, "truncation");
+  gchar *p;
+  gboolean ok;
+
+  if (n == NULL || is_string (n))
+    return check_enum (obj, path, "truncation", modes, FALSE, err);
+  p = g_strdup_printf ("%s.truncation", path);
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    ok = type_error (err, p, "a string or an object", n);
+  else
+    ok = only_members (json_node_get_object (n), p, m, err) &&
+        check_enum (json_node_get_object (n), p, "type", types, TRUE, err) &&
+        check_range (json_node_get_object (n), p, "retention_ratio", 0, 1,
+        FALSE, FALSE, err);
+  g_free (p);
+  return ok;
+}
+
+static gboolean
+check_ga_audio (JsonObject * audio, EmuApiError * err)
+{
+  static const gchar *const audio_m[] = { "input", "output", NULL };
+  static const gchar *const input_m[] = { "format", "transcription",
+    "noise_reduction", "turn_detection", NULL
+  };
+  static const gchar *const output_m[] = { "format", "voice", "speed", NULL };
+  JsonObject *input, *output, *o;
+
+  if (!only_members (audio, "session.audio", audio_m, err) ||
+      !get_object (audio, "session.audio", "input", FALSE, &input, err) ||
+      !get_object (audio, "session.audio", "output", FALSE, &output, err))
+    return FALSE;
+  if (input) {
+    if (!only_members (input, "session.audio.input", input_m, err))
+      return FALSE;
+    if (!get_object (input, "session.audio.input", "format", FALSE, &o, err)
+        || (o && !check_ga_format (o, "session.audio.input.format", err)))
+      return FALSE;
+    if (!get_object (input, "session.audio.input", "transcription", TRUE,
+            &o, err) || (o && !check_transcription (o,
+                "session.audio.input.transcription", err)))
+      return FALSE;
+    if (!get_object (input, "session.audio.input", "noise_reduction", TRUE,
+            &o, err) || (o && !check_noise_reduction (o,
+                "session.audio.input.noise_reduction", err)))
+      return FALSE;
+    if (!get_object (input, "session.audio.input", "turn_detection", TRUE,
+            &o, err) || (o && !check_turn_detection (o,
+                "session.audio.input.turn_detection", FALSE, err)))
+      return FALSE;
+  }
+  if (output) {
+    if (!only_members (output, "session.audio.output", output_m, err) ||
+        !get_object (output, "session.audio.output", "format", FALSE, &o,
+            err) || (o && !check_ga_format (o, "session.audio.output.format",
+                err)) ||
+        !check_voice (output, "session.audio.output", "voice", FALSE, err) ||
+        !check_range (output, "session.audio.output", "speed", 0.25, 1.5,
+            FALSE, FALSE, err))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_model_member (JsonObject * obj, EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (obj, "model");
+
+  if (n == NULL)
+    return TRUE;
+  if (!is_string (n))
+    return type_error (err, "session.model", "a string", n);
+  if (!emu_is_realtime_model (json_node_get_string (n)))
+    return emu_api_error_set (err, 400, "session.model", "invalid_value",
+        "Invalid value: '%s'. Supported values are: 'gpt-realtime', "
+        "'gpt-realtime-mini' and their snapshots.", json_node_get_string (n));
+  return TRUE;
+}
+
+static gboolean
+validate_realtime_ga (JsonObject * session, EmuApiError * err)
+{
+  static const gchar *const top[] = { "type", "model", "instructions",
+    "output_modalities", "audio", "tools", "tool_choice",
+    "max_output_tokens", "tracing", "truncation", "prompt", "include", NULL
+  };
+  static const gchar *const session_types[] = { "realtime", NULL };
+  JsonNode *type = json_object_get_member (session, "type");
+  JsonObject *o;
+
+  if (type == NULL)
+    return emu_api_error_set (err, 400, "session.type",
+        "missing_required_parameter",
+        "Missing required parameter: 'session.type'.");
+  if (is_string (type) &&
+      g_str_equal (json_node_get_string (type), "transcription"))
+    return emu_api_error_set (err, 400, "session.type", "invalid_value",
+        "Passing a transcription session update event to a realtime "
+        "session is not allowed.");
+  return check_enum (session, "session", "type", session_types, TRUE, err) &&
+      only_members (session, "session", top, err) &&
+      check_model_member (session, err) &&
+      check_string (session, "session", "instructions", FALSE, err) &&
+      check_modalities (session, "session", "output_modalities", FALSE, err) &&
+      get_object (session, "session", "audio", FALSE, &o, err) &&
+      (o == NULL || check_ga_audio (o, err)) &&
+      check_tools (session, "session", err) &&
+      check_tool_choice (session, "session", err) &&
+      check_max_tokens (session, "session", "max_output_tokens", err) &&
+      check_tracing (session, "session", err) &&
+      check_truncation (session, "session", err) &&
+      get_object (session, "session", "prompt", TRUE, &o, err) &&
+      check_include (session, err);
+}
+
+static gboolean
+validate_realtime_beta (JsonObject * session, EmuApiError * err)
+{
+  static const gchar *const top[] = { "model", "modalities", "instructions",
+    "voice", "input_audio_format", "output_audio_format",
+    "input_audio_transcription", "input_audio_noise_reduction",
+    "turn_detection", "tools", "tool_choice", "temperature",
+    "max_response_output_tokens", "speed", "tracing", NULL
+  };
+  static const gchar *const beta_formats[] = { "pcm16", "g711_ulaw",
+    "g711_alaw", NULL
+  };
+  JsonObject *o;
+
+  if (!only_members (session, "session", top, err) ||
+      !check_model_member (session, err) ||
+      !check_modalities (session, "session", "modalities", TRUE, err) ||
+      !check_string (session, "session", "instructions", FALSE, err) ||
+      !check_voice (session, "session", "voice", TRUE, err) ||
+      !check_enum (session, "session", "input_audio_format", beta_formats,
+          FALSE, err) ||
+      !check_enum (session, "session", "output_audio_format", beta_formats,
+          FALSE, err) ||
+      !check_tools (session, "session", err) ||
+      !check_tool_choice (session, "session", err) ||
+      !check_range (session, "session", "temperature", 0.6, 1.2, FALSE,
+          FALSE, err) ||
+      !check_max_tokens (session, "session", "max_response_output_tokens",
+          err) ||
+      !check_range (session, "session", "speed", 0.25, 1.5, FALSE, FALSE,
+          err) || !check_tracing (session, "session", err))
+    return FALSE;
+  if (!get_object (session, "session", "input_audio_transcription", TRUE, &o,
+          err) || (o && !check_transcription (o,
+              "session.input_audio_transcription", err)))
+    return FALSE;
+  if (!get_object (session, "session", "input_audio_noise_reduction", TRUE,
+          &o, err) || (o && !check_noise_reduction (o,
+              "session.input_audio_noise_reduction", err)))
+    return FALSE;
+  if (!get_object (session, "session", "turn_detection", TRUE, &o, err) ||
+      (o && !check_turn_detection (o, "session.turn_detection", TRUE, err)))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+emu_validate_realtime_session (JsonObject * session, gboolean beta,
+    EmuApiError * err)
+{
+  return beta ? validate_realtime_beta (session, err) :
+      validate_realtime_ga (session, err);
+}
+
+/* ---- Conversation items ---- */
+
+static gboolean
+check_content (JsonArray * content, const gchar * path, const gchar * role,
+    gboolean beta, EmuApiError * err)
+{
+  static const gchar *const user_ga[] = { "input_text", "input_audio",
+    "input_image", NULL
+  };
+  static const gchar *const user_beta[] = { "input_text", "input_audio",
+    "item_reference", NULL
+  };
+  static const gchar *const system[] = { "input_text", NULL };
+  static const gchar *const assistant_ga[] = { "output_text",
+    "output_audio", NULL
+  };
+  static const gchar *const assistant_beta[] = { "text", "audio", NULL };
+  static const gchar *const part_m[] = { "type", "text", "audio",
+    "transcript", "image_url", "detail", "id", NULL
+  };
+  const gchar *const *types = g_str_equal (role, "system") ? system :
+      g_str_equal (role, "user") ? (beta ? user_beta : user_ga) :
+      (beta ? assistant_beta : assistant_ga);
+  guint i;
+
+  for (i = 0; i < json_array_get_length (content); i++) {
+    JsonNode *e = json_array_get_element (content, i);
+    gchar *p = g_strdup_printf ("%s[%u]", path, i);
+    gboolean ok;
+
+    if (!JSON_NODE_HOLDS_OBJECT (e)) {
+      ok = type_error (err, p, "an object", e);
+    } else {
+      JsonObject *part = json_node_get_object (e);
+      const gchar *t;
+
+      ok = check_enum (part, p, "type", types, TRUE, err) &&
+          only_members (part, p, part_m, err);
+      t = ok ? json_object_get_string_member (part, "type") : "";
+      if (ok && (g_str_has_suffix (t, "text") || g_str_equal (t, "text")))
+        ok = check_string (part, p, "text", TRUE, err);
+      if (ok && g_str_has_suffix (t, "audio")) {
+        JsonNode *a = json_object_get_member (part, "audio");
+
+        ok = check_string (part, p, "transcript", FALSE, err);
+        if (ok && a && (!is_string (a) ||
+                !emu_is_base64 (json_node_get_string (a)))) {
+          gchar *ap = g_strdup_printf ("%s.audio", p);
+
+          ok = emu_api_error_set (err, 400, ap, "invalid_value",
+              "Invalid '%s'. Expected base64-encoded audio bytes.", ap);
+          g_free (ap);
+        }
+      }
+    }
+    g_free (p);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+emu_validate_conversation_item (JsonObject * item, const gchar * path,
+    gboolean beta, EmuApiError * err)
+{
+  static const gchar *const types[] = { "message", "function_call",
+    "function_call_output", NULL
+  };
+  static const gchar *const roles[] = { "user", "assistant", "system", NULL };
+  static const gchar *const message_m[] = { "id", "type", "object",
+    "status", "role", "content", NULL
+  };
+  static const gchar *const call_m[] = { "id", "type", "object", "status",
+    "call_id", "name", "arguments", NULL
+  };
+  static const gchar *const output_m[] = { "id", "type", "object", "status",
+    "call_id", "output", NULL
+  };
+  const gchar *type;
+
+  if (!check_enum (item, path, "type", types, TRUE, err) ||
+      !check_string (item, path, "id", FALSE, err))
+    return FALSE;
+  type = json_object_get_string_member (item, "type");
+  if (g_str_equal (type, "message")) {
+    JsonNode *c = json_object_get_member (item, "content");
+    gchar *p;
+    gboolean ok;
+
+    if (!only_members (item, path, message_m, err) ||
+        !check_enum (item, path, "role", roles, TRUE, err))
+      return FALSE;
+    p = g_strdup_printf ("%s.content", path);
+    if (c == NULL)
+      ok = emu_api_error_set (err, 400, p, "missing_required_parameter",
+          "Missing required parameter: '%s'.", p);
+    else if (!JSON_NODE_HOLDS_ARRAY (c))
+      ok = type_error (err, p, "an array", c);
+    else
+      ok = check_content (json_node_get_array (c), p,
+          json_object_get_string_member (item, "role"), beta, err);
+    g_free (p);
+    return ok;
+  }
+  if (g_str_equal (type, "function_call"))
+    return only_members (item, path, call_m, err) &&
+        check_string (item, path, "call_id", TRUE, err) &&
+        check_string (item, path, "name", TRUE, err) &&
+        check_string (item, path, "arguments", TRUE, err);
+  return only_members (item, path, output_m, err) &&
+      check_string (item, path, "call_id", TRUE, err) &&
+      check_string (item, path, "output", TRUE, err);
+}
+
+/* ---- response.create parameters ---- */
+
+gboolean
+emu_validate_response_params (JsonObject * resp, gboolean beta,
+    EmuApiError * err)
+{
+  static const gchar *const ga_m[] = { "output_modalities", "instructions",
+    "tools", "tool_choice", "conversation", "metadata", "input",
+    "max_output_tokens", "audio", "prompt", NULL
+  };
+  static const gchar *const beta_m[] = { "modalities", "instructions",
+    "voice", "output_audio_format", "tools", "tool_choice", "temperature",
+    "max_response_output_tokens", "conversation", "metadata", "input", NULL
+  };
+  static const gchar *const conversations[] = { "auto", "none", NULL };
+  static const gchar *const beta_formats[] = { "pcm16", "g711_ulaw",
+    "g711_alaw", NULL
+  };
+  JsonObject *o;
+  JsonNode *input;
+
+  if (!only_members (resp, "response", beta ? beta_m : ga_m, err) ||
+      !check_string (resp, "response", "instructions", FALSE, err) ||
+      !check_modalities (resp, "response", beta ? "modalities" :
+          "output_modalities", beta, err) ||
+      !check_tools (resp, "response", err) ||
+      !check_tool_choice (resp, "response", err) ||
+      !check_enum (resp, "response", "conversation", conversations, FALSE,
+          err) ||
+      !check_max_tokens (resp, "response", beta ?
+          "max_response_output_tokens" : "max_output_tokens", err) ||
+      !get_object (resp, "response", "metadata", TRUE, &o, err))
+    return FALSE;
+  if (beta && (!check_voice (resp, "response", "voice", TRUE, err) ||
+          !check_enum (resp, "response", "output_audio_format", beta_formats,
+              FALSE, err) ||
+          !check_range (resp, "response", "temperature", 0.6, 1.2, FALSE,
+              FALSE, err)))
+    return FALSE;
+  if (!beta) {
+    static const gchar *const audio_m[] = { "output", NULL };
+    static const gchar *const output_m[] = { "format", "voice", NULL };
+    JsonObject *out = NULL, *f;
+
+    if (!get_object (resp, "response", "audio", FALSE, &o, err) ||
+        (o && (!only_members (o, "response.audio", audio_m, err) ||
+                !get_object (o, "response.audio", "output", FALSE, &out,
+                    err))) ||
+        (out && (!only_members (out, "response.audio.output", output_m, err)
+                || !check_voice (out, "response.audio.output", "voice",
+                    FALSE, err) ||
+                !get_object (out, "response.audio.output", "format", FALSE,
+                    &f, err) || (f && !check_ga_format (f,
+                        "response.audio.output.format", err)))))
+      return FALSE;
+  }
+  input = json_object_get_member (resp, "input");
+  if (input) {
+    JsonArray *a;
+    guint i;
+
+    if (!JSON_NODE_HOLDS_ARRAY (input))
+      return type_error (err, "response.input", "an array", input);
+    a = json_node_get_array (input);
+    for (i = 0; i < json_array_get_length (a); i++) {
+      JsonNode *e = json_array_get_element (a, i);
+      gchar *p = g_strdup_printf ("response.input[%u]", i);
+      gboolean ok;
+
+      if (!JSON_NODE_HOLDS_OBJECT (e)) {
+        ok = type_error (err, p, "an object", e);
+      } else if (g_strcmp0 (json_object_get_string_member_with_default
+              (json_node_get_object (e), "type", NULL),
+              "item_reference") == 0) {
+        static const gchar *const m[] = { "type", "id", NULL };
+
+        ok = only_members (json_node_get_object (e), p, m, err) &&
+            check_string (json_node_get_object (e), p, "id", TRUE, err);
+      } else {
+        ok = emu_validate_conversation_item (json_node_get_object (e), p,
+            beta, err);
+      }
+      g_free (p);
+      if (!ok)
+        return FALSE;
+    }
+  }
+  return TRUE;
 }

@@ -66,6 +66,24 @@ gboolean emu_is_base64 (const gchar * text);
 gboolean emu_validate_transcription_session (JsonObject * session,
     gboolean beta, EmuApiError * err);
 
+/* gpt-realtime, gpt-realtime-mini, gpt-4o(-mini)-realtime-preview and
+ * their dated snapshots. */
+gboolean emu_is_realtime_model (const gchar * model);
+
+/* Validates the session object of a Realtime conversation update: GA
+ * shape ("type":"realtime", nested audio.input/output) or beta (flat). */
+gboolean emu_validate_realtime_session (JsonObject * session,
+    gboolean beta, EmuApiError * err);
+
+/* Validates an item of conversation.item.create (or of response.input);
+ * @path prefixes parameter names ("item"). */
+gboolean emu_validate_conversation_item (JsonObject * item,
+    const gchar * path, gboolean beta, EmuApiError * err);
+
+/* Validates the optional "response" object of response.create. */
+gboolean emu_validate_response_params (JsonObject * response,
+    gboolean beta, EmuApiError * err);
+
 G_END_DECLS
 
 #endif
