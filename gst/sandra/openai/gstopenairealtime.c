@@ -1251,8 +1251,11 @@ static void
 out_prepare (GstOpenaiRealtime * self, OutPad * out)
 {
   if (out->need_stream_start) {
-    gchar *id = gst_pad_create_stream_id (out->pad, GST_ELEMENT (self),
-        out == &self->audio ? "audio" : "text");
+    /* The replies are a stream of our own, not derived from the input
+     * (and with two sink pads there is no single upstream id to derive
+     * from): a random id, as sources make. */
+    gchar *id = g_strdup_printf ("%08x%08x/%s", g_random_int (),
+        g_random_int (), out == &self->audio ? "audio" : "text");
 
     gst_pad_push_event (out->pad, gst_event_new_stream_start (id));
     g_free (id);
@@ -1286,7 +1289,7 @@ out_prepare (GstOpenaiRealtime * self, OutPad * out)
 static GstFlowReturn
 push_audio (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
 {
-  GstClockTime now = running_time_now (self), pts, duration;
+  GstClockTime now = running_time_now (self), pts, duration, latency;
   gsize size = gst_buffer_get_size (item->buffer);
   GstBuffer *buf = item->buffer;
   gboolean discont = FALSE;
@@ -1304,13 +1307,16 @@ push_audio (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
   }
   duration = gst_util_uint64_scale (size, GST_SECOND,
       self->bytes_per_second ? self->bytes_per_second : 48000);
+  latency = self->downstream_latency;
   g_mutex_unlock (&self->lock);
 
-  /* Live-source stamping: continue the previous buffer while the stream
-   * runs ahead of the clock; after a pause (a new response, an underrun)
-   * start again at the clock's running time now. */
+  /* Live-source stamping: continue the previous buffer as long as the
+   * sinks can still play it on time (they render at running time plus the
+   * pipeline latency, and block our push until then, so "now" is usually
+   * past the previous buffer's start); after a real pause (a new response,
+   * an underrun) start again at the clock's running time now. */
   if (!GST_CLOCK_TIME_IS_VALID (out->next_pts) ||
-      (GST_CLOCK_TIME_IS_VALID (now) && out->next_pts < now)) {
+      (GST_CLOCK_TIME_IS_VALID (now) && out->next_pts + latency < now)) {
     pts = GST_CLOCK_TIME_IS_VALID (now) ? now :
         (GST_CLOCK_TIME_IS_VALID (out->next_pts) ? out->next_pts : 0);
     discont = TRUE;
