@@ -13,6 +13,7 @@
 #include "test-json.h"
 #include "sandra-emulator.h"
 #include "sandra-events.h"
+#include "net-test-server.h"
 
 #define KEY "sk-test-realtime"
 #define PCM_BPS 48000
@@ -1223,6 +1224,245 @@ GST_START_TEST (test_token_url)
 
 GST_END_TEST;
 
+/* Turn detection off: upstream sandravad events end the turn and
+ * interrupt the assistant. */
+GST_START_TEST (test_vad_none_with_sandravad_events)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A reply that takes a while.\",\"chunk_ms\":20,\"pace\":1.5}}}",
+      "api-key=" KEY " turn-detection=none", NULL, TRUE, FALSE);
+  GBytes *speech = speech_24k ();
+  const guint8 *data;
+  SandraVadInfo vad = { SANDRA_VAD_SPEECH_START, 0, 0, 0,
+    GST_CLOCK_TIME_NONE, 0.9
+  };
+  JsonArray *ev;
+  GstStructure *s;
+  gint64 end;
+  gsize size;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  data = g_bytes_get_data (speech, &size);
+  fail_unless (gst_element_send_event (fx->in, sandra_vad_event_new (&vad)));
+  push_audio (fx, data, size, 960);
+  vad.boundary = SANDRA_VAD_SPEECH_STOP;
+  vad.duration = GST_SECOND;
+  fail_unless (gst_element_send_event (fx->in, sandra_vad_event_new (&vad)));
+
+  /* The element committed the turn and asked for the reply itself. */
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "input_audio_buffer.commit", 1, WAIT_S * 1000));
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu, "response.create", 1,
+          WAIT_S * 1000));
+  s = wait_msg (fx, "openairealtime-turn-timing", 1);
+  gst_structure_free (s);
+
+  /* The user speaks again over the reply: with no server VAD, the element
+   * cancels the response itself. */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < 300 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  vad.boundary = SANDRA_VAD_SPEECH_START;
+  vad.duration = GST_CLOCK_TIME_NONE;
+  fail_unless (gst_element_send_event (fx->in, sandra_vad_event_new (&vad)));
+  push_silence (fx, 20);
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu, "response.cancel", 1,
+          WAIT_S * 1000));
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "conversation.item.truncate", 1, WAIT_S * 1000));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "cancelled");
+  gst_structure_free (s);
+  /* No server VAD events were ever involved. */
+  ev = sandra_emulator_dup_ws_server_events (fx->emu,
+      "input_audio_buffer.speech_started");
+  fail_unless_equals_int (json_array_get_length (ev), 0);
+  json_array_unref (ev);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  g_bytes_unref (speech);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* Sessions end: the service's session_expired, and the element's own
+ * max-session-ms; either way a new session takes over with the history. */
+static void
+check_session_end (gboolean by_service)
+{
+  Fx *fx = fx_new (by_service ?
+      "{\"realtime\":{\"max_session_ms\":1500,\"responses\":[{\"text\":"
+      "\"Noted.\",\"pace\":0}]}}" :
+      "{\"realtime\":{\"responses\":[{\"text\":\"Noted.\",\"pace\":0}]}}",
+      by_service ? "api-key=" KEY " output-modalities=text "
+      "reconnect-initial-ms=50" : "api-key=" KEY " output-modalities=text "
+      "max-session-ms=1500", NULL, FALSE, FALSE);
+  GstStructure *s;
+  GPtrArray *recs;
+  JsonArray *events;
+  gboolean replayed = FALSE;
+  guint i;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Remember the number 42."));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+
+  s = wait_msg (fx, "openairealtime-reconnecting", 1);
+  if (by_service) {
+    GST_INFO ("reconnecting: %" GST_PTR_FORMAT, s);
+  } else {
+    fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (s,
+                "attempt")), 0);
+    fail_unless (strstr (gst_structure_get_string (s, "reason"),
+            "max-session-ms") != NULL);
+  }
+  gst_structure_free (s);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 2));
+  if (by_service) {
+    s = wait_msg (fx, "openairealtime-error", 1);
+    fail_unless_equals_string (gst_structure_get_string (s, "code"),
+        "session_expired");
+    gst_structure_free (s);
+  }
+
+  recs = ws_records (fx->emu);
+  fail_unless (recs->len >= 2);
+  events = json_object_get_array_member (g_ptr_array_index (recs, 1),
+      "events");
+  for (i = 0; i < json_array_get_length (events); i++) {
+    JsonNode *n = event_node (events, i);
+
+    if (tj_has (n, "item.content.0.text") &&
+        g_strcmp0 (tj_str (n, "item.content.0.text"),
+            "Remember the number 42.") == 0)
+      replayed = TRUE;
+  }
+  fail_unless (replayed);
+  g_ptr_array_unref (recs);
+  /* Still usable. */
+  fail_unless (send_text (fx, "Which number?"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  fx_free (fx);
+}
+
+GST_START_TEST (test_session_expired_by_service)
+{
+  check_session_end (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_session_ms_recycles)
+{
+  check_session_end (FALSE);
+}
+
+GST_END_TEST;
+
+/* A peer that sends what the emulator never would: frames that are not
+ * JSON, not objects, events of unknown types, and both kinds of errors. */
+static void
+odd_peer_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer user_data)
+{
+  gsize len;
+  const gchar *text = g_bytes_get_data (message, &len);
+  gchar *copy = g_strndup (text, len);
+
+  if (strstr (copy, "\"session.update\"")) {
+    soup_websocket_connection_send_text (ws, "{\"type\":\"session.updated\","
+        "\"session\":{\"id\":\"sess_odd\",\"model\":\"gpt-realtime-mini\"}}");
+  } else if (strstr (copy, "\"response.create\"")) {
+    soup_websocket_connection_send_text (ws, "{this is not json");
+    soup_websocket_connection_send_text (ws, "[1,2,3]");
+    soup_websocket_connection_send_text (ws, "{\"no_type\":true}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.teleport"
+        ".started\",\"destination\":\"mars\"}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"error\",\"error\":"
+        "{\"type\":\"invalid_request_error\",\"code\":"
+        "\"response_cancel_not_active\",\"message\":\"benign\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"error\",\"error\":"
+        "{\"type\":\"invalid_request_error\",\"code\":\"weird_thing\","
+        "\"message\":\"Something odd\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.created\","
+        "\"response\":{\"id\":\"resp_odd\",\"status\":\"in_progress\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"delta\":\"Still \",\"extra\":{\"x\":1}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"delta\":42}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"delta\":\"here.\"}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.done\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"text\":\"Still here.\"}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.done\","
+        "\"response\":{\"id\":\"resp_odd\",\"status\":\"completed\"}}");
+  }
+  g_free (copy);
+}
+
+static void
+odd_peer (SoupServer * server, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * ws, gpointer user_data)
+{
+  g_object_ref (ws);
+  g_signal_connect (ws, "message", G_CALLBACK (odd_peer_message), NULL);
+  g_signal_connect (ws, "closed", G_CALLBACK (g_object_unref), NULL);
+  soup_websocket_connection_send_text (ws, "{\"type\":\"session.created\","
+      "\"session\":{\"id\":\"sess_odd\"}}");
+}
+
+GST_START_TEST (test_malformed_and_unknown_events)
+{
+  NetTestServer *server = net_test_server_new ();
+  gchar *props;
+  Fx *fx;
+  GstStructure *s;
+
+  net_test_server_add_websocket_handler (server, "/v1/realtime", NULL,
+      odd_peer, NULL);
+  props = g_strdup_printf ("api-key=" KEY " output-modalities=text "
+      "base-url=%s/v1", net_test_server_get_url (server));
+  /* The emulator is only there to satisfy the fixture. */
+  fx = fx_new (NULL, props, NULL, FALSE, FALSE);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Are you there?"));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "completed");
+  gst_structure_free (s);
+
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->n_sentences < 1 && g_cond_wait_until (&fx->cond, &fx->lock,
+            end));
+  }
+  /* The delta whose text was a number read as absent. */
+  fail_unless_equals_string (fx->text->str, "Still here.");
+  fail_unless (fx->error == NULL);
+  /* Only the error that is not benign reached the application. */
+  fail_unless_equals_int (count_msgs_locked (fx, "openairealtime-error"), 1);
+  g_mutex_unlock (&fx->lock);
+  s = wait_msg (fx, "openairealtime-error", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "code"),
+      "weird_thing");
+  gst_structure_free (s);
+  fx_free (fx);
+  net_test_server_free (server);
+  g_free (props);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1244,6 +1484,10 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_state_cycling_mid_response);
   tcase_add_test (tc, test_g711);
   tcase_add_test (tc, test_token_url);
+  tcase_add_test (tc, test_vad_none_with_sandravad_events);
+  tcase_add_test (tc, test_session_expired_by_service);
+  tcase_add_test (tc, test_max_session_ms_recycles);
+  tcase_add_test (tc, test_malformed_and_unknown_events);
   return s;
 }
 
