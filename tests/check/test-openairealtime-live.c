@@ -37,8 +37,7 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
       l->ready = TRUE;
     else if (gst_structure_has_name (s, "openairealtime-response-done"))
       l->status = g_strdup (gst_structure_get_string (s, "status"));
-    else if (gst_structure_has_name (s,
-            "openairealtime-assistant-transcript")) {
+    else if (gst_structure_has_name (s, "openairealtime-assistant-transcript")) {
       gboolean final = FALSE;
 
       gst_structure_get_boolean (s, "is-final", &final);

@@ -460,8 +460,7 @@ check_session_shapes (gboolean beta)
             "session.max_response_output_tokens"), "inf");
   } else {
     fail_unless_equals_string (tj_str (u, "session.type"), "realtime");
-    fail_unless_equals_string (tj_str (u, "session.audio.output.voice"),
-        "ash");
+    fail_unless_equals_string (tj_str (u, "session.audio.output.voice"), "ash");
     fail_unless_equals_string (tj_str (u,
             "session.audio.input.format.type"), "audio/pcm");
     fail_unless_equals_string (tj_str (u,
@@ -472,13 +471,11 @@ check_session_shapes (gboolean beta)
     fail_unless_equals_string (tj_str (u,
             "session.audio.input.transcription.prompt"), "GStreamer");
     fail_unless (!tj_has (u, "session.temperature"));
-    fail_unless_equals_string (tj_str (u, "session.max_output_tokens"),
-        "inf");
+    fail_unless_equals_string (tj_str (u, "session.max_output_tokens"), "inf");
   }
   fail_unless_equals_string (tj_str (u, "session.instructions"),
       "Answer briefly.");
-  fail_unless_equals_string (tj_str (u, "session.tools.0.name"),
-      "get_weather");
+  fail_unless_equals_string (tj_str (u, "session.tools.0.name"), "get_weather");
   json_array_unref (updates);
 
   /* Changes while PLAYING: only what changed goes out (one update per
@@ -592,8 +589,7 @@ GST_START_TEST (test_audio_round_trip)
   for (i = 1; i < fx->pts->len; i++) {
     GstClockTime prev = g_array_index (fx->pts, GstClockTime, i - 1) +
         g_array_index (fx->dur, GstClockTime, i - 1);
-    fail_unless_equals_uint64 (g_array_index (fx->pts, GstClockTime, i),
-        prev);
+    fail_unless_equals_uint64 (g_array_index (fx->pts, GstClockTime, i), prev);
   }
   fail_unless (g_array_index (fx->pts, GstClockTime, 0) <=
       gst_element_get_current_running_time (fx->rt));
@@ -772,8 +768,7 @@ GST_START_TEST (test_function_call)
   fail_unless (send_text (fx, "Weather in Paris?"));
 
   s = wait_msg (fx, "openairealtime-function-call", 1);
-  fail_unless_equals_string (gst_structure_get_string (s, "call-id"),
-      "call_1");
+  fail_unless_equals_string (gst_structure_get_string (s, "call-id"), "call_1");
   gst_structure_free (s);
   s = wait_msg (fx, "openairealtime-response-done", 2);
   fail_unless_equals_string (gst_structure_get_string (s, "status"),
@@ -991,8 +986,7 @@ GST_START_TEST (test_reconnect_replays_and_keeps_audio)
         user_replayed = TRUE;
       if (g_strcmp0 (tj_str (n, "item.role"), "assistant") == 0 &&
           g_strcmp0 (tj_str (n, "item.content.0.type"), "output_text") == 0
-          && g_strcmp0 (tj_str (n, "item.content.0.text"),
-              "It is sunny.") == 0)
+          && g_strcmp0 (tj_str (n, "item.content.0.text"), "It is sunny.") == 0)
         assistant_replayed = TRUE;
     }
   }

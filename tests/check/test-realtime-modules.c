@@ -230,8 +230,7 @@ GST_START_TEST (test_history_replay_shapes)
   json_node_unref (n);
   n = tj_parse (g_ptr_array_index (ev, 1));
   fail_unless_equals_string (tj_str (n, "item.role"), "assistant");
-  fail_unless_equals_string (tj_str (n, "item.content.0.type"),
-      "output_text");
+  fail_unless_equals_string (tj_str (n, "item.content.0.type"), "output_text");
   fail_unless_equals_string (tj_str (n, "item.content.0.text"),
       "Hello, how can I help?");
   json_node_unref (n);
@@ -281,8 +280,7 @@ GST_START_TEST (test_history_truncate_and_bound)
   }
   fail_unless_equals_int (sandra_realtime_history_length (h), 3);
   fail_unless (sandra_realtime_history_get_text (h, "a") == NULL);
-  fail_unless_equals_string (sandra_realtime_history_get_text (h, "u4"),
-      "u4");
+  fail_unless_equals_string (sandra_realtime_history_get_text (h, "u4"), "u4");
   sandra_realtime_history_free (h);
 }
 

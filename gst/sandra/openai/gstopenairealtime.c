@@ -387,8 +387,7 @@ send_captured (GstOpenaiRealtime * self, gboolean all)
     gsize size;
     gconstpointer data;
 
-    chunk = sandra_realtime_capture_take (self->capture, max_bytes,
-        self->bpf);
+    chunk = sandra_realtime_capture_take (self->capture, max_bytes, self->bpf);
     if (chunk == NULL)
       break;
     data = g_bytes_get_data (chunk, &size);
@@ -787,8 +786,7 @@ link_failed (OpenaiRealtimeLinkFailure failure, const gchar * message,
 
 static void
 post_transcript (GstOpenaiRealtime * self, const gchar * name,
-    const SandraRealtimeServerEvent * ev, const gchar * text,
-    gboolean is_final)
+    const SandraRealtimeServerEvent * ev, const gchar * text, gboolean is_final)
 {
   GstStructure *s = gst_structure_new (name,
       "text", G_TYPE_STRING, text ? text : "",
@@ -797,8 +795,7 @@ post_transcript (GstOpenaiRealtime * self, const gchar * name,
   if (ev->item_id)
     gst_structure_set (s, "item-id", G_TYPE_STRING, ev->item_id, NULL);
   if (ev->response_id)
-    gst_structure_set (s, "response-id", G_TYPE_STRING, ev->response_id,
-        NULL);
+    gst_structure_set (s, "response-id", G_TYPE_STRING, ev->response_id, NULL);
   post (self, s);
 }
 
@@ -1042,8 +1039,7 @@ on_rate_limits (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
         SandraRealtimeRateLimit, i);
     gchar *base;
 
-    if (rl->name == NULL || *rl->name == '\0' ||
-        !g_ascii_isalpha (rl->name[0]))
+    if (rl->name == NULL || *rl->name == '\0' || !g_ascii_isalpha (rl->name[0]))
       continue;
     base = g_strdelimit (g_strdup (rl->name), "_ ", '-');
     {
@@ -1078,8 +1074,7 @@ on_error (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
       "message", G_TYPE_STRING, ev->error_message ? ev->error_message : "",
       NULL);
   if (ev->error_event_id)
-    gst_structure_set (s, "event-id", G_TYPE_STRING, ev->error_event_id,
-        NULL);
+    gst_structure_set (s, "event-id", G_TYPE_STRING, ev->error_event_id, NULL);
   if (ev->error_param)
     gst_structure_set (s, "param", G_TYPE_STRING, ev->error_param, NULL);
   post (self, s);
@@ -1146,8 +1141,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       g_mutex_unlock (&self->lock);
       post (self, gst_structure_new ("openairealtime-speech-started",
               "audio-start-ms", G_TYPE_INT64, ev->audio_start_ms,
-              "item-id", G_TYPE_STRING, ev->item_id ? ev->item_id : "",
-              NULL));
+              "item-id", G_TYPE_STRING, ev->item_id ? ev->item_id : "", NULL));
       barge_in (self, TRUE);
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STOPPED:
@@ -1162,8 +1156,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       g_mutex_unlock (&self->lock);
       post (self, gst_structure_new ("openairealtime-speech-stopped",
               "audio-end-ms", G_TYPE_INT64, ev->audio_end_ms,
-              "item-id", G_TYPE_STRING, ev->item_id ? ev->item_id : "",
-              NULL));
+              "item-id", G_TYPE_STRING, ev->item_id ? ev->item_id : "", NULL));
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_COMMITTED:
       g_mutex_lock (&self->lock);
@@ -1299,8 +1292,7 @@ push_audio (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
 
   item->buffer = NULL;
   g_mutex_lock (&self->lock);
-  if (sandra_realtime_playout_is_cancelled (self->playout,
-          item->response_id)) {
+  if (sandra_realtime_playout_is_cancelled (self->playout, item->response_id)) {
     g_mutex_unlock (&self->lock);
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
@@ -1733,8 +1725,7 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    dropped = sandra_realtime_capture_push (self->capture, map.data,
-        map.size);
+    dropped = sandra_realtime_capture_push (self->capture, map.data, map.size);
     gst_buffer_unmap (buf, &map);
     send_captured (self, FALSE);
   }
@@ -1921,8 +1912,7 @@ start (GstOpenaiRealtime * self)
       !(lc->token_url && *lc->token_url)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("No OpenAI credentials: set api-key (or OPENAI_API_KEY), "
-            "client-secret or token-url."),
-        ("no key, secret or token URL"));
+            "client-secret or token-url."), ("no key, secret or token URL"));
     openai_realtime_link_config_free (lc);
     g_free (token_body);
     return FALSE;
@@ -2720,8 +2710,7 @@ gst_openai_realtime_class_init (GstOpenaiRealtimeClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class,
-      &text_src_template);
+  gst_element_class_add_static_pad_template (element_class, &text_src_template);
   gst_element_class_add_static_pad_template (element_class,
       &text_sink_template);
   gst_element_class_set_static_metadata (element_class,

@@ -169,8 +169,7 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
     return;
 
   GST_INFO ("socket closed: code %u reason '%s' http %u class %d dropped %u",
-      info->code, info->reason, info->http_status, info->klass,
-      info->dropped);
+      info->code, info->reason, info->http_status, info->klass, info->dropped);
 
   if (link->recycling) {
     link->recycling = FALSE;
@@ -316,8 +315,7 @@ fetch_token (OpenaiRealtimeLink * link)
   cb.complete = token_complete;
   link->token_cancellable = g_cancellable_new ();
   GST_DEBUG ("fetching an ephemeral secret");
-  sandra_http_send (link->http, req, &cb, link, NULL,
-      link->token_cancellable);
+  sandra_http_send (link->http, req, &cb, link, NULL, link->token_cancellable);
   sandra_http_request_unref (req);
 }
 
@@ -370,8 +368,7 @@ openai_realtime_link_new (SandraWorker * worker,
   /* Our own reconnection (see the header). */
   sandra_websocket_set_max_reconnects (link->ws, 0);
   if (cfg->connect_timeout_ms)
-    sandra_websocket_set_connect_timeout_ms (link->ws,
-        cfg->connect_timeout_ms);
+    sandra_websocket_set_connect_timeout_ms (link->ws, cfg->connect_timeout_ms);
   return link;
 }
 

@@ -29,9 +29,7 @@
 #include "net/sandra-worker.h"
 #include "net/sandra-websocket.h"
 
-G_BEGIN_DECLS
-
-typedef struct _OpenaiRealtimeLink OpenaiRealtimeLink;
+G_BEGIN_DECLS typedef struct _OpenaiRealtimeLink OpenaiRealtimeLink;
 
 typedef struct
 {
@@ -104,5 +102,4 @@ guint64 openai_realtime_link_session_age_ms (OpenaiRealtimeLink * link);
 void openai_realtime_link_free (OpenaiRealtimeLink * link);
 
 G_END_DECLS
-
 #endif /* __OPENAI_REALTIME_LINK_H__ */

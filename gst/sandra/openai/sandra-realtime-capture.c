@@ -107,8 +107,7 @@ sandra_realtime_capture_take (SandraRealtimeCapture * capture,
 gsize
 sandra_realtime_capture_unsent (SandraRealtimeCapture * capture)
 {
-  return capture->head + sandra_realtime_capture_size (capture) -
-      capture->sent;
+  return capture->head + sandra_realtime_capture_size (capture) - capture->sent;
 }
 
 gsize
@@ -130,8 +129,7 @@ sandra_realtime_capture_sent_offset (SandraRealtimeCapture * capture)
 }
 
 void
-sandra_realtime_capture_commit (SandraRealtimeCapture * capture,
-    guint64 offset)
+sandra_realtime_capture_commit (SandraRealtimeCapture * capture, guint64 offset)
 {
   offset = MIN (offset, capture->sent);
   if (offset > capture->head)

@@ -27,9 +27,7 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
-
-typedef struct _SandraRealtimeCapture SandraRealtimeCapture;
+G_BEGIN_DECLS typedef struct _SandraRealtimeCapture SandraRealtimeCapture;
 
 /* Keeps at most @max_bytes. */
 SandraRealtimeCapture *sandra_realtime_capture_new (gsize max_bytes);
@@ -70,5 +68,4 @@ guint64 sandra_realtime_capture_rewind (SandraRealtimeCapture * capture);
 void sandra_realtime_capture_clear (SandraRealtimeCapture * capture);
 
 G_END_DECLS
-
 #endif /* __SANDRA_REALTIME_CAPTURE_H__ */

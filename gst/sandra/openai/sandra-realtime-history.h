@@ -25,9 +25,7 @@
 
 #include "sandra-realtime-session.h"
 
-G_BEGIN_DECLS
-
-typedef struct _SandraRealtimeHistory SandraRealtimeHistory;
+G_BEGIN_DECLS typedef struct _SandraRealtimeHistory SandraRealtimeHistory;
 
 typedef enum
 {
@@ -86,5 +84,4 @@ GPtrArray *sandra_realtime_history_build_replay (SandraRealtimeHistory *
 void sandra_realtime_history_clear (SandraRealtimeHistory * history);
 
 G_END_DECLS
-
 #endif /* __SANDRA_REALTIME_HISTORY_H__ */

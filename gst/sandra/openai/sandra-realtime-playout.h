@@ -24,9 +24,7 @@
 
 #include <gst/gst.h>
 
-G_BEGIN_DECLS
-
-typedef struct _SandraRealtimePlayout SandraRealtimePlayout;
+G_BEGIN_DECLS typedef struct _SandraRealtimePlayout SandraRealtimePlayout;
 
 /* @bytes_per_second of the output format: 48000 for pcm16 at 24 kHz,
  * 8000 for G.711. */
@@ -87,5 +85,4 @@ gboolean sandra_realtime_playout_is_cancelled (SandraRealtimePlayout *
 void sandra_realtime_playout_reset (SandraRealtimePlayout * playout);
 
 G_END_DECLS
-
 #endif /* __SANDRA_REALTIME_PLAYOUT_H__ */

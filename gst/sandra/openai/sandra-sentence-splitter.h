@@ -18,9 +18,7 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
-
-typedef struct _SandraSentenceSplitter SandraSentenceSplitter;
+G_BEGIN_DECLS typedef struct _SandraSentenceSplitter SandraSentenceSplitter;
 
 SandraSentenceSplitter *sandra_sentence_splitter_new (void);
 void sandra_sentence_splitter_free (SandraSentenceSplitter * splitter);
@@ -39,5 +37,4 @@ gchar *sandra_sentence_splitter_finish (SandraSentenceSplitter * splitter);
 void sandra_sentence_splitter_reset (SandraSentenceSplitter * splitter);
 
 G_END_DECLS
-
 #endif /* __SANDRA_SENTENCE_SPLITTER_H__ */
