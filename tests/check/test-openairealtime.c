@@ -1464,6 +1464,130 @@ GST_START_TEST (test_malformed_and_unknown_events)
 
 GST_END_TEST;
 
+/* Every session property, set while PLAYING, produces a session.update
+ * with that field only, in the interface's shape, and the emulator (which
+ * validates like the service) accepts each one. */
+typedef struct
+{
+  const gchar *prop;
+  const gchar *value;
+  const gchar *ga_path;         /* NULL: not a GA field (no update) */
+  const gchar *beta_path;       /* NULL: not a beta field */
+  const gchar *expect;          /* string value at the path, or NULL */
+} PropCase;
+
+static const PropCase prop_cases[] = {
+  {"vad-threshold", "0.7", "audio.input.turn_detection.threshold",
+      "turn_detection.threshold", NULL},
+  {"prefix-padding-ms", "200", "audio.input.turn_detection.prefix_padding_ms",
+      "turn_detection.prefix_padding_ms", NULL},
+  {"silence-duration-ms", "700",
+        "audio.input.turn_detection.silence_duration_ms",
+      "turn_detection.silence_duration_ms", NULL},
+  {"idle-timeout-ms", "6000", "audio.input.turn_detection.idle_timeout_ms",
+      NULL, NULL},
+  {"create-response", "false", "audio.input.turn_detection.create_response",
+      "turn_detection.create_response", NULL},
+  {"interrupt-response", "false",
+        "audio.input.turn_detection.interrupt_response",
+      "turn_detection.interrupt_response", NULL},
+  {"turn-detection", "semantic-vad", "audio.input.turn_detection.type",
+      "turn_detection.type", "semantic_vad"},
+  {"eagerness", "low", "audio.input.turn_detection.eagerness",
+      "turn_detection.eagerness", "low"},
+  {"input-transcription-model", "gpt-4o-transcribe",
+        "audio.input.transcription.model",
+      "input_audio_transcription.model", "gpt-4o-transcribe"},
+  {"input-transcription-language", "fr", "audio.input.transcription.language",
+      "input_audio_transcription.language", "fr"},
+  {"input-transcription-prompt", "GStreamer",
+        "audio.input.transcription.prompt",
+      "input_audio_transcription.prompt", "GStreamer"},
+  {"noise-reduction", "near-field", "audio.input.noise_reduction.type",
+      "input_audio_noise_reduction.type", "near_field"},
+  {"speed", "1.2", "audio.output.speed", "speed", NULL},
+  {"max-output-tokens", "500", "max_output_tokens",
+      "max_response_output_tokens", NULL},
+  {"tools", TOOLS, "tools.0.name", "tools.0.name", "get_weather"},
+  {"tool-choice", "required", "tool_choice", "tool_choice", "required"},
+  {"instructions", "Be terse.", "instructions", "instructions", "Be terse."},
+  {"voice", "coral", "audio.output.voice", "voice", "coral"},
+  {"output-modalities", "text", "output_modalities.0", "modalities.0",
+      "text"},
+  {"temperature", "0.9", NULL, "temperature", NULL},
+};
+
+static void
+check_each_property (gboolean beta)
+{
+  Fx *fx = fx_new (NULL, NULL, NULL, FALSE, FALSE);
+  guint i, expected = 1;
+  JsonArray *updates;
+
+  g_object_set (fx->rt, "api-version", beta ? 1 : 0, NULL);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+
+  for (i = 0; i < G_N_ELEMENTS (prop_cases); i++) {
+    const PropCase *c = &prop_cases[i];
+    const gchar *path = beta ? c->beta_path : c->ga_path;
+    gchar *full;
+    JsonNode *u;
+    JsonObject *session;
+
+    gst_util_set_object_arg (G_OBJECT (fx->rt), c->prop, c->value);
+    if (path == NULL)
+      continue;                 /* not in this shape: nothing is sent */
+    expected++;
+    fail_unless (sandra_emulator_wait_ws_events (fx->emu, "session.update",
+            expected, WAIT_S * 1000), "no update for %s", c->prop);
+    updates = sandra_emulator_dup_ws_events (fx->emu, "session.update");
+    fail_unless_equals_int (json_array_get_length (updates), expected);
+    u = event_node (updates, expected - 1);
+    full = g_strconcat ("session.", path, NULL);
+    fail_unless (tj_has (u, full), "%s: no %s", c->prop, full);
+    if (c->expect)
+      fail_unless_equals_string (tj_str (u, full), c->expect);
+    g_free (full);
+    /* Only that field (GA also carries the required type). */
+    session = json_object_get_object_member (json_node_get_object (u),
+        "session");
+    fail_unless_equals_int (json_object_get_size (session), beta ? 1 : 2);
+    json_array_unref (updates);
+  }
+  /* The service-side shape check: every update accepted. */
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    guint n = 0;
+
+    while (n < expected && g_get_monotonic_time () < end &&
+        count_server_errors (fx->emu) == 0) {
+      updates = sandra_emulator_dup_ws_server_events (fx->emu,
+          "session.updated");
+      n = json_array_get_length (updates);
+      json_array_unref (updates);
+      g_usleep (10000);
+    }
+    fail_unless_equals_int (count_server_errors (fx->emu), 0);
+    fail_unless_equals_int (n, expected);
+  }
+  fx_free (fx);
+}
+
+GST_START_TEST (test_each_property_ga)
+{
+  check_each_property (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_each_property_beta)
+{
+  check_each_property (TRUE);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1474,6 +1598,8 @@ openairealtime_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_session_ga);
   tcase_add_test (tc, test_session_beta);
+  tcase_add_test (tc, test_each_property_ga);
+  tcase_add_test (tc, test_each_property_beta);
   tcase_add_test (tc, test_audio_round_trip);
   tcase_add_test (tc, test_barge_in_server_cancels);
   tcase_add_test (tc, test_barge_in_client_cancels);

@@ -461,6 +461,20 @@ apply_config (GstOpenaiRealtime * self)
   fields = sandra_realtime_session_config_diff (&self->sent, &want) &
       ~SANDRA_REALTIME_FIELD_MODEL;
   if (fields != 0) {
+    gchar *before, *after;
+
+    /* A field the interface does not have (temperature on GA, the idle
+     * timeout on beta) changes nothing on the wire: send nothing then. */
+    before = sandra_realtime_session_build_update (&self->sent,
+        self->session_api, fields, NULL, NULL);
+    after = sandra_realtime_session_build_update (&want, self->session_api,
+        fields, NULL, NULL);
+    if (before && after && g_str_equal (before, after))
+      fields = 0;
+    g_free (before);
+    g_free (after);
+  }
+  if (fields != 0) {
     gchar *id = next_event_id (self, "update");
 
     json = sandra_realtime_session_build_update (&want, self->session_api,
@@ -476,6 +490,9 @@ apply_config (GstOpenaiRealtime * self)
           ("Invalid session setting: %s", err->message), (NULL));
       g_clear_error (&err);
     }
+  } else {
+    sandra_realtime_session_config_clear (&self->sent);
+    sandra_realtime_session_config_copy (&self->sent, &want);
   }
   sandra_realtime_session_config_clear (&want);
   g_mutex_unlock (&self->lock);
