@@ -58,6 +58,8 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
     g_printerr ("error: %s\n", err->message);
     g_error_free (err);
   }
+  /* A sync handler that drops a message owns it. */
+  gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 

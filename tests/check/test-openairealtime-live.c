@@ -47,6 +47,8 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
   }
   g_cond_broadcast (&l->cond);
   g_mutex_unlock (&l->lock);
+  /* A sync handler that drops a message owns it. */
+  gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 

@@ -78,6 +78,8 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
       fx->error = gst_message_ref (msg);
     fx_unlock (fx);
   }
+  /* A sync handler that drops a message owns it. */
+  gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 

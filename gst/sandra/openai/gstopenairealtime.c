@@ -1542,7 +1542,11 @@ out_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstOpenaiRealtime *self = GST_OPENAI_REALTIME (parent);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY && pad == self->audio.pad) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY && pad == self->text.pad) {
+    gst_event_unref (event);
+    return TRUE;                /* text timing is not measured against it */
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
     GstClockTime latency;
 
     /* The sinks render at running time + this: barge-in subtracts it from
