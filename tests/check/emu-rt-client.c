@@ -1,8 +1,38 @@
-/* gst-sandra tests: a plain libsoup Realtime WebSocket client
+/* gst-sandra tests: emulator helpers and a plain libsoup Realtime client
  * Copyright (C) 2026 gst-sandra contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "emu-rt-client.h"
+#include "test-util.h"
+
+#include <string.h>
+
+SandraEmulator *
+emu_test_start (const gchar * scenario)
+{
+  GError *err = NULL;
+  SandraEmulator *emu = sandra_emulator_new (scenario, &err);
+
+  fail_unless (emu != NULL, "scenario rejected: %s", err ? err->message : "");
+  fail_unless (sandra_emulator_start (emu, 0, &err), "start: %s",
+      err ? err->message : "");
+  return emu;
+}
+
+GBytes *
+emu_test_speech_24k (const gchar * name, guint silence_ms)
+{
+  GBytes *speech = sandra_test_load_audio (name, 24000, 1);
+  GByteArray *a = g_byte_array_new ();
+  gsize n = 24000 * 2 * silence_ms / 1000;
+
+  g_byte_array_append (a, g_bytes_get_data (speech, NULL),
+      g_bytes_get_size (speech));
+  g_byte_array_set_size (a, a->len + n);
+  memset (a->data + a->len - n, 0, n);
+  g_bytes_unref (speech);
+  return g_byte_array_free_to_bytes (a);
+}
 
 static void
 rt_on_message (SoupWebsocketConnection * ws, gint type, GBytes * msg,
@@ -175,4 +205,3 @@ rt_append_audio (RtClient * c, const guint8 * data, gsize n_bytes)
     g_free (b64);
   }
 }
-

@@ -1,4 +1,4 @@
-/* gst-sandra tests: a plain libsoup Realtime WebSocket client
+/* gst-sandra tests: emulator helpers and a plain libsoup Realtime client
  * Copyright (C) 2026 gst-sandra contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -37,6 +37,13 @@ typedef struct
     while (!(cond) && g_get_monotonic_time () < _end) \
       g_main_context_iteration ((c)->context, TRUE); \
   } G_STMT_END
+
+/* A started emulator on a free port answering from @scenario, or fails. */
+SandraEmulator *emu_test_start (const gchar * scenario);
+
+/* Fixture @name decoded to 24 kHz S16LE mono, followed by @silence_ms of
+ * silence. */
+GBytes *emu_test_speech_24k (const gchar * name, guint silence_ms);
 
 /* Opens /v1/realtime?@query with Bearer @key (NULL: none); @beta adds
  * OpenAI-Beta: realtime=v1. On a refused upgrade c->ws is NULL and

@@ -21,18 +21,6 @@
 #define SPEECH_WAV "librivox-sense-0870.wav"
 #define TX_PATH "/v1/audio/transcriptions"
 
-static SandraEmulator *
-start_emulator (const gchar * scenario)
-{
-  GError *err = NULL;
-  SandraEmulator *emu = sandra_emulator_new (scenario, &err);
-
-  fail_unless (emu != NULL, "scenario rejected: %s", err ? err->message : "");
-  fail_unless (sandra_emulator_start (emu, 0, &err), "start: %s",
-      err ? err->message : "");
-  return emu;
-}
-
 static GBytes *
 load_fixture (const gchar * name)
 {
@@ -154,7 +142,7 @@ error_member (JsonObject * obj, const gchar * name)
 
 GST_START_TEST (test_json_reply_and_record)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-one\","
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-one\","
       "{\"id\":\"ci\",\"key\":\"sk-ci-secret\"}],"
       "\"transcription\":{\"replies\":[{\"text\":\"and mister john "
       "dashwood\"}]}}");
@@ -229,7 +217,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_verbose_json)
 {
-  SandraEmulator *emu = start_emulator ("{\"transcription\":{\"default\":"
+  SandraEmulator *emu = emu_test_start ("{\"transcription\":{\"default\":"
       "{\"text\":\"hola a todos\",\"language\":\"es\"}}}");
   JsonObject *obj, *seg;
   JsonArray *segs, *words;
@@ -290,7 +278,7 @@ parse_sse (GBytes * body)
 
 GST_START_TEST (test_sse_stream)
 {
-  SandraEmulator *emu = start_emulator ("{\"transcription\":{\"replies\":["
+  SandraEmulator *emu = emu_test_start ("{\"transcription\":{\"replies\":["
       "{\"text\":\"Hello there.\",\"deltas\":[\"Hel\",\"lo\",\" there.\"]}]}}");
   GBytes *wav = load_fixture (SPEECH_WAV), *body;
   SoupMessage *msg;
@@ -335,7 +323,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_scripted_order_and_errors)
 {
-  SandraEmulator *emu = start_emulator ("{\"transcription\":{\"replies\":["
+  SandraEmulator *emu = emu_test_start ("{\"transcription\":{\"replies\":["
       "{\"text\":\"one\"},"
       "{\"status\":503,\"retry_after\":2,\"retry_after_ms\":1500,"
       "\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}},"
@@ -400,7 +388,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_rate_limit)
 {
-  SandraEmulator *emu = start_emulator ("{\"rate_limit\":{\"requests\":2,"
+  SandraEmulator *emu = emu_test_start ("{\"rate_limit\":{\"requests\":2,"
       "\"window_ms\":600000,\"retry_after_ms\":2500}}");
   GBytes *wav = load_fixture (SPEECH_WAV), *body;
   SoupMessage *msg;
@@ -446,7 +434,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_body_too_large)
 {
-  SandraEmulator *emu = start_emulator ("{\"max_body_bytes\":100000}");
+  SandraEmulator *emu = emu_test_start ("{\"max_body_bytes\":100000}");
   GBytes *wav = load_fixture (SPEECH_WAV), *body;
   SoupMessage *msg;
   JsonObject *obj, *rec;
@@ -471,7 +459,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_unauthorized)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-good\"]}");
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-good\"]}");
   JsonObject *obj, *rec, *auth;
   guint status;
 
@@ -539,7 +527,7 @@ expect_rejection (SandraEmulator * emu, const gchar * path,
 
 GST_START_TEST (test_schema_rejections)
 {
-  SandraEmulator *emu = start_emulator ("{\"transcription\":{\"replies\":["
+  SandraEmulator *emu = emu_test_start ("{\"transcription\":{\"replies\":["
       "{\"text\":\"first valid\"}]}}");
   JsonObject *obj;
   guint status;
@@ -593,7 +581,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_translation_and_text)
 {
-  SandraEmulator *emu = start_emulator ("{\"transcription\":{\"default\":"
+  SandraEmulator *emu = emu_test_start ("{\"transcription\":{\"default\":"
       "{\"text\":\"good morning\",\"language\":\"fr\"}}}");
   GBytes *wav = load_fixture (SPEECH_WAV), *body;
   SoupMessage *msg;
@@ -630,7 +618,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_malformed_and_disconnect)
 {
-  SandraEmulator *emu = start_emulator ("{\"transcription\":{\"replies\":["
+  SandraEmulator *emu = emu_test_start ("{\"transcription\":{\"replies\":["
       "{\"text\":\"this will be cut\",\"malformed\":true},"
       "{\"text\":\"never complete\",\"disconnect\":true},"
       "{\"text\":\"a b c\",\"malformed\":true},"
@@ -730,7 +718,7 @@ http_simple (SandraEmulator * emu, const gchar * method, const gchar * path,
 
 GST_START_TEST (test_debug_endpoints)
 {
-  SandraEmulator *emu = start_emulator (NULL);
+  SandraEmulator *emu = emu_test_start (NULL);
   GBytes *body;
   JsonObject *obj;
   JsonNode *node;
@@ -783,7 +771,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_rt_ga_session)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"]}");
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-rt\"]}");
   RtClient *c = rt_connect (emu, "sk-rt", FALSE, "intent=transcription");
   JsonObject *ev, *s, *tr;
   JsonArray *got;
@@ -875,22 +863,6 @@ GST_START_TEST (test_rt_ga_session)
 
 GST_END_TEST;
 
-/* The speech fixture at 24 kHz, followed by @silence_ms of silence. */
-static GBytes *
-speech_24k (guint silence_ms)
-{
-  GBytes *speech = sandra_test_load_audio (SPEECH_WAV, 24000, 1);
-  GByteArray *a = g_byte_array_new ();
-  gsize n = 24000 * 2 * silence_ms / 1000;
-
-  g_byte_array_append (a, g_bytes_get_data (speech, NULL),
-      g_bytes_get_size (speech));
-  g_byte_array_set_size (a, a->len + n);
-  memset (a->data + a->len - n, 0, n);
-  g_bytes_unref (speech);
-  return g_byte_array_free_to_bytes (a);
-}
-
 /* Whether every speech_started so far was committed. */
 static gboolean
 turns_balanced (SandraEmulator * emu)
@@ -908,12 +880,12 @@ turns_balanced (SandraEmulator * emu)
 
 GST_START_TEST (test_rt_server_vad_turn)
 {
-  SandraEmulator *emu = start_emulator ("{\"realtime_transcription\":{"
+  SandraEmulator *emu = emu_test_start ("{\"realtime_transcription\":{"
       "\"turns\":[{\"transcript\":\"and mister john dashwood\","
       "\"deltas\":[\"and mister\",\" john\",\" dashwood\"]}],"
       "\"default\":{\"transcript\":\"more\"}}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "intent=transcription");
-  GBytes *audio = speech_24k (1500);
+  GBytes *audio = emu_test_speech_24k (SPEECH_WAV, 1500);
   JsonObject *started, *stopped, *committed, *ev;
   GString *text = g_string_new (NULL);
   gint64 start_ms, end_ms, total_ms;
@@ -994,10 +966,10 @@ GST_END_TEST;
 
 GST_START_TEST (test_rt_beta_manual_commit)
 {
-  SandraEmulator *emu = start_emulator ("{\"realtime_transcription\":{"
+  SandraEmulator *emu = emu_test_start ("{\"realtime_transcription\":{"
       "\"turns\":[{\"transcript\":\"he was not an ill disposed young man\"}]}}");
   RtClient *c = rt_connect (emu, "sk-any", TRUE, "intent=transcription");
-  GBytes *audio = speech_24k (0);
+  GBytes *audio = emu_test_speech_24k (SPEECH_WAV, 0);
   JsonObject *ev, *committed;
   JsonArray *vad;
 
@@ -1093,7 +1065,7 @@ speech_g711 (const gchar * encoder, guint silence_ms)
 static void
 check_g711 (gboolean beta, const gchar * encoder)
 {
-  SandraEmulator *emu = start_emulator (NULL);
+  SandraEmulator *emu = emu_test_start (NULL);
   RtClient *c = rt_connect (emu, "k", beta, "intent=transcription");
   GBytes *audio = speech_g711 (encoder, 1500);
   gboolean ulaw = g_str_equal (encoder, "mulawenc");
@@ -1149,14 +1121,14 @@ GST_END_TEST;
 
 GST_START_TEST (test_rt_auth_and_scripts)
 {
-  SandraEmulator *emu = start_emulator ("{\"api_keys\":[\"sk-rt\"],"
+  SandraEmulator *emu = emu_test_start ("{\"api_keys\":[\"sk-rt\"],"
       "\"realtime_transcription\":{"
       "\"connections\":[{\"reject_status\":403},{},"
       "{\"close_after_ms\":0,\"close_code\":1001,\"close_reason\":\"going away\"}],"
       "\"turns\":[{\"error\":{\"code\":\"audio_unintelligible\","
       "\"message\":\"could not transcribe\"}},"
       "{\"disconnect\":{\"code\":1011,\"reason\":\"boom\"}}]}}");
-  GBytes *audio = speech_24k (0);
+  GBytes *audio = emu_test_speech_24k (SPEECH_WAV, 0);
   RtClient *c;
   JsonObject *ev, *rec;
 

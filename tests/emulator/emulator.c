@@ -389,10 +389,9 @@ free_files (gpointer files)
     g_ptr_array_unref (files);
 }
 
-SandraEmulator *
-sandra_emulator_new (const gchar * scenario_json, GError ** error)
+static SandraEmulator *
+emulator_new (EmuScenario * sc)
 {
-  EmuScenario *sc = emu_scenario_new (scenario_json, error);
   SandraEmulator *emu;
 
   if (sc == NULL)
@@ -409,14 +408,33 @@ sandra_emulator_new (const gchar * scenario_json, GError ** error)
 }
 
 SandraEmulator *
+sandra_emulator_new (const gchar * scenario_json, GError ** error)
+{
+  return emulator_new (emu_scenario_new (scenario_json, error));
+}
+
+SandraEmulator *
 sandra_emulator_new_from_file (const gchar * path, GError ** error)
 {
   gchar *contents = NULL;
   SandraEmulator *emu;
 
+  gchar *dir;
+
   if (!g_file_get_contents (path, &contents, NULL, error))
     return NULL;
-  emu = sandra_emulator_new (contents, error);
+  /* Fixtures the file names sit next to it. */
+  dir = g_path_get_dirname (path);
+  if (!g_path_is_absolute (dir)) {
+    gchar *cwd = g_get_current_dir ();
+    gchar *abs = g_build_filename (cwd, dir, NULL);
+
+    g_free (cwd);
+    g_free (dir);
+    dir = abs;
+  }
+  emu = emulator_new (emu_scenario_new_in_dir (contents, dir, error));
+  g_free (dir);
   g_free (contents);
   return emu;
 }

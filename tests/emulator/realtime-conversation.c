@@ -34,9 +34,11 @@ struct _EmuRtConversation
   gchar *session_id;
   gchar *model;
   GPtrArray *items;             /* JsonObject *, the conversation in order */
-  GHashTable *audio_bytes;      /* item id -> assistant audio bytes sent */
+  GHashTable *audio_ms;         /* item id -> ms of assistant audio sent */
   Response *active;             /* response being generated, or NULL */
   gboolean audio_sent;          /* the voice is fixed from then on */
+  guint idle_generation;        /* bumped to disarm a pending idle timeout */
+  guint64 idle_from_ms;         /* input stream position it counts from */
 };
 
 typedef enum
@@ -62,6 +64,8 @@ struct _Response
 
   JsonArray *output;            /* output items, as response.done lists */
   guint output_index;
+
+  gint64 first_audio_us;        /* monotonic time of the first chunk */
 
   /* the message item being streamed */
   JsonObject *item;
@@ -90,20 +94,6 @@ ev_name (EmuRtConversation * conv, const gchar * ga, const gchar * beta)
 }
 
 static JsonObject *
-default_turn_detection (void)
-{
-  JsonObject *td = json_object_new ();
-
-  json_object_set_string_member (td, "type", "server_vad");
-  json_object_set_double_member (td, "threshold", 0.5);
-  json_object_set_int_member (td, "prefix_padding_ms", 300);
-  json_object_set_int_member (td, "silence_duration_ms", 500);
-  json_object_set_boolean_member (td, "create_response", TRUE);
-  json_object_set_boolean_member (td, "interrupt_response", TRUE);
-  return td;
-}
-
-static JsonObject *
 ga_format (const gchar * type)
 {
   JsonObject *f = json_object_new ();
@@ -112,6 +102,41 @@ ga_format (const gchar * type)
   if (g_str_equal (type, "audio/pcm"))
     json_object_set_int_member (f, "rate", 24000);
   return f;
+}
+
+/* A turn_detection object as the service stores it: every field present. */
+static void
+fill_turn_detection (JsonObject * td, gboolean beta)
+{
+  const gchar *type = json_object_get_string_member_with_default (td, "type",
+      "server_vad");
+
+  if (g_str_equal (type, "server_vad")) {
+    if (!json_object_has_member (td, "threshold"))
+      json_object_set_double_member (td, "threshold", 0.5);
+    if (!json_object_has_member (td, "prefix_padding_ms"))
+      json_object_set_int_member (td, "prefix_padding_ms", 300);
+    if (!json_object_has_member (td, "silence_duration_ms"))
+      json_object_set_int_member (td, "silence_duration_ms", 500);
+    if (!beta && !json_object_has_member (td, "idle_timeout_ms"))
+      json_object_set_null_member (td, "idle_timeout_ms");
+  } else if (!json_object_has_member (td, "eagerness")) {
+    json_object_set_string_member (td, "eagerness", "auto");
+  }
+  if (!json_object_has_member (td, "create_response"))
+    json_object_set_boolean_member (td, "create_response", TRUE);
+  if (!json_object_has_member (td, "interrupt_response"))
+    json_object_set_boolean_member (td, "interrupt_response", TRUE);
+}
+
+/* Conversations also start with create_response and interrupt_response. */
+static JsonObject *
+conversation_turn_detection (gboolean beta)
+{
+  JsonObject *td = emu_rt_default_turn_detection ();
+
+  fill_turn_detection (td, beta);
+  return td;
 }
 
 JsonObject *
@@ -132,7 +157,7 @@ emu_rt_conversation_default_session (gboolean beta, const gchar * model)
     json_object_set_null_member (s, "input_audio_transcription");
     json_object_set_null_member (s, "input_audio_noise_reduction");
     json_object_set_object_member (s, "turn_detection",
-        default_turn_detection ());
+        conversation_turn_detection (TRUE));
     json_object_set_array_member (s, "tools", json_array_new ());
     json_object_set_string_member (s, "tool_choice", "auto");
     json_object_set_double_member (s, "temperature", 0.8);
@@ -151,7 +176,7 @@ emu_rt_conversation_default_session (gboolean beta, const gchar * model)
     json_object_set_null_member (in, "transcription");
     json_object_set_null_member (in, "noise_reduction");
     json_object_set_object_member (in, "turn_detection",
-        default_turn_detection ());
+        conversation_turn_detection (FALSE));
     json_object_set_object_member (out, "format", ga_format ("audio/pcm"));
     json_object_set_string_member (out, "voice", "marin");
     json_object_set_double_member (out, "speed", 1.0);
@@ -201,11 +226,9 @@ td_flag (EmuRtConversation * conv, const gchar * name)
 static EmuAudioFormat
 format_from_name (const gchar * name)
 {
-  if (g_strcmp0 (name, "g711_ulaw") == 0 ||
-      g_strcmp0 (name, "audio/pcmu") == 0)
+  if (g_strcmp0 (name, "g711_ulaw") == 0 || g_strcmp0 (name, "audio/pcmu") == 0)
     return EMU_AUDIO_ULAW;
-  if (g_strcmp0 (name, "g711_alaw") == 0 ||
-      g_strcmp0 (name, "audio/pcma") == 0)
+  if (g_strcmp0 (name, "g711_alaw") == 0 || g_strcmp0 (name, "audio/pcma") == 0)
     return EMU_AUDIO_ALAW;
   return EMU_AUDIO_PCM16;
 }
@@ -245,31 +268,6 @@ text_mode (EmuRtConversation * conv, JsonObject * params)
   a = json_node_get_array (n);
   return json_array_get_length (a) == 1 &&
       g_strcmp0 (json_array_get_string_element (a, 0), "text") == 0;
-}
-
-/* A turn_detection object as the service stores it: every field present. */
-static void
-fill_turn_detection (JsonObject * td, gboolean beta)
-{
-  const gchar *type = json_object_get_string_member_with_default (td, "type",
-      "server_vad");
-
-  if (g_str_equal (type, "server_vad")) {
-    if (!json_object_has_member (td, "threshold"))
-      json_object_set_double_member (td, "threshold", 0.5);
-    if (!json_object_has_member (td, "prefix_padding_ms"))
-      json_object_set_int_member (td, "prefix_padding_ms", 300);
-    if (!json_object_has_member (td, "silence_duration_ms"))
-      json_object_set_int_member (td, "silence_duration_ms", 500);
-    if (!beta && !json_object_has_member (td, "idle_timeout_ms"))
-      json_object_set_null_member (td, "idle_timeout_ms");
-  } else if (!json_object_has_member (td, "eagerness")) {
-    json_object_set_string_member (td, "eagerness", "auto");
-  }
-  if (!json_object_has_member (td, "create_response"))
-    json_object_set_boolean_member (td, "create_response", TRUE);
-  if (!json_object_has_member (td, "interrupt_response"))
-    json_object_set_boolean_member (td, "interrupt_response", TRUE);
 }
 
 static JsonObject *
@@ -439,8 +437,8 @@ usage_object (Response * r)
       g_free (t);
     }
   }
-  audio_in = emu_rt_transcription_get_audio_bytes (conv->input) / 48000 *
-      AUDIO_TOKENS_PER_S;
+  audio_in = emu_rt_transcription_get_audio_bytes (conv->input) *
+      AUDIO_TOKENS_PER_S / 48000;
   text_out = r->text ? (r->text->len + CHARS_PER_TOKEN - 1) /
       CHARS_PER_TOKEN : 0;
   if (r->audio)
@@ -457,6 +455,53 @@ usage_object (Response * r)
   json_object_set_int_member (out_d, "audio_tokens", audio_out);
   json_object_set_object_member (u, "output_token_details", out_d);
   return u;
+}
+
+/* A member of the response parameters, else of the session. */
+static JsonNode *
+setting (Response * r, JsonObject * session_holder, JsonObject * params_holder,
+    const gchar * name)
+{
+  JsonNode *n = params_holder ? json_object_get_member (params_holder,
+      name) : NULL;
+
+  if (n == NULL && session_holder)
+    n = json_object_get_member (session_holder, name);
+  return n;
+}
+
+/* The voice, format and token limit the response is made with. */
+static void
+add_output_settings (Response * r, JsonObject * o)
+{
+  EmuRtConversation *conv = r->conv;
+  JsonNode *n;
+
+  if (conv->conn->beta) {
+    static const gchar *const names[] = { "voice", "output_audio_format",
+      "temperature", NULL
+    };
+    guint i;
+
+    for (i = 0; names[i]; i++)
+      if ((n = setting (r, conv->session, r->params, names[i])))
+        json_object_set_member (o, names[i], json_node_copy (n));
+    n = setting (r, conv->session, r->params, "max_response_output_tokens");
+  } else {
+    JsonObject *audio = json_object_new (), *out = json_object_new ();
+    JsonObject *params_out = emu_rt_object_or_null (emu_rt_object_or_null
+        (r->params, "audio"), "output");
+
+    if ((n = setting (r, session_output (conv), params_out, "format")))
+      json_object_set_member (out, "format", json_node_copy (n));
+    if ((n = setting (r, session_output (conv), params_out, "voice")))
+      json_object_set_member (out, "voice", json_node_copy (n));
+    json_object_set_object_member (audio, "output", out);
+    json_object_set_object_member (o, "audio", audio);
+    n = setting (r, conv->session, r->params, "max_output_tokens");
+  }
+  if (n)
+    json_object_set_member (o, "max_output_tokens", json_node_copy (n));
 }
 
 /* The response object of response.created / response.done. */
@@ -495,6 +540,7 @@ response_object (Response * r, const gchar * status, JsonObject * details)
       (conv->conn->beta ? "text" : "audio"));
   json_object_set_array_member (o, conv->conn->beta ? "modalities" :
       "output_modalities", mod);
+  add_output_settings (r, o);
   if (meta)
     json_object_set_member (o, "metadata", json_node_copy (meta));
   else
@@ -542,6 +588,8 @@ send_rate_limits (Response * r)
   emu_rt_send (r->conv->conn, ev);
 }
 
+static void arm_idle_timeout (Response * r);
+
 /* Sends response.done and lets the conversation take the next one. */
 static void
 finish (Response * r, const gchar * status, JsonObject * details)
@@ -557,12 +605,14 @@ finish (Response * r, const gchar * status, JsonObject * details)
   json_object_set_object_member (ev, "response", response_object (r, status,
           details));
   emu_rt_send (conv->conn, ev);
+  if (g_str_equal (status, "completed")) {
+    send_rate_limits (r);
+    arm_idle_timeout (r);
+  }
   if (conv->active == r) {
     conv->active = NULL;
-    response_unref (r);
+    response_unref (r);         /* may be the last reference */
   }
-  if (g_str_equal (status, "completed"))
-    send_rate_limits (r);
 }
 
 static JsonObject *
@@ -673,8 +723,7 @@ open_message (Response * r)
   if (r->in_conversation) {
     insert_item (conv, r->item, -1, FALSE);
     if (!r->text_mode)
-      g_hash_table_insert (conv->audio_bytes, g_strdup (id),
-          GUINT_TO_POINTER (0));
+      g_hash_table_insert (conv->audio_ms, g_strdup (id), GUINT_TO_POINTER (0));
   }
 
   ev = part_event (r, "response.content_part.added");
@@ -722,12 +771,14 @@ send_audio_chunk (Response * r)
   json_object_set_string_member (ev, "delta", b64);
   emu_rt_send (conv->conn, ev);
   g_free (b64);
+  if (r->audio_offset == 0)
+    r->first_audio_us = g_get_monotonic_time ();
   r->audio_offset += n;
   r->chunks_sent++;
   conv->audio_sent = TRUE;
-  if (g_hash_table_contains (conv->audio_bytes, item_id))
-    g_hash_table_insert (conv->audio_bytes, g_strdup (item_id),
-        GSIZE_TO_POINTER (r->audio_offset));
+  if (g_hash_table_contains (conv->audio_ms, item_id))
+    g_hash_table_insert (conv->audio_ms, g_strdup (item_id),
+        GUINT_TO_POINTER ((guint) audio_ms (r, r->audio_offset)));
 
   due = r->n_chunks ? (r->chunks_sent + 1) * r->n_deltas / r->n_chunks : 0;
   while (r->next_delta < MIN (due, r->n_deltas))
@@ -884,13 +935,21 @@ send_function_call (Response * r, JsonObject * call)
   g_free (call_id);
 }
 
+/* "disconnect": true or an object (false means no). */
+static gboolean
+wants_disconnect (JsonObject * script)
+{
+  JsonNode *d = json_object_get_member (script, "disconnect");
+
+  return d && (JSON_NODE_HOLDS_OBJECT (d) || json_node_get_boolean (d));
+}
+
 /* Closes the socket as the script says, mid-response. */
 static void
 scripted_disconnect (Response * r)
 {
   JsonNode *d = json_object_get_member (r->script, "disconnect");
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (d) ? json_node_get_object (d) :
-      NULL;
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (d) ? json_node_get_object (d) : NULL;
 
   emu_rt_close (r->conv->conn, o ? json_object_get_int_member_with_default (o,
           "code", 1011) : 1011, o ?
@@ -920,6 +979,10 @@ step (EmuRtConn * conn, gpointer data)
         finish (r, "failed", det);
         break;
       }
+      if (!has_message (r) && wants_disconnect (r->script)) {
+        scripted_disconnect (r);
+        break;
+      }
       if (has_message (r) && !start_message (r))
         break;
       r->stage = r->item ? STAGE_STREAM : STAGE_FUNCTIONS;
@@ -928,7 +991,7 @@ step (EmuRtConn * conn, gpointer data)
       if (r->stop_after_chunks >= 0 &&
           r->chunks_sent + (r->text_mode ? r->next_delta : 0) >=
           (guint) r->stop_after_chunks) {
-        if (json_object_has_member (r->script, "disconnect")) {
+        if (wants_disconnect (r->script)) {
           scripted_disconnect (r);
           break;
         }
@@ -942,8 +1005,7 @@ step (EmuRtConn * conn, gpointer data)
         send_text_delta (r);
         delay = json_object_get_int_member_with_default (r->script,
             "delta_delay_ms", 0);
-      } else if (!r->text_mode && r->audio_offset <
-          g_bytes_get_size (r->audio)) {
+      } else if (!r->text_mode && r->audio_offset < g_bytes_get_size (r->audio)) {
         send_audio_chunk (r);
         delay = r->pace > 0 ? (guint) (r->chunk_ms / r->pace) : 0;
       } else {
@@ -996,6 +1058,8 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   JsonObject *ev, *script, *e;
   JsonNode *d;
 
+  conv->idle_generation++;      /* the model speaks again: no idle timeout */
+
   g_mutex_lock (&emu->lock);
   script = emu_scenario_next_realtime_response (emu->scenario);
   g_mutex_unlock (&emu->lock);
@@ -1039,7 +1103,7 @@ start_response (EmuRtConversation * conv, JsonObject * params)
       json_object_has_member (json_node_get_object (d), "after_chunks"))
     r->stop_after_chunks = json_object_get_int_member (json_node_get_object
         (d), "after_chunks");
-  else if (d && (JSON_NODE_HOLDS_OBJECT (d) || json_node_get_boolean (d)))
+  else if (wants_disconnect (script))
     r->stop_after_chunks = 1;
   else if (json_object_has_member (script, "incomplete"))
     r->stop_after_chunks = 2;
@@ -1050,8 +1114,58 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   json_object_set_object_member (ev, "response", response_object (r,
           "in_progress", NULL));
   emu_rt_send (conv->conn, ev);
-  schedule (r, json_object_get_int_member_with_default (script, "delay_ms",
-          0));
+  schedule (r, json_object_get_int_member_with_default (script, "delay_ms", 0));
+}
+
+/* ---- the server VAD's idle timeout ---- */
+
+/* The user stayed silent for idle_timeout_ms after the assistant's audio
+ * ended: the server commits what it has and prompts the model. */
+static void
+idle_timeout_fired (EmuRtConn * conn, gpointer data)
+{
+  EmuRtConversation *conv = conn->conversation;
+  JsonObject *ev;
+  gchar *item_id;
+
+  if (GPOINTER_TO_UINT (data) != conv->idle_generation || conv->active)
+    return;
+  item_id = emu_rt_new_id ("item");
+  ev = json_object_new ();
+  json_object_set_string_member (ev, "type",
+      "input_audio_buffer.timeout_triggered");
+  json_object_set_int_member (ev, "audio_start_ms", conv->idle_from_ms);
+  json_object_set_int_member (ev, "audio_end_ms",
+      emu_rt_transcription_get_stream_ms (conv->input));
+  json_object_set_string_member (ev, "item_id", item_id);
+  emu_rt_send (conn, ev);
+  emu_rt_transcription_commit_idle (conv->input, item_id);
+  if (conv->active == NULL && !conn->closing)
+    start_response (conv, NULL);
+  g_free (item_id);
+}
+
+/* GA server_vad with idle_timeout_ms: the timeout runs from the end of
+ * the reply's playback, estimated as real-time playback from its first
+ * chunk. */
+static void
+arm_idle_timeout (Response * r)
+{
+  EmuRtConversation *conv = r->conv;
+  JsonObject *td = turn_detection (conv);
+  JsonNode *n = td ? json_object_get_member (td, "idle_timeout_ms") : NULL;
+  gint64 playback_ms = 0;
+
+  if (conv->conn->beta || n == NULL || !JSON_NODE_HOLDS_VALUE (n) ||
+      g_strcmp0 (json_object_get_string_member_with_default (td, "type",
+              NULL), "server_vad") != 0)
+    return;
+  if (r->audio && r->first_audio_us)
+    playback_ms = MAX (0, (gint64) audio_ms (r, r->audio_offset) -
+        (g_get_monotonic_time () - r->first_audio_us) / 1000);
+  conv->idle_from_ms = emu_rt_transcription_get_stream_ms (conv->input);
+  emu_rt_schedule (conv->conn, playback_ms + json_node_get_int (n),
+      idle_timeout_fired, GUINT_TO_POINTER (++conv->idle_generation), NULL);
 }
 
 /* ---- input hooks ---- */
@@ -1061,6 +1175,7 @@ on_speech_started (gpointer owner, const gchar * item_id, guint64 ms)
 {
   EmuRtConversation *conv = owner;
 
+  conv->idle_generation++;
   /* Barge-in: the server cuts its own answer short. */
   if (conv->active && td_flag (conv, "interrupt_response"))
     cancel_active (conv, "turn_detected");
@@ -1085,10 +1200,27 @@ last_item_id (gpointer owner)
   return item_id_at (conv, (gint) conv->items->len - 1);
 }
 
+/* The stored user item carries its transcript, as the service's does. */
+static void
+on_transcribed (gpointer owner, const gchar * item_id, const gchar * transcript)
+{
+  EmuRtConversation *conv = owner;
+  gint i = item_index (conv, item_id);
+  JsonObject *part;
+
+  if (i < 0)
+    return;                     /* deleted meanwhile */
+  part = json_array_get_object_element (json_object_get_array_member
+      (g_ptr_array_index (conv->items, i), "content"), 0);
+  json_object_set_string_member (part, "transcript", transcript);
+  record_conversation (conv);
+}
+
 static const EmuRtInputHooks input_hooks = {
   on_speech_started,
   on_committed,
   last_item_id,
+  on_transcribed,
 };
 
 /* ---- life cycle ---- */
@@ -1104,7 +1236,7 @@ emu_rt_conversation_new (EmuRtConn * conn, const gchar * model,
   conv->session_id = emu_rt_new_id ("sess");
   conv->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
       json_object_unref);
-  conv->audio_bytes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  conv->audio_ms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   conv->session = initial_session ? emu_rt_object_copy (initial_session) :
       emu_rt_conversation_default_session (conn->beta, model);
@@ -1125,7 +1257,7 @@ emu_rt_conversation_free (EmuRtConversation * conv)
   emu_rt_transcription_free (conv->input);
   json_object_unref (conv->session);
   g_ptr_array_unref (conv->items);
-  g_hash_table_unref (conv->audio_bytes);
+  g_hash_table_unref (conv->audio_ms);
   g_free (conv->session_id);
   g_free (conv->model);
   g_free (conv);
@@ -1168,28 +1300,19 @@ get_string (JsonObject * event, const gchar * name, gboolean required,
 }
 
 static gboolean
-handle_update (EmuRtConversation * conv, JsonObject * event,
-    EmuApiError * err)
+handle_update (EmuRtConversation * conv, JsonObject * event, EmuApiError * err)
 {
   static const gchar *const allowed[] = { "session", NULL };
   static const gchar *const ga_nested[] = { "audio", "input", "output",
     NULL
   };
-  JsonNode *n = json_object_get_member (event, "session");
   JsonObject *update, *td, *voice_holder;
   const gchar *model;
   JsonNode *v;
 
-  if (!emu_rt_only_members (event, allowed, err))
-    return FALSE;
-  if (n == NULL)
-    return emu_api_error_set (err, 400, "session",
-        "missing_required_parameter", "Missing required parameter: 'session'.");
-  if (!JSON_NODE_HOLDS_OBJECT (n))
-    return emu_api_error_set (err, 400, "session", "invalid_type",
-        "Invalid type for 'session': expected an object.");
-  update = json_node_get_object (n);
-  if (!emu_validate_realtime_session (update, conv->conn->beta, err))
+  if (!emu_rt_only_members (event, allowed, err) ||
+      !emu_rt_required_object (event, "session", &update, err) ||
+      !emu_validate_realtime_session (update, conv->conn->beta, err))
     return FALSE;
 
   model = json_object_get_string_member_with_default (update, "model", NULL);
@@ -1198,8 +1321,7 @@ handle_update (EmuRtConversation * conv, JsonObject * event,
         "Cannot change the model of a session (it is '%s').", conv->model);
   /* The voice is fixed once the assistant has spoken. */
   voice_holder = conv->conn->beta ? update :
-      emu_rt_object_or_null (emu_rt_object_or_null (update, "audio"),
-      "output");
+      emu_rt_object_or_null (emu_rt_object_or_null (update, "audio"), "output");
   v = voice_holder ? json_object_get_member (voice_holder, "voice") : NULL;
   if (v && conv->audio_sent) {
     JsonNode *cur = conv->conn->beta ?
@@ -1227,23 +1349,15 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
     EmuApiError * err)
 {
   static const gchar *const allowed[] = { "item", "previous_item_id", NULL };
-  JsonNode *n = json_object_get_member (event, "item");
   const gchar *previous, *id;
-  JsonObject *item;
+  JsonObject *given, *item;
   gint index = -1;
   gchar *new_id = NULL;
 
   if (!emu_rt_only_members (event, allowed, err) ||
-      !get_string (event, "previous_item_id", FALSE, &previous, err))
-    return FALSE;
-  if (n == NULL)
-    return emu_api_error_set (err, 400, "item", "missing_required_parameter",
-        "Missing required parameter: 'item'.");
-  if (!JSON_NODE_HOLDS_OBJECT (n))
-    return emu_api_error_set (err, 400, "item", "invalid_type",
-        "Invalid type for 'item': expected an object.");
-  if (!emu_validate_conversation_item (json_node_get_object (n), "item",
-          conv->conn->beta, err))
+      !get_string (event, "previous_item_id", FALSE, &previous, err) ||
+      !emu_rt_required_object (event, "item", &given, err) ||
+      !emu_validate_conversation_item (given, "item", conv->conn->beta, err))
     return FALSE;
   if (previous && g_str_equal (previous, "root")) {
     index = 0;
@@ -1256,12 +1370,13 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
           "'%s' does not exist.", previous);
     index = p + 1;
   }
-  item = emu_rt_object_copy (json_node_get_object (n));
+  item = emu_rt_object_copy (given);
   id = json_object_get_string_member_with_default (item, "id", NULL);
   if (id && item_index (conv, id) >= 0) {
-    json_object_unref (item);
-    return emu_api_error_set (err, 400, "item.id", "invalid_value",
+    emu_api_error_set (err, 400, "item.id", "invalid_value",
         "Error adding item: an item with id '%s' already exists.", id);
+    json_object_unref (item);
+    return FALSE;
   }
   if (id == NULL) {
     new_id = emu_rt_new_id ("item");
@@ -1275,24 +1390,37 @@ handle_item_create (EmuRtConversation * conv, JsonObject * event,
   return TRUE;
 }
 
-static gboolean
-handle_item_delete (EmuRtConversation * conv, JsonObject * event,
+/* The index of the existing item that @event names in "item_id", or -1
+ * (and @err, saying what @action failed). */
+static gint
+named_item (EmuRtConversation * conv, JsonObject * event, const gchar * action,
     EmuApiError * err)
 {
   static const gchar *const allowed[] = { "item_id", NULL };
   const gchar *id;
-  JsonObject *ev;
   gint i;
 
   if (!emu_rt_only_members (event, allowed, err) ||
       !get_string (event, "item_id", TRUE, &id, err))
-    return FALSE;
+    return -1;
   if ((i = item_index (conv, id)) < 0)
-    return emu_api_error_set (err, 400, "item_id", "invalid_value",
-        "Error deleting item: the item with id '%s' does not exist.", id);
+    emu_api_error_set (err, 400, "item_id", "invalid_value",
+        "Error %s item: the item with id '%s' does not exist.", action, id);
+  return i;
+}
+
+static gboolean
+handle_item_delete (EmuRtConversation * conv, JsonObject * event,
+    EmuApiError * err)
+{
+  gint i = named_item (conv, event, "deleting", err);
+  JsonObject *ev;
+
+  if (i < 0)
+    return FALSE;
   ev = json_object_new ();
   json_object_set_string_member (ev, "type", "conversation.item.deleted");
-  json_object_set_string_member (ev, "item_id", id);
+  json_object_set_string_member (ev, "item_id", item_id_at (conv, i));
   g_ptr_array_remove_index (conv->items, i);
   record_conversation (conv);
   emu_rt_send (conv->conn, ev);
@@ -1303,17 +1431,11 @@ static gboolean
 handle_item_retrieve (EmuRtConversation * conv, JsonObject * event,
     EmuApiError * err)
 {
-  static const gchar *const allowed[] = { "item_id", NULL };
-  const gchar *id;
+  gint i = named_item (conv, event, "retrieving", err);
   JsonObject *ev;
-  gint i;
 
-  if (!emu_rt_only_members (event, allowed, err) ||
-      !get_string (event, "item_id", TRUE, &id, err))
+  if (i < 0)
     return FALSE;
-  if ((i = item_index (conv, id)) < 0)
-    return emu_api_error_set (err, 400, "item_id", "invalid_value",
-        "Error retrieving item: the item with id '%s' does not exist.", id);
   ev = json_object_new ();
   json_object_set_string_member (ev, "type", "conversation.item.retrieved");
   json_object_set_object_member (ev, "item",
@@ -1354,10 +1476,9 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
   };
   const gchar *id;
   gint64 content_index, end_ms;
-  gpointer bytes;
+  gpointer sent;
   guint64 sent_ms;
   JsonObject *ev, *item, *part;
-  EmuAudioFormat fmt = output_format (conv, NULL);
   gint i;
 
   if (!emu_rt_only_members (event, allowed, err) ||
@@ -1368,7 +1489,7 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
   if ((i = item_index (conv, id)) < 0)
     return emu_api_error_set (err, 400, "item_id", "invalid_value",
         "Error truncating item: the item with id '%s' does not exist.", id);
-  if (!g_hash_table_lookup_extended (conv->audio_bytes, id, NULL, &bytes))
+  if (!g_hash_table_lookup_extended (conv->audio_ms, id, NULL, &sent))
     return emu_api_error_set (err, 400, "item_id", "invalid_value",
         "Error truncating item: only assistant messages with audio can be "
         "truncated.");
@@ -1376,8 +1497,7 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
     return emu_api_error_set (err, 400, "content_index", "invalid_value",
         "Error truncating item: content_index %" G_GINT64_FORMAT
         " has no audio.", content_index);
-  sent_ms = GPOINTER_TO_SIZE (bytes) * 1000 / (emu_audio_format_rate (fmt) *
-      emu_audio_format_width (fmt));
+  sent_ms = GPOINTER_TO_UINT (sent);
   if ((guint64) end_ms > sent_ms)
     return emu_api_error_set (err, 400, "audio_end_ms", "invalid_value",
         "Audio content of %" G_GUINT64_FORMAT "ms is already shorter than %"
@@ -1387,9 +1507,8 @@ handle_truncate (EmuRtConversation * conv, JsonObject * event,
   part = json_array_get_object_element (json_object_get_array_member (item,
           "content"), 0);
   json_object_set_string_member (part, "transcript", "");
-  g_hash_table_insert (conv->audio_bytes, g_strdup (id),
-      GSIZE_TO_POINTER ((gsize) end_ms * emu_audio_format_rate (fmt) *
-          emu_audio_format_width (fmt) / 1000));
+  g_hash_table_insert (conv->audio_ms, g_strdup (id),
+      GUINT_TO_POINTER ((guint) end_ms));
   record_conversation (conv);
   ev = json_object_new ();
   json_object_set_string_member (ev, "type", "conversation.item.truncated");

@@ -5,8 +5,8 @@
  * A device should hold only a short-lived secret that its owner's backend
  * minted with the account key. GA: POST /v1/realtime/client_secrets
  * returns {"value":"ek_...","expires_at":...,"session":{...}}; beta:
- * POST /v1/realtime/sessions returns the session with
- * client_secret.value. The secret then authenticates the WebSocket
+ * POST /v1/realtime/sessions (and /v1/realtime/transcription_sessions)
+ * return the session with client_secret.value. The secret then authenticates the WebSocket
  * upgrade, with the session it was minted with, until it expires.
  */
 #include "realtime.h"
@@ -86,12 +86,98 @@ effective_session (JsonObject * requested, gboolean beta)
   return s;
 }
 
+/* {"anchor":"created_at","seconds":10..7200} at @path, or absent. */
+static gboolean
+parse_expires_after (JsonNode * n, const gchar * path, gint64 * ttl_s,
+    EmuApiError * err)
+{
+  static const gchar *const m[] = { "anchor", "seconds", NULL };
+  JsonObject *ea;
+  JsonNode *sec;
+  GList *names, *l;
+  gboolean ok = TRUE;
+
+  if (n == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return emu_api_error_set (err, 400, path, "invalid_type",
+        "Invalid type for '%s': expected an object.", path);
+  ea = json_node_get_object (n);
+  names = json_object_get_members (ea);
+  for (l = names; l && ok; l = l->next)
+    if (!g_strv_contains (m, l->data))
+      ok = emu_api_error_set (err, 400, path, "unknown_parameter",
+          "Unknown parameter: '%s.%s'.", path, (const gchar *) l->data);
+  g_list_free (names);
+  if (!ok)
+    return FALSE;
+  if (g_strcmp0 (json_object_get_string_member_with_default (ea, "anchor",
+              "created_at"), "created_at") != 0)
+    return emu_api_error_set (err, 400, path, "invalid_value",
+        "Invalid value for '%s.anchor': expected 'created_at'.", path);
+  sec = json_object_get_member (ea, "seconds");
+  if (sec) {
+    gchar *p = g_strdup_printf ("%s.seconds", path);
+
+    if (!JSON_NODE_HOLDS_VALUE (sec) ||
+        json_node_get_value_type (sec) != G_TYPE_INT64 ||
+        json_node_get_int (sec) < GA_TTL_MIN_S ||
+        json_node_get_int (sec) > GA_TTL_MAX_S) {
+      emu_api_error_set (err, 400, p, "integer_out_of_range",
+          "Invalid '%s': expected an integer between %d and %d.", p,
+          GA_TTL_MIN_S, GA_TTL_MAX_S);
+      g_free (p);
+      return FALSE;
+    }
+    g_free (p);
+    *ttl_s = json_node_get_int (sec);
+  }
+  return TRUE;
+}
+
+/* The beta body is the flat session, plus an optional
+ * client_secret.expires_after. */
+static gboolean
+validate_beta_request (JsonObject * body, gboolean transcription,
+    JsonObject ** session, gint64 * ttl_s, EmuApiError * err)
+{
+  static const gchar *const cs_m[] = { "expires_after", NULL };
+  JsonNode *cs = json_object_get_member (body, "client_secret");
+
+  *ttl_s = BETA_TTL_S;
+  if (cs) {
+    GList *names, *l;
+    gboolean ok = TRUE;
+
+    if (!JSON_NODE_HOLDS_OBJECT (cs))
+      return emu_api_error_set (err, 400, "client_secret", "invalid_type",
+          "Invalid type for 'client_secret': expected an object.");
+    names = json_object_get_members (json_node_get_object (cs));
+    for (l = names; l && ok; l = l->next)
+      if (!g_strv_contains (cs_m, l->data))
+        ok = emu_api_error_set (err, 400, "client_secret",
+            "unknown_parameter", "Unknown parameter: 'client_secret.%s'.",
+            (const gchar *) l->data);
+    g_list_free (names);
+    if (!ok || !parse_expires_after (json_object_get_member
+            (json_node_get_object (cs), "expires_after"),
+            "client_secret.expires_after", ttl_s, err))
+      return FALSE;
+  }
+  *session = emu_rt_object_copy (body);
+  json_object_remove_member (*session, "client_secret");
+  if (transcription ? emu_validate_transcription_session (*session, TRUE,
+          err) : emu_validate_realtime_session (*session, TRUE, err))
+    return TRUE;
+  g_clear_pointer (session, json_object_unref);
+  return FALSE;
+}
+
 static gboolean
 validate_ga_request (JsonObject * body, JsonObject ** session,
     gint64 * ttl_s, EmuApiError * err)
 {
   static const gchar *const m[] = { "expires_after", "session", NULL };
-  static const gchar *const ea_m[] = { "anchor", "seconds", NULL };
   JsonNode *n;
   GList *names, *l;
   gboolean ok = TRUE;
@@ -106,41 +192,9 @@ validate_ga_request (JsonObject * body, JsonObject ** session,
     return FALSE;
 
   *ttl_s = GA_TTL_DEFAULT_S;
-  if ((n = json_object_get_member (body, "expires_after"))) {
-    JsonObject *ea;
-    JsonNode *sec;
-
-    if (!JSON_NODE_HOLDS_OBJECT (n))
-      return emu_api_error_set (err, 400, "expires_after", "invalid_type",
-          "Invalid type for 'expires_after': expected an object.");
-    ea = json_node_get_object (n);
-    names = json_object_get_members (ea);
-    for (l = names; l && ok; l = l->next)
-      if (!g_strv_contains (ea_m, l->data))
-        ok = emu_api_error_set (err, 400, "expires_after",
-            "unknown_parameter", "Unknown parameter: 'expires_after.%s'.",
-            (const gchar *) l->data);
-    g_list_free (names);
-    if (!ok)
-      return FALSE;
-    if (g_strcmp0 (json_object_get_string_member_with_default (ea, "anchor",
-                "created_at"), "created_at") != 0)
-      return emu_api_error_set (err, 400, "expires_after.anchor",
-          "invalid_value", "Invalid value for 'expires_after.anchor': "
-          "expected 'created_at'.");
-    sec = json_object_get_member (ea, "seconds");
-    if (sec) {
-      if (!JSON_NODE_HOLDS_VALUE (sec) ||
-          json_node_get_value_type (sec) != G_TYPE_INT64 ||
-          json_node_get_int (sec) < GA_TTL_MIN_S ||
-          json_node_get_int (sec) > GA_TTL_MAX_S)
-        return emu_api_error_set (err, 400, "expires_after.seconds",
-            "integer_out_of_range", "Invalid 'expires_after.seconds': "
-            "expected an integer between %d and %d.", GA_TTL_MIN_S,
-            GA_TTL_MAX_S);
-      *ttl_s = json_node_get_int (sec);
-    }
-  }
+  if (!parse_expires_after (json_object_get_member (body, "expires_after"),
+          "expires_after", ttl_s, err))
+    return FALSE;
 
   *session = NULL;
   if ((n = json_object_get_member (body, "session"))) {
@@ -157,7 +211,7 @@ validate_ga_request (JsonObject * body, JsonObject ** session,
     } else if (!emu_validate_realtime_session (s, FALSE, err)) {
       return FALSE;
     }
-    *session = s;
+    *session = json_object_ref (s);
   }
   return TRUE;
 }
@@ -167,7 +221,10 @@ secrets_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   SandraEmulator *emu = user_data;
-  gboolean beta = g_str_equal (path, "/v1/realtime/sessions");
+  gboolean transcription = g_str_equal (path,
+      "/v1/realtime/transcription_sessions");
+  gboolean beta = transcription || g_str_equal (path,
+      "/v1/realtime/sessions");
   guint record = emu_record_request (emu, msg);
   GBytes *bytes;
   EmuApiError err = { 0, };
@@ -209,10 +266,8 @@ secrets_handler (SoupServer * server, SoupServerMessage * msg,
   emu_record_set_member (emu, record, "json", json_node_copy (root));
 
   if (beta) {
-    /* The beta body is the flat session itself. */
-    requested = json_node_get_object (root);
-    ttl_s = BETA_TTL_S;
-    if (!emu_validate_realtime_session (requested, TRUE, &err))
+    if (!validate_beta_request (json_node_get_object (root), transcription,
+            &requested, &ttl_s, &err))
       goto invalid;
   } else if (!validate_ga_request (json_node_get_object (root), &requested,
           &ttl_s, &err)) {
@@ -224,7 +279,8 @@ secrets_handler (SoupServer * server, SoupServerMessage * msg,
   g_mutex_unlock (&emu->lock);
   ttl_ms = override_ms ? override_ms : ttl_s * 1000;
 
-  session = effective_session (requested, beta);
+  session = transcription ? json_object_ref (requested) :
+      effective_session (requested, beta);
   secret = g_new0 (Secret, 1);
   secret->session = json_object_ref (session);
   secret->beta = beta;
@@ -242,7 +298,8 @@ secrets_handler (SoupServer * server, SoupServerMessage * msg,
 
     out = emu_rt_object_copy (session);
     json_object_set_string_member (out, "id", id);
-    json_object_set_string_member (out, "object", "realtime.session");
+    json_object_set_string_member (out, "object", transcription ?
+        "realtime.transcription_session" : "realtime.session");
     json_object_set_string_member (cs, "value", value);
     json_object_set_int_member (cs, "expires_at", expires_at);
     json_object_set_object_member (out, "client_secret", cs);
@@ -274,6 +331,8 @@ invalid:
       "invalid_request_error", err.param, err.code, "%s", err.message);
 out:
   emu_api_error_clear (&err);
+  if (requested)
+    json_object_unref (requested);
   if (root)
     json_node_unref (root);
 }
@@ -284,6 +343,8 @@ emu_rt_secrets_register (SandraEmulator * emu)
   soup_server_add_handler (emu->server, "/v1/realtime/client_secrets",
       secrets_handler, emu, NULL);
   soup_server_add_handler (emu->server, "/v1/realtime/sessions",
+      secrets_handler, emu, NULL);
+  soup_server_add_handler (emu->server, "/v1/realtime/transcription_sessions",
       secrets_handler, emu, NULL);
 }
 

@@ -77,18 +77,6 @@ bytes_to_ms (EmuRtTranscription * tx, guint64 bytes)
 /* ---- session state ---- */
 
 static JsonObject *
-default_turn_detection (void)
-{
-  JsonObject *td = json_object_new ();
-
-  json_object_set_string_member (td, "type", "server_vad");
-  json_object_set_double_member (td, "threshold", 0.5);
-  json_object_set_int_member (td, "prefix_padding_ms", 300);
-  json_object_set_int_member (td, "silence_duration_ms", 500);
-  return td;
-}
-
-static JsonObject *
 default_session (EmuRtTranscription * tx)
 {
   JsonObject *s = json_object_new ();
@@ -97,7 +85,7 @@ default_session (EmuRtTranscription * tx)
     json_object_set_string_member (s, "input_audio_format", "pcm16");
     json_object_set_null_member (s, "input_audio_transcription");
     json_object_set_object_member (s, "turn_detection",
-        default_turn_detection ());
+        emu_rt_default_turn_detection ());
     json_object_set_null_member (s, "input_audio_noise_reduction");
     json_object_set_null_member (s, "include");
   } else {
@@ -110,7 +98,7 @@ default_session (EmuRtTranscription * tx)
     json_object_set_null_member (input, "transcription");
     json_object_set_null_member (input, "noise_reduction");
     json_object_set_object_member (input, "turn_detection",
-        default_turn_detection ());
+        emu_rt_default_turn_detection ());
     json_object_set_object_member (audio, "input", input);
     json_object_set_string_member (s, "type", "transcription");
     json_object_set_object_member (s, "audio", audio);
@@ -250,6 +238,7 @@ emu_rt_transcription_start (EmuRtTranscription * tx)
 
 typedef struct
 {
+  EmuRtTranscription *tx;       /* outlived: timers die before it */
   gchar *item_id;
   JsonObject *turn;
   gchar **deltas;
@@ -310,6 +299,9 @@ send_completed (EmuRtConn * conn, Turn * t)
     json_object_set_double_member (usage, "seconds", t->seconds);
   }
   json_object_set_object_member (ev, "usage", usage);
+  /* The item holds its transcript by the time the client hears of it. */
+  if (t->tx->hooks && t->tx->hooks->transcribed)
+    t->tx->hooks->transcribed (t->tx->owner, t->item_id, turn_text (t));
   emu_rt_send (conn, ev);
 }
 
@@ -443,6 +435,7 @@ answer_commit (EmuRtTranscription * tx, const gchar * item_id,
   }
 
   t = g_new0 (Turn, 1);
+  t->tx = tx;
   t->item_id = g_strdup (item_id);
   t->turn = turn;
   t->model = g_strdup (tx->model);
@@ -580,22 +573,14 @@ handle_update (EmuRtTranscription * tx, JsonObject * event, EmuApiError * err)
 {
   static const gchar *const allowed[] = { "session", NULL };
   static const gchar *const ga_nested[] = { "audio", "input", NULL };
-  JsonNode *n = json_object_get_member (event, "session");
+  JsonObject *update;
 
-  if (!only_members (event, allowed, err))
-    return FALSE;
-  if (n == NULL)
-    return emu_api_error_set (err, 400, "session",
-        "missing_required_parameter", "Missing required parameter: 'session'.");
-  if (!JSON_NODE_HOLDS_OBJECT (n))
-    return emu_api_error_set (err, 400, "session", "invalid_type",
-        "Invalid type for 'session': expected an object.");
-  if (!emu_validate_transcription_session (json_node_get_object (n),
-          tx->conn->beta, err))
+  if (!only_members (event, allowed, err) ||
+      !emu_rt_required_object (event, "session", &update, err) ||
+      !emu_validate_transcription_session (update, tx->conn->beta, err))
     return FALSE;
 
-  emu_rt_merge (tx->session, json_node_get_object (n),
-      tx->conn->beta ? NULL : ga_nested);
+  emu_rt_merge (tx->session, update, tx->conn->beta ? NULL : ga_nested);
   apply_session (tx);
   emu_rt_send (tx->conn, session_event (tx, tx->conn->beta ?
           "transcription_session.updated" : "session.updated"));
@@ -689,15 +674,13 @@ emu_rt_transcription_handle (EmuRtTranscription * tx, const gchar * type,
 {
   const gchar *update = tx->conn->beta ? "transcription_session.update" :
       "session.update";
+  gboolean handled, ok;
 
   if (g_str_equal (type, update))
     return handle_update (tx, event, err);
-  if (g_str_equal (type, "input_audio_buffer.append"))
-    return handle_append (tx, event, err);
-  if (g_str_equal (type, "input_audio_buffer.commit"))
-    return handle_commit (tx, event, err);
-  if (g_str_equal (type, "input_audio_buffer.clear"))
-    return handle_clear (tx, event, err);
+  ok = emu_rt_transcription_handle_input (tx, type, event, err, &handled);
+  if (handled)
+    return ok;
   if (g_strv_contains (other_client_events, type) ||
       g_str_equal (type, "session.update") ||
       g_str_equal (type, "transcription_session.update"))
@@ -719,8 +702,7 @@ emu_rt_transcription_set_owner (EmuRtTranscription * tx,
 }
 
 void
-emu_rt_transcription_use_session (EmuRtTranscription * tx,
-    JsonObject * session)
+emu_rt_transcription_use_session (EmuRtTranscription * tx, JsonObject * session)
 {
   json_object_ref (session);
   json_object_unref (tx->session);
@@ -748,4 +730,20 @@ guint64
 emu_rt_transcription_get_audio_bytes (EmuRtTranscription * tx)
 {
   return tx->audio_bytes;
+}
+
+guint64
+emu_rt_transcription_get_stream_ms (EmuRtTranscription * tx)
+{
+  return tx->vad.frames_done * 10;
+}
+
+void
+emu_rt_transcription_commit_idle (EmuRtTranscription * tx,
+    const gchar * item_id)
+{
+  /* Whatever speech was in progress belongs to the committed item. */
+  emu_energy_vad_reset_state (&tx->vad);
+  g_clear_pointer (&tx->speech_item_id, g_free);
+  commit (tx, item_id, TRUE);
 }

@@ -56,8 +56,7 @@ emu_rt_new_id (const gchar * prefix)
 }
 
 void
-emu_rt_merge (JsonObject * into, JsonObject * from,
-    const gchar * const *nested)
+emu_rt_merge (JsonObject * into, JsonObject * from, const gchar * const *nested)
 {
   JsonObjectIter iter;
   const gchar *name;
@@ -103,6 +102,35 @@ emu_rt_object_or_null (JsonObject * obj, const gchar * name)
   JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
 
   return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+gboolean
+emu_rt_required_object (JsonObject * event, const gchar * name,
+    JsonObject ** out, EmuApiError * err)
+{
+  JsonNode *n = json_object_get_member (event, name);
+
+  *out = NULL;
+  if (n == NULL)
+    return emu_api_error_set (err, 400, name, "missing_required_parameter",
+        "Missing required parameter: '%s'.", name);
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return emu_api_error_set (err, 400, name, "invalid_type",
+        "Invalid type for '%s': expected an object.", name);
+  *out = json_node_get_object (n);
+  return TRUE;
+}
+
+JsonObject *
+emu_rt_default_turn_detection (void)
+{
+  JsonObject *td = json_object_new ();
+
+  json_object_set_string_member (td, "type", "server_vad");
+  json_object_set_double_member (td, "threshold", 0.5);
+  json_object_set_int_member (td, "prefix_padding_ms", 300);
+  json_object_set_int_member (td, "silence_duration_ms", 500);
+  return td;
 }
 
 gboolean
@@ -351,11 +379,15 @@ scripted_close (EmuRtConn * conn, gpointer data)
 static void
 session_expired (EmuRtConn * conn, gpointer data)
 {
-  guint minutes = GPOINTER_TO_UINT (data) / 60000;
+  guint ms = GPOINTER_TO_UINT (data);
   EmuApiError err = { 0, };
 
-  emu_api_error_set (&err, 400, NULL, "session_expired",
-      "Your session hit the maximum duration of %u minutes.", minutes);
+  if (ms % 60000 == 0)
+    emu_api_error_set (&err, 400, NULL, "session_expired",
+        "Your session hit the maximum duration of %u minutes.", ms / 60000);
+  else
+    emu_api_error_set (&err, 400, NULL, "session_expired",
+        "Your session hit the maximum duration of %u ms.", ms);
   emu_rt_send_error (conn, NULL, &err);
   emu_api_error_clear (&err);
   emu_rt_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "session_expired");
@@ -394,8 +426,7 @@ websocket_cb (SoupServer * server, SoupServerMessage * msg, const char *path,
     return;
   }
   if (up->model) {
-    conn->conversation = emu_rt_conversation_new (conn, up->model,
-        up->session);
+    conn->conversation = emu_rt_conversation_new (conn, up->model, up->session);
     emu_rt_conversation_start (conn->conversation);
   } else {
     conn->transcription = emu_rt_transcription_new (conn);
@@ -519,8 +550,7 @@ check_model (SandraEmulator * emu, SoupServerMessage * msg, guint record,
   if (intent) {
     emu_reply_error (emu, msg, record, SOUP_STATUS_BAD_REQUEST,
         "invalid_request_error", "intent", "invalid_value",
-        "Invalid value: '%s'. Supported values are: 'transcription'.",
-        intent);
+        "Invalid value: '%s'. Supported values are: 'transcription'.", intent);
     return FALSE;
   }
   if (model == NULL && up->session)
@@ -603,8 +633,7 @@ upgrade_handler (SoupServer * server, SoupServerMessage * msg,
     return;
   }
   if (script && json_object_has_member (script, "max_session_ms"))
-    up->max_session_ms = json_object_get_int_member (script,
-        "max_session_ms");
+    up->max_session_ms = json_object_get_int_member (script, "max_session_ms");
   up->script = script;
   g_object_set_data_full (G_OBJECT (msg), "sandra-upgrade", up,
       (GDestroyNotify) upgrade_free);

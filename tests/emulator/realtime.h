@@ -64,6 +64,15 @@ JsonObject *emu_rt_object_copy (JsonObject * obj);
 /* The object member @name of @obj, or NULL (also for a NULL @obj). */
 JsonObject *emu_rt_object_or_null (JsonObject * obj, const gchar * name);
 
+/* The object member @name of a client event, which must be there: FALSE
+ * (and @err) when it is missing or not an object. */
+gboolean emu_rt_required_object (JsonObject * event, const gchar * name,
+    JsonObject ** out, EmuApiError * err);
+
+/* turn_detection as the service starts a session with: server_vad,
+ * threshold 0.5, prefix_padding_ms 300, silence_duration_ms 500. */
+JsonObject *emu_rt_default_turn_detection (void);
+
 /* FALSE (and an unknown_parameter error) when @event has a member other
  * than type, event_id and @allowed. */
 gboolean emu_rt_only_members (JsonObject * event, const gchar * const *allowed,
@@ -95,6 +104,9 @@ typedef struct
   void (*committed) (gpointer owner, JsonObject * item, gboolean by_vad);
   /* The id of the item a new one follows (NULL: none). */
   const gchar *(*last_item_id) (gpointer owner);
+  /* The transcript of user item @item_id is complete. */
+  void (*transcribed) (gpointer owner, const gchar * item_id,
+      const gchar * transcript);
 } EmuRtInputHooks;
 
 void emu_rt_transcription_set_owner (EmuRtTranscription * tx,
@@ -108,8 +120,14 @@ void emu_rt_transcription_use_session (EmuRtTranscription * tx,
 gboolean emu_rt_transcription_handle_input (EmuRtTranscription * tx,
     const gchar * type, JsonObject * event, EmuApiError * err,
     gboolean * handled);
-/* Bytes and milliseconds of input audio received so far. */
+/* Bytes of input audio received so far. */
 guint64 emu_rt_transcription_get_audio_bytes (EmuRtTranscription * tx);
+/* Position of the input stream clock (audio_start_ms and friends). */
+guint64 emu_rt_transcription_get_stream_ms (EmuRtTranscription * tx);
+/* Commits the input buffer, even empty, as item @item_id, the way the
+ * server VAD does when its idle timeout fires. */
+void emu_rt_transcription_commit_idle (EmuRtTranscription * tx,
+    const gchar * item_id);
 
 /* ---- realtime-conversation.c ---- */
 EmuRtConversation *emu_rt_conversation_new (EmuRtConn * conn,

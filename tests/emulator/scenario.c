@@ -48,6 +48,7 @@ struct _EmuScenario
 
   JsonArray *extra_models;
   gchar *data_dir;
+  gchar *base_dir;              /* of the scenario file, or NULL */
 
   /* "realtime": conversation sessions */
   JsonArray *responses;
@@ -428,8 +429,7 @@ parse_realtime (EmuScenario * sc, JsonObject * o, GError ** error)
       !check_list (o, "connections", "realtime", check_connection,
           &sc->conv_connections, error))
     return FALSE;
-  for (i = 0; sc->responses && i < json_array_get_length (sc->responses);
-      i++) {
+  for (i = 0; sc->responses && i < json_array_get_length (sc->responses); i++) {
     gchar *w = g_strdup_printf ("realtime.responses[%u]", i);
     gboolean ok = check_fixture (sc,
         json_array_get_object_element (sc->responses, i), w, error);
@@ -606,8 +606,16 @@ parse (EmuScenario * sc, GError ** error)
 EmuScenario *
 emu_scenario_new (const gchar * json, GError ** error)
 {
+  return emu_scenario_new_in_dir (json, NULL, error);
+}
+
+EmuScenario *
+emu_scenario_new_in_dir (const gchar * json, const gchar * base_dir,
+    GError ** error)
+{
   EmuScenario *sc = g_new0 (EmuScenario, 1);
 
+  sc->base_dir = g_strdup (base_dir);
   sc->vad_threshold_dbfs = DEFAULT_VAD_THRESHOLD_DBFS;
   if (json == NULL || *json == '\0')
     json = "{}";
@@ -636,6 +644,7 @@ emu_scenario_free (EmuScenario * sc)
   g_clear_pointer (&sc->default_turn, json_object_unref);
   g_clear_pointer (&sc->default_response, json_object_unref);
   g_free (sc->data_dir);
+  g_free (sc->base_dir);
   g_clear_pointer (&sc->root, json_node_unref);
   g_free (sc);
 }
@@ -821,13 +830,28 @@ emu_scenario_get_secret_ttl_ms (EmuScenario * sc)
 gchar *
 emu_scenario_resolve_path (EmuScenario * sc, const gchar * name)
 {
-  const gchar *dir = sc ? sc->data_dir : NULL;
+  const gchar *dirs[3];
+  gchar *path = NULL;
+  guint i;
 
   if (g_path_is_absolute (name))
     return g_strdup (name);
-  if (dir == NULL)
-    dir = g_getenv ("SANDRA_EMULATOR_DATA_DIR");
-  if (dir == NULL || *dir == '\0')
-    dir = EMU_DATA_DIR;
-  return g_build_filename (dir, name, NULL);
+  if (sc->data_dir)
+    return sc->base_dir && !g_path_is_absolute (sc->data_dir) ?
+        g_build_filename (sc->base_dir, sc->data_dir, name, NULL) :
+        g_build_filename (sc->data_dir, name, NULL);
+  /* Next to the scenario file first, then the user's and the project's
+   * fixtures; the default reply lives in the latter. */
+  dirs[0] = sc->base_dir;
+  dirs[1] = g_getenv ("SANDRA_EMULATOR_DATA_DIR");
+  dirs[2] = EMU_DATA_DIR;
+  for (i = 0; i < G_N_ELEMENTS (dirs); i++) {
+    if (dirs[i] == NULL || *dirs[i] == '\0')
+      continue;
+    g_free (path);
+    path = g_build_filename (dirs[i], name, NULL);
+    if (g_file_test (path, G_FILE_TEST_EXISTS))
+      break;
+  }
+  return path;
 }

@@ -22,6 +22,10 @@ typedef struct _EmuScenario EmuScenario;
 
 
 EmuScenario *emu_scenario_new (const gchar * json, GError ** error);
+/* Same, for a scenario read from a file in @base_dir: relative fixture
+ * names are looked up there first. */
+EmuScenario *emu_scenario_new_in_dir (const gchar * json,
+    const gchar * base_dir, GError ** error);
 void emu_scenario_free (EmuScenario * sc);
 
 /* Rewinds the reply queues and the rate-limit budget. */
@@ -69,8 +73,9 @@ gboolean emu_scenario_bad_key_closes (EmuScenario * sc);
 guint emu_scenario_get_secret_ttl_ms (EmuScenario * sc);
 
 /* The path of fixture @name: absolute as is, else under the scenario's
- * data_dir, $SANDRA_EMULATOR_DATA_DIR or the source tree's tests/data.
- * g_free(). */
+ * data_dir if it has one, else the first that has it of the scenario
+ * file's directory, $SANDRA_EMULATOR_DATA_DIR and the source tree's
+ * tests/data. g_free(). */
 gchar *emu_scenario_resolve_path (EmuScenario * sc, const gchar * name);
 
 /* Energy threshold of the emulated server VAD, in dBFS, for a

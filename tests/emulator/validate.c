@@ -613,16 +613,62 @@ check_ga_format (JsonObject * f, const gchar * path, EmuApiError * err)
   return TRUE;
 }
 
+/* audio.input of a GA session, of either kind. */
+static gboolean
+check_ga_input (JsonObject * input, EmuApiError * err)
+{
+  static const gchar *const input_m[] = { "format", "transcription",
+    "noise_reduction", "turn_detection", NULL
+  };
+  JsonObject *o;
+
+  if (!only_members (input, "session.audio.input", input_m, err))
+    return FALSE;
+  if (!get_object (input, "session.audio.input", "format", FALSE, &o, err) ||
+      (o && !check_ga_format (o, "session.audio.input.format", err)))
+    return FALSE;
+  if (!get_object (input, "session.audio.input", "transcription", TRUE, &o,
+          err) || (o && !check_transcription (o,
+              "session.audio.input.transcription", err)))
+    return FALSE;
+  if (!get_object (input, "session.audio.input", "noise_reduction", TRUE, &o,
+          err) || (o && !check_noise_reduction (o,
+              "session.audio.input.noise_reduction", err)))
+    return FALSE;
+  if (!get_object (input, "session.audio.input", "turn_detection", TRUE, &o,
+          err) || (o && !check_turn_detection (o,
+              "session.audio.input.turn_detection", FALSE, err)))
+    return FALSE;
+  return TRUE;
+}
+
+/* The flat input members of a beta session, of either kind. */
+static gboolean
+check_beta_input (JsonObject * session, EmuApiError * err)
+{
+  JsonObject *o;
+
+  if (!get_object (session, "session", "input_audio_transcription", TRUE, &o,
+          err) || (o && !check_transcription (o,
+              "session.input_audio_transcription", err)))
+    return FALSE;
+  if (!get_object (session, "session", "input_audio_noise_reduction", TRUE,
+          &o, err) || (o && !check_noise_reduction (o,
+              "session.input_audio_noise_reduction", err)))
+    return FALSE;
+  if (!get_object (session, "session", "turn_detection", TRUE, &o, err) ||
+      (o && !check_turn_detection (o, "session.turn_detection", TRUE, err)))
+    return FALSE;
+  return TRUE;
+}
+
 static gboolean
 validate_ga (JsonObject * session, EmuApiError * err)
 {
   static const gchar *const top[] = { "type", "audio", "include", NULL };
   static const gchar *const audio_m[] = { "input", NULL };
-  static const gchar *const input_m[] = { "format", "transcription",
-    "noise_reduction", "turn_detection", NULL
-  };
   static const gchar *const session_types[] = { "transcription", NULL };
-  JsonObject *audio, *input, *o;
+  JsonObject *audio, *input;
   JsonNode *type = json_object_get_member (session, "type");
 
   if (type == NULL)
@@ -645,24 +691,7 @@ validate_ga (JsonObject * session, EmuApiError * err)
     return FALSE;
   if (input == NULL)
     return TRUE;
-  if (!only_members (input, "session.audio.input", input_m, err))
-    return FALSE;
-  if (!get_object (input, "session.audio.input", "format", FALSE, &o, err) ||
-      (o && !check_ga_format (o, "session.audio.input.format", err)))
-    return FALSE;
-  if (!get_object (input, "session.audio.input", "transcription", TRUE, &o,
-          err) || (o && !check_transcription (o,
-              "session.audio.input.transcription", err)))
-    return FALSE;
-  if (!get_object (input, "session.audio.input", "noise_reduction", TRUE, &o,
-          err) || (o && !check_noise_reduction (o,
-              "session.audio.input.noise_reduction", err)))
-    return FALSE;
-  if (!get_object (input, "session.audio.input", "turn_detection", TRUE, &o,
-          err) || (o && !check_turn_detection (o,
-              "session.audio.input.turn_detection", FALSE, err)))
-    return FALSE;
-  return TRUE;
+  return check_ga_input (input, err);
 }
 
 static gboolean
@@ -675,24 +704,12 @@ validate_beta (JsonObject * session, EmuApiError * err)
   static const gchar *const beta_formats[] = { "pcm16", "g711_ulaw",
     "g711_alaw", NULL
   };
-  JsonObject *o;
 
   if (!only_members (session, "session", top, err) ||
       !check_enum (session, "session", "input_audio_format", beta_formats,
           FALSE, err) || !check_include (session, err))
     return FALSE;
-  if (!get_object (session, "session", "input_audio_transcription", TRUE, &o,
-          err) || (o && !check_transcription (o,
-              "session.input_audio_transcription", err)))
-    return FALSE;
-  if (!get_object (session, "session", "input_audio_noise_reduction", TRUE,
-          &o, err) || (o && !check_noise_reduction (o,
-              "session.input_audio_noise_reduction", err)))
-    return FALSE;
-  if (!get_object (session, "session", "turn_detection", TRUE, &o, err) ||
-      (o && !check_turn_detection (o, "session.turn_detection", TRUE, err)))
-    return FALSE;
-  return TRUE;
+  return check_beta_input (session, err);
 }
 
 gboolean
@@ -955,9 +972,6 @@ static gboolean
 check_ga_audio (JsonObject * audio, EmuApiError * err)
 {
   static const gchar *const audio_m[] = { "input", "output", NULL };
-  static const gchar *const input_m[] = { "format", "transcription",
-    "noise_reduction", "turn_detection", NULL
-  };
   static const gchar *const output_m[] = { "format", "voice", "speed", NULL };
   JsonObject *input, *output, *o;
 
@@ -966,22 +980,7 @@ check_ga_audio (JsonObject * audio, EmuApiError * err)
       !get_object (audio, "session.audio", "output", FALSE, &output, err))
     return FALSE;
   if (input) {
-    if (!only_members (input, "session.audio.input", input_m, err))
-      return FALSE;
-    if (!get_object (input, "session.audio.input", "format", FALSE, &o, err)
-        || (o && !check_ga_format (o, "session.audio.input.format", err)))
-      return FALSE;
-    if (!get_object (input, "session.audio.input", "transcription", TRUE,
-            &o, err) || (o && !check_transcription (o,
-                "session.audio.input.transcription", err)))
-      return FALSE;
-    if (!get_object (input, "session.audio.input", "noise_reduction", TRUE,
-            &o, err) || (o && !check_noise_reduction (o,
-                "session.audio.input.noise_reduction", err)))
-      return FALSE;
-    if (!get_object (input, "session.audio.input", "turn_detection", TRUE,
-            &o, err) || (o && !check_turn_detection (o,
-                "session.audio.input.turn_detection", FALSE, err)))
+    if (!check_ga_input (input, err))
       return FALSE;
   }
   if (output) {
@@ -1061,7 +1060,6 @@ validate_realtime_beta (JsonObject * session, EmuApiError * err)
   static const gchar *const beta_formats[] = { "pcm16", "g711_ulaw",
     "g711_alaw", NULL
   };
-  JsonObject *o;
 
   if (!only_members (session, "session", top, err) ||
       !check_model_member (session, err) ||
@@ -1081,18 +1079,7 @@ validate_realtime_beta (JsonObject * session, EmuApiError * err)
       !check_range (session, "session", "speed", 0.25, 1.5, FALSE, FALSE,
           err) || !check_tracing (session, "session", err))
     return FALSE;
-  if (!get_object (session, "session", "input_audio_transcription", TRUE, &o,
-          err) || (o && !check_transcription (o,
-              "session.input_audio_transcription", err)))
-    return FALSE;
-  if (!get_object (session, "session", "input_audio_noise_reduction", TRUE,
-          &o, err) || (o && !check_noise_reduction (o,
-              "session.input_audio_noise_reduction", err)))
-    return FALSE;
-  if (!get_object (session, "session", "turn_detection", TRUE, &o, err) ||
-      (o && !check_turn_detection (o, "session.turn_detection", TRUE, err)))
-    return FALSE;
-  return TRUE;
+  return check_beta_input (session, err);
 }
 
 gboolean
