@@ -543,7 +543,10 @@ GST_END_TEST;
 GST_START_TEST (test_audio_round_trip)
 {
   Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
-      "\"Hello there. How can I help?\",\"pace\":0}]}}", NULL, NULL, FALSE,
+      "\"Hello there. How can I help?\",\"pace\":0,\"rate_limits\":["
+      "{\"name\":\"requests\",\"limit\":1000,\"remaining\":999,"
+      "\"reset_seconds\":1.5},{\"name\":\"tokens\",\"limit\":50000,"
+      "\"remaining\":49000,\"reset_seconds\":0.5}]}]}}", NULL, NULL, FALSE,
       FALSE);
   GBytes *speech = speech_24k (), *reply;
   const guint8 *data;
@@ -604,6 +607,20 @@ GST_START_TEST (test_audio_round_trip)
   fail_unless_equals_string (fx->sentences->str,
       "Hello there.|How can I help?|");
   g_mutex_unlock (&fx->lock);
+
+  s = wait_msg (fx, "openairealtime-rate-limits", 1);
+  {
+    gint64 v = 0;
+    gdouble d = 0;
+
+    fail_unless (gst_structure_get_int64 (s, "requests-remaining", &v));
+    fail_unless_equals_int64 (v, 999);
+    fail_unless (gst_structure_get_int64 (s, "tokens-limit", &v));
+    fail_unless_equals_int64 (v, 50000);
+    fail_unless (gst_structure_get_double (s, "tokens-reset-seconds", &d));
+    fail_unless (d > 0.49 && d < 0.51);
+  }
+  gst_structure_free (s);
 
   /* The user's words were transcribed (the default is on). */
   s = wait_msg (fx, "openairealtime-user-transcript", 1);
