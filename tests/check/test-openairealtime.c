@@ -1607,6 +1607,63 @@ GST_START_TEST (test_each_property_beta)
 
 GST_END_TEST;
 
+/* A flush from upstream mid-reply drops what is queued, reaches the sinks,
+ * and leaves the element working. */
+GST_START_TEST (test_flush_mid_response)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4}}}", NULL, NULL, TRUE,
+      FALSE);
+  GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+  guint64 after, before;
+  gint64 end;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Talk"));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < 200 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  /* The whole reply (2.4 s) has arrived by now; most of it is queued. */
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_stop (TRUE)));
+  {
+    GstSegment seg;
+
+    /* What an upstream element does after its flush. */
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_pad_send_event (sinkpad, gst_event_new_segment (&seg)));
+  }
+  g_mutex_lock (&fx->lock);
+  fail_unless (fx->n_flush_start >= 1);
+  g_mutex_unlock (&fx->lock);
+  after = rendered_bytes (fx);
+  g_usleep (200 * 1000);
+  /* The queued rest of the reply was dropped (at most the buffer being
+   * rendered during the flush finishes). */
+  fail_unless (rendered_bytes (fx) <= after + 960);
+  fail_unless (after < 2000 * PCM_BPS / 1000);
+
+  /* Still working: a new question gets a new reply. */
+  before = rendered_bytes (fx);
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Again"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < before + 100 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) >= before + 100 * PCM_BPS / 1000);
+  gst_object_unref (sinkpad);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1628,6 +1685,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_fatal_auth_401);
   tcase_add_test (tc, test_fatal_auth_close_3000);
   tcase_add_test (tc, test_state_cycling_mid_response);
+  tcase_add_test (tc, test_flush_mid_response);
   tcase_add_test (tc, test_g711);
   tcase_add_test (tc, test_token_url);
   tcase_add_test (tc, test_vad_none_with_sandravad_events);
