@@ -16,6 +16,7 @@ GST_ELEMENT_REGISTER_DECLARE (sandravad);
 GST_ELEMENT_REGISTER_DECLARE (sandraaec);
 GST_ELEMENT_REGISTER_DECLARE (sandraechoprobe);
 GST_ELEMENT_REGISTER_DECLARE (elevenlabstts);
+GST_ELEMENT_REGISTER_DECLARE (openairealtime);
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -28,6 +29,7 @@ plugin_init (GstPlugin * plugin)
   ret &= GST_ELEMENT_REGISTER (sandraaec, plugin);
   ret &= GST_ELEMENT_REGISTER (sandraechoprobe, plugin);
   ret &= GST_ELEMENT_REGISTER (elevenlabstts, plugin);
+  ret &= GST_ELEMENT_REGISTER (openairealtime, plugin);
 
   return ret;
 }

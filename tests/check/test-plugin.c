@@ -11,6 +11,7 @@ static const gchar *expected_elements[] = {
   "sandraaec",
   "sandraechoprobe",
   "elevenlabstts",
+  "openairealtime",
   NULL
 };
 

@@ -1,0 +1,1698 @@
+/* openairealtime against the in-process emulator: handshake and session
+ * shapes, audio round trip and timestamps, barge-in, function calls, text
+ * in and out, reconnection with replay, auth failures, state changes
+ * mid-response, G.711 and ephemeral secrets through examples/token-server.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsrc.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#include "test-util.h"
+#include "test-json.h"
+#include "sandra-emulator.h"
+#include "sandra-events.h"
+#include "net-test-server.h"
+
+#define KEY "sk-test-realtime"
+#define PCM_BPS 48000
+/* Safety nets for waits on the pipeline, not performance thresholds. */
+#define WAIT_S 15
+
+typedef struct
+{
+  SandraEmulator *emu;
+  GstElement *pipeline;
+  GstElement *in;               /* appsrc for the microphone */
+  GstElement *text_in;          /* appsrc on text_sink, or NULL */
+  GstElement *rt;
+
+  GMutex lock;
+  GCond cond;
+  GPtrArray *msgs;              /* GstStructure copies, element messages */
+  GstMessage *error;
+  /* audio rendered by the "out" fakesink */
+  guint64 rendered_bytes;
+  guint n_audio_buffers;
+  GArray *pts;                  /* GstClockTime of each audio buffer */
+  GArray *dur;
+  GstClockTime first_rt_before; /* running time just before the request */
+  guint n_flush_start;
+  gboolean audio_eos;
+  GstCaps *audio_caps;
+  /* text_src */
+  GString *text;
+  guint n_sentences;
+  GString *sentences;
+  gboolean text_eos;
+} Fx;
+
+static void
+fx_lock (Fx * fx)
+{
+  g_mutex_lock (&fx->lock);
+}
+
+static void
+fx_unlock (Fx * fx)
+{
+  g_cond_broadcast (&fx->cond);
+  g_mutex_unlock (&fx->lock);
+}
+
+static GstBusSyncReply
+bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Fx *fx = user_data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
+      GST_MESSAGE_SRC (msg) == GST_OBJECT (fx->rt)) {
+    fx_lock (fx);
+    g_ptr_array_add (fx->msgs,
+        gst_structure_copy (gst_message_get_structure (msg)));
+    fx_unlock (fx);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    fx_lock (fx);
+    if (fx->error == NULL)
+      fx->error = gst_message_ref (msg);
+    fx_unlock (fx);
+  }
+  /* A sync handler that drops a message owns it. */
+  gst_message_unref (msg);
+  return GST_BUS_DROP;
+}
+
+static void
+on_audio_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Fx * fx)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), dur = GST_BUFFER_DURATION (buf);
+
+  GST_LOG ("handoff pts %" GST_TIME_FORMAT " at running time %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (pts),
+      GST_TIME_ARGS (gst_element_get_current_running_time (sink)));
+  fx_lock (fx);
+  fx->rendered_bytes += gst_buffer_get_size (buf);
+  fx->n_audio_buffers++;
+  g_array_append_val (fx->pts, pts);
+  g_array_append_val (fx->dur, dur);
+  fx_unlock (fx);
+}
+
+static void
+on_text_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Fx * fx)
+{
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  fx_lock (fx);
+  g_string_append_len (fx->text, (const gchar *) map.data, map.size);
+  fx_unlock (fx);
+  gst_buffer_unmap (buf, &map);
+}
+
+static GstPadProbeReturn
+audio_event_probe (GstPad * pad, GstPadProbeInfo * info, Fx * fx)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+  fx_lock (fx);
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_FLUSH_START)
+    fx->n_flush_start++;
+  else if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS)
+    fx->audio_eos = TRUE;
+  else if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+
+    gst_event_parse_caps (ev, &caps);
+    gst_caps_replace (&fx->audio_caps, caps);
+  }
+  fx_unlock (fx);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+text_event_probe (GstPad * pad, GstPadProbeInfo * info, Fx * fx)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  gchar *sentence = NULL;
+
+  fx_lock (fx);
+  if (sandra_end_of_sentence_event_parse (ev, &sentence, NULL, NULL)) {
+    fx->n_sentences++;
+    g_string_append_printf (fx->sentences, "%s|", sentence);
+    g_free (sentence);
+  } else if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+    fx->text_eos = TRUE;
+  }
+  fx_unlock (fx);
+  return GST_PAD_PROBE_OK;
+}
+
+static SandraEmulator *
+start_emulator (const gchar * scenario)
+{
+  GError *err = NULL;
+  SandraEmulator *emu = sandra_emulator_new (scenario, &err);
+
+  fail_unless (emu != NULL, "scenario: %s", err ? err->message : "");
+  fail_unless (sandra_emulator_start (emu, 0, &err), "%s",
+      err ? err->message : "");
+  return emu;
+}
+
+/* @props: extra openairealtime properties; @caps: microphone caps;
+ * @audio_sync: render audio against the clock (barge-in). */
+static Fx *
+fx_new_with (SandraEmulator * emu, const gchar * props, const gchar * caps,
+    gboolean audio_sync, gboolean with_text_in)
+{
+  Fx *fx = g_new0 (Fx, 1);
+  GError *err = NULL;
+  gchar *desc;
+  GstElement *out, *text;
+  GstBus *bus;
+  GstPad *pad;
+
+  g_mutex_init (&fx->lock);
+  g_cond_init (&fx->cond);
+  fx->msgs = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fx->pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  fx->dur = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  fx->text = g_string_new (NULL);
+  fx->sentences = g_string_new (NULL);
+  fx->emu = emu;
+
+  desc = g_strdup_printf ("appsrc name=in is-live=true format=time "
+      "do-timestamp=true caps=\"%s\" ! openairealtime name=rt "
+      "base-url=%s %s ! fakesink name=out sync=%s async=false "
+      "signal-handoffs=true rt.text_src ! fakesink name=text sync=false "
+      "async=false signal-handoffs=true %s", caps ? caps :
+      "audio/x-raw,format=S16LE,layout=interleaved,rate=24000,channels=1",
+      sandra_emulator_get_base_url (fx->emu), props ? props : "api-key="
+      KEY, audio_sync ? "true" : "false", with_text_in ?
+      "appsrc name=tin format=time caps=text/x-raw,format=utf8 ! "
+      "rt.text_sink" : "");
+  fx->pipeline = gst_parse_launch (desc, &err);
+  fail_unless (fx->pipeline != NULL, "%s: %s", desc, err ? err->message : "");
+  g_free (desc);
+  fx->in = gst_bin_get_by_name (GST_BIN (fx->pipeline), "in");
+  fx->rt = gst_bin_get_by_name (GST_BIN (fx->pipeline), "rt");
+  fx->text_in = gst_bin_get_by_name (GST_BIN (fx->pipeline), "tin");
+  out = gst_bin_get_by_name (GST_BIN (fx->pipeline), "out");
+  text = gst_bin_get_by_name (GST_BIN (fx->pipeline), "text");
+  g_signal_connect (out, "handoff", G_CALLBACK (on_audio_handoff), fx);
+  g_signal_connect (text, "handoff", G_CALLBACK (on_text_handoff), fx);
+  pad = gst_element_get_static_pad (out, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH,
+      (GstPadProbeCallback) audio_event_probe, fx, NULL);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (text, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) text_event_probe, fx, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (out);
+  gst_object_unref (text);
+
+  bus = gst_element_get_bus (fx->pipeline);
+  gst_bus_set_sync_handler (bus, bus_sync, fx, NULL);
+  gst_object_unref (bus);
+  return fx;
+}
+
+static Fx *
+fx_new (const gchar * scenario, const gchar * props, const gchar * caps,
+    gboolean audio_sync, gboolean with_text_in)
+{
+  return fx_new_with (start_emulator (scenario), props, caps, audio_sync,
+      with_text_in);
+}
+
+static void
+fx_play (Fx * fx)
+{
+  fail_if (gst_element_set_state (fx->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+fx_free (Fx * fx)
+{
+  gst_element_set_state (fx->pipeline, GST_STATE_NULL);
+  gst_object_unref (fx->in);
+  gst_object_unref (fx->rt);
+  if (fx->text_in)
+    gst_object_unref (fx->text_in);
+  gst_object_unref (fx->pipeline);
+  sandra_emulator_free (fx->emu);
+  g_ptr_array_unref (fx->msgs);
+  g_clear_pointer (&fx->error, gst_message_unref);
+  g_array_unref (fx->pts);
+  g_array_unref (fx->dur);
+  gst_caps_replace (&fx->audio_caps, NULL);
+  g_string_free (fx->text, TRUE);
+  g_string_free (fx->sentences, TRUE);
+  g_mutex_clear (&fx->lock);
+  g_cond_clear (&fx->cond);
+  g_free (fx);
+}
+
+static guint
+count_msgs_locked (Fx * fx, const gchar * name)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < fx->msgs->len; i++)
+    if (gst_structure_has_name (g_ptr_array_index (fx->msgs, i), name))
+      n++;
+  return n;
+}
+
+/* Waits for the @n-th (1-based) message @name; returns a copy or fails. */
+static GstStructure *
+wait_msg (Fx * fx, const gchar * name, guint n)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  GstStructure *found = NULL;
+
+  g_mutex_lock (&fx->lock);
+  while (TRUE) {
+    guint i, seen = 0;
+
+    fail_unless (fx->error == NULL || g_str_equal (name, "error"),
+        "pipeline error while waiting for %s", name);
+    for (i = 0; i < fx->msgs->len && !found; i++) {
+      GstStructure *s = g_ptr_array_index (fx->msgs, i);
+
+      if (gst_structure_has_name (s, name) && ++seen == n)
+        found = gst_structure_copy (s);
+    }
+    if (found || !g_cond_wait_until (&fx->cond, &fx->lock, end))
+      break;
+  }
+  g_mutex_unlock (&fx->lock);
+  fail_unless (found != NULL, "no message %s #%u", name, n);
+  return found;
+}
+
+static GstMessage *
+wait_error (Fx * fx)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  GstMessage *m;
+
+  g_mutex_lock (&fx->lock);
+  while (fx->error == NULL && g_cond_wait_until (&fx->cond, &fx->lock, end));
+  m = fx->error ? gst_message_ref (fx->error) : NULL;
+  g_mutex_unlock (&fx->lock);
+  fail_unless (m != NULL, "no error posted");
+  return m;
+}
+
+/* Pushes @size bytes in 20 ms buffers. */
+static void
+push_audio (Fx * fx, const guint8 * data, gsize size, gsize bytes_per_20ms)
+{
+  gsize off;
+
+  for (off = 0; off < size; off += bytes_per_20ms) {
+    gsize n = MIN (bytes_per_20ms, size - off);
+
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (fx->in),
+            gst_buffer_new_memdup (data + off, n)), GST_FLOW_OK);
+  }
+}
+
+static void
+push_silence (Fx * fx, guint ms)
+{
+  gsize size = (gsize) ms * PCM_BPS / 1000;
+  guint8 *zeros = g_malloc0 (size);
+
+  push_audio (fx, zeros, size, 960);
+  g_free (zeros);
+}
+
+static GBytes *
+speech_24k (void)
+{
+  GBytes *b = sandra_test_load_audio ("librivox-austen-0880-16k.wav", 24000, 1);
+
+  fail_unless (b != NULL);
+  return b;
+}
+
+static gboolean
+send_text (Fx * fx, const gchar * text)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (fx->rt, "send-text", text, &ok);
+  return ok;
+}
+
+static JsonNode *
+event_node (JsonArray * events, guint i)
+{
+  return json_array_get_element (events, i);
+}
+
+/* WebSocket records (conversation sessions), in order. */
+static GPtrArray *
+ws_records (SandraEmulator * emu)
+{
+  JsonArray *all = sandra_emulator_dup_requests (emu);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      json_object_unref);
+  guint i;
+
+  for (i = 0; i < json_array_get_length (all); i++) {
+    JsonObject *r = json_array_get_object_element (all, i);
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (r, "path",
+                ""), "/v1/realtime") == 0 &&
+        json_object_get_boolean_member_with_default (r, "websocket", FALSE))
+      g_ptr_array_add (out, json_object_ref (r));
+  }
+  json_array_unref (all);
+  return out;
+}
+
+static guint
+count_server_errors (SandraEmulator * emu)
+{
+  JsonArray *a = sandra_emulator_dup_ws_server_events (emu, "error");
+  guint i, n = json_array_get_length (a);
+
+  for (i = 0; i < n; i++) {
+    gchar *s = json_to_string (json_array_get_element (a, i), FALSE);
+    GST_INFO ("server error event: %s", s);
+    g_free (s);
+  }
+  json_array_unref (a);
+  return n;
+}
+
+/* ---------------------------------------------------------------------- */
+
+#define TOOLS "[{\"type\":\"function\",\"name\":\"get_weather\"," \
+  "\"description\":\"Weather for a city\",\"parameters\":{\"type\":\"object\"," \
+  "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]"
+
+static void
+check_session_shapes (gboolean beta)
+{
+  Fx *fx = fx_new (NULL, "api-key=" KEY, NULL, FALSE, FALSE);
+  GPtrArray *recs;
+  JsonObject *rec, *headers, *query;
+  JsonArray *updates;
+  JsonNode *u;
+  GstStructure *s;
+
+  g_object_set (fx->rt, "api-version", beta ? 1 : 0, "voice", "ash",
+      "instructions", "Answer briefly.", "turn-detection", 1 /* semantic */ ,
+      "eagerness", 3 /* high */ , "input-transcription-language", "es",
+      "input-transcription-prompt", "GStreamer", "noise-reduction", 2,
+      "speed", 1.25, "max-output-tokens", 0, "tools", TOOLS,
+      "tool-choice", "auto", "temperature", beta ? 0.7 : -1.0, NULL);
+  fx_play (fx);
+  s = wait_msg (fx, "openairealtime-session-ready", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "model"),
+      "gpt-realtime-mini");
+  gst_structure_free (s);
+
+  /* Handshake: model in the URL, bearer key, beta header only on beta. */
+  recs = ws_records (fx->emu);
+  fail_unless_equals_int (recs->len, 1);
+  rec = g_ptr_array_index (recs, 0);
+  query = json_object_get_object_member (rec, "query");
+  fail_unless_equals_string (json_object_get_string_member (query, "model"),
+      "gpt-realtime-mini");
+  headers = json_object_get_object_member (rec, "headers");
+  fail_unless (g_str_has_prefix (json_object_get_string_member (headers,
+              "authorization"), "Bearer "));
+  fail_if (strstr (json_object_get_string_member (headers, "authorization"),
+          KEY) != NULL, "the key leaked into the record");
+  fail_unless_equals_int (json_object_has_member (headers, "openai-beta"),
+      beta);
+  if (beta)
+    fail_unless_equals_string (json_object_get_string_member (headers,
+            "openai-beta"), "realtime=v1");
+  g_ptr_array_unref (recs);
+
+  /* The first update carries everything, in the interface's shape, and the
+   * emulator (which validates like the service) accepted it. */
+  updates = sandra_emulator_dup_ws_events (fx->emu, "session.update");
+  fail_unless (json_array_get_length (updates) >= 1);
+  u = event_node (updates, 0);
+  if (beta) {
+    fail_unless_equals_string (tj_str (u, "session.voice"), "ash");
+    fail_unless_equals_string (tj_str (u, "session.input_audio_format"),
+        "pcm16");
+    fail_unless_equals_string (tj_str (u, "session.turn_detection.type"),
+        "semantic_vad");
+    fail_unless_equals_string (tj_str (u,
+            "session.input_audio_transcription.language"), "es");
+    fail_unless_equals_string (tj_str (u,
+            "session.input_audio_noise_reduction.type"), "far_field");
+    fail_unless (tj_double (u, "session.temperature") > 0.69);
+    fail_unless_equals_string (tj_str (u,
+            "session.max_response_output_tokens"), "inf");
+  } else {
+    fail_unless_equals_string (tj_str (u, "session.type"), "realtime");
+    fail_unless_equals_string (tj_str (u, "session.audio.output.voice"), "ash");
+    fail_unless_equals_string (tj_str (u,
+            "session.audio.input.format.type"), "audio/pcm");
+    fail_unless_equals_string (tj_str (u,
+            "session.audio.input.turn_detection.eagerness"), "high");
+    fail_unless_equals_string (tj_str (u,
+            "session.audio.input.transcription.model"),
+        "gpt-4o-mini-transcribe");
+    fail_unless_equals_string (tj_str (u,
+            "session.audio.input.transcription.prompt"), "GStreamer");
+    fail_unless (!tj_has (u, "session.temperature"));
+    fail_unless_equals_string (tj_str (u, "session.max_output_tokens"), "inf");
+  }
+  fail_unless_equals_string (tj_str (u, "session.instructions"),
+      "Answer briefly.");
+  fail_unless_equals_string (tj_str (u, "session.tools.0.name"), "get_weather");
+  json_array_unref (updates);
+
+  /* Changes while PLAYING: only what changed goes out (one update per
+   * property set). */
+  g_object_set (fx->rt, "instructions", "Answer in Spanish.", NULL);
+  g_object_set (fx->rt, "turn-detection", 0 /* server VAD */ ,
+      "silence-duration-ms", 800, NULL);
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu, "session.update", 4,
+          WAIT_S * 1000));
+  updates = sandra_emulator_dup_ws_events (fx->emu, "session.update");
+  fail_unless_equals_int (json_array_get_length (updates), 4);
+  u = event_node (updates, 1);
+  fail_unless_equals_string (tj_str (u, "session.instructions"),
+      "Answer in Spanish.");
+  fail_if (tj_has (u, beta ? "session.voice" : "session.audio"));
+  fail_if (tj_has (u, "session.tools"));
+  if (!beta)
+    fail_unless_equals_string (tj_str (u, "session.type"), "realtime");
+  u = event_node (updates, 3);
+  fail_unless_equals_string (tj_str (u, beta ? "session.turn_detection.type" :
+          "session.audio.input.turn_detection.type"), "server_vad");
+  fail_unless_equals_int (tj_int (u, beta ?
+          "session.turn_detection.silence_duration_ms" :
+          "session.audio.input.turn_detection.silence_duration_ms"), 800);
+  fail_if (tj_has (u, "session.instructions"));
+  json_array_unref (updates);
+  /* Let the service answer them all. */
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    guint n = 0;
+
+    while (n < 4 && g_get_monotonic_time () < end) {
+      updates = sandra_emulator_dup_ws_server_events (fx->emu,
+          "session.updated");
+      n = json_array_get_length (updates);
+      json_array_unref (updates);
+      if (n < 4 && count_server_errors (fx->emu) > 0)
+        break;
+      g_usleep (10000);
+    }
+    fail_unless_equals_int (n, 4);
+  }
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  fx_free (fx);
+}
+
+GST_START_TEST (test_session_ga)
+{
+  check_session_shapes (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_session_beta)
+{
+  check_session_shapes (TRUE);
+}
+
+GST_END_TEST;
+
+/* Speech in, the scripted reply out: bytes, timestamps, transcripts,
+ * sentences, messages. */
+GST_START_TEST (test_audio_round_trip)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"Hello there. How can I help?\",\"pace\":0,\"rate_limits\":["
+      "{\"name\":\"requests\",\"limit\":1000,\"remaining\":999,"
+      "\"reset_seconds\":1.5},{\"name\":\"tokens\",\"limit\":50000,"
+      "\"remaining\":49000,\"reset_seconds\":0.5}]}]}}", NULL, NULL, FALSE,
+      FALSE);
+  GBytes *speech = speech_24k (), *reply;
+  const guint8 *data;
+  GstStructure *s;
+  GstClockTime rt_before;
+  guint i;
+  gsize size;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  rt_before = gst_element_get_current_running_time (fx->rt);
+  push_silence (fx, 200);
+  data = g_bytes_get_data (speech, &size);
+  push_audio (fx, data, size, 960);
+  push_silence (fx, 1000);
+  gst_structure_free (wait_msg (fx, "openairealtime-speech-started", 1));
+  gst_structure_free (wait_msg (fx, "openairealtime-speech-stopped", 1));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "completed");
+  fail_unless (gst_structure_has_field (s, "output-tokens"));
+  gst_structure_free (s);
+  s = wait_msg (fx, "openairealtime-assistant-transcript", 1);
+  gst_structure_free (s);
+  s = wait_msg (fx, "openairealtime-turn-timing", 1);
+  fail_unless (gst_structure_has_field (s, "speech-to-first-delta-ms"));
+  fail_unless (gst_structure_has_field (s, "first-delta-to-push-ms"));
+  gst_structure_free (s);
+
+  /* Every byte of the reply fixture came out, as S16LE 24 kHz. */
+  reply = sandra_test_load_audio ("emulator-reply-24k.wav", 24000, 1);
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->rendered_bytes < g_bytes_get_size (reply) &&
+        g_cond_wait_until (&fx->cond, &fx->lock, end));
+  }
+  fail_unless_equals_uint64 (fx->rendered_bytes, g_bytes_get_size (reply));
+  fail_unless (fx->audio_caps != NULL);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_caps_get_structure (fx->audio_caps, 0), "format"), "S16LE");
+  /* Stamped on the running time: the reply starts after the request and
+   * runs contiguously. */
+  fail_unless (g_array_index (fx->pts, GstClockTime, 0) >= rt_before);
+  for (i = 1; i < fx->pts->len; i++) {
+    GstClockTime prev = g_array_index (fx->pts, GstClockTime, i - 1) +
+        g_array_index (fx->dur, GstClockTime, i - 1);
+    fail_unless_equals_uint64 (g_array_index (fx->pts, GstClockTime, i), prev);
+  }
+  fail_unless (g_array_index (fx->pts, GstClockTime, 0) <=
+      gst_element_get_current_running_time (fx->rt));
+  g_mutex_unlock (&fx->lock);
+
+  /* The transcript on text_src, with one end-of-sentence per sentence. */
+  g_mutex_lock (&fx->lock);
+  fail_unless_equals_string (fx->text->str, "Hello there. How can I help?");
+  fail_unless_equals_int (fx->n_sentences, 2);
+  fail_unless_equals_string (fx->sentences->str,
+      "Hello there.|How can I help?|");
+  g_mutex_unlock (&fx->lock);
+
+  s = wait_msg (fx, "openairealtime-rate-limits", 1);
+  {
+    gint64 v = 0;
+    gdouble d = 0;
+
+    fail_unless (gst_structure_get_int64 (s, "requests-remaining", &v));
+    fail_unless_equals_int64 (v, 999);
+    fail_unless (gst_structure_get_int64 (s, "tokens-limit", &v));
+    fail_unless_equals_int64 (v, 50000);
+    fail_unless (gst_structure_get_double (s, "tokens-reset-seconds", &d));
+    fail_unless (d > 0.49 && d < 0.51);
+  }
+  gst_structure_free (s);
+
+  /* The user's words were transcribed (the default is on). */
+  s = wait_msg (fx, "openairealtime-user-transcript", 1);
+  gst_structure_free (s);
+
+  /* EOS goes through once no response is running. */
+  gst_app_src_end_of_stream (GST_APP_SRC (fx->in));
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (!(fx->audio_eos && fx->text_eos) &&
+        g_cond_wait_until (&fx->cond, &fx->lock, end));
+  }
+  fail_unless (fx->audio_eos && fx->text_eos);
+  g_mutex_unlock (&fx->lock);
+
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  g_bytes_unref (reply);
+  g_bytes_unref (speech);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+static guint64
+rendered_bytes (Fx * fx)
+{
+  guint64 b;
+
+  g_mutex_lock (&fx->lock);
+  b = fx->rendered_bytes;
+  g_mutex_unlock (&fx->lock);
+  return b;
+}
+
+/* The user talks over the assistant: output stops at once, the truncation
+ * matches what the sink played, late audio is dropped. */
+static void
+check_barge_in (gboolean interrupt_response)
+{
+  gchar *props = g_strdup_printf ("api-key=" KEY " create-response=false "
+      "interrupt-response=%s", interrupt_response ? "true" : "false");
+  /* Sent 1.5 times faster than it plays: when the user interrupts, part
+   * of it waits in the element and the rest is still coming. */
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"Once upon a time there was a pipeline.\",\"chunk_ms\":20,"
+      "\"pace\":1.5}]}}", props, NULL, TRUE, FALSE);
+  GBytes *speech = speech_24k ();
+  const guint8 *data;
+  JsonArray *truncs;
+  JsonNode *t;
+  GstStructure *s;
+  gint64 audio_end_ms, played_ms, end;
+  guint64 after;
+  gsize size;
+
+  g_free (props);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 100);
+  fail_unless (send_text (fx, "Tell me a story"));
+
+  /* Let about 0.7 s play. */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < 700 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) >= 700 * PCM_BPS / 1000);
+
+  data = g_bytes_get_data (speech, &size);
+  push_audio (fx, data, size, 960);
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "conversation.item.truncate", 1, WAIT_S * 1000));
+  s = wait_msg (fx, "openairealtime-barge-in", 1);
+  fail_unless (gst_structure_get_string (s, "cancelled-response-id"));
+  fail_unless (gst_structure_get_string (s, "item-id"));
+  gst_structure_free (s);
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "cancelled");
+  gst_structure_free (s);
+
+  /* response.cancel only when the server does not cancel by itself. */
+  {
+    JsonArray *c = sandra_emulator_dup_ws_events (fx->emu, "response.cancel");
+    fail_unless_equals_int (json_array_get_length (c),
+        interrupt_response ? 0 : 1);
+    json_array_unref (c);
+  }
+
+  /* Nothing more of the cancelled reply reaches the sink, although the
+   * element had received more than was played. */
+  after = rendered_bytes (fx);
+  push_silence (fx, 300);
+  g_usleep (300 * 1000);
+  fail_unless_equals_uint64 (rendered_bytes (fx), after);
+  g_mutex_lock (&fx->lock);
+  fail_unless (fx->n_flush_start >= 1);
+  g_mutex_unlock (&fx->lock);
+
+  truncs = sandra_emulator_dup_ws_events (fx->emu,
+      "conversation.item.truncate");
+  fail_unless_equals_int (json_array_get_length (truncs), 1);
+  t = event_node (truncs, 0);
+  fail_unless_equals_int (tj_int (t, "content_index"), 0);
+  audio_end_ms = tj_int (t, "audio_end_ms");
+  /* Each rendered buffer (20 ms) counted when it started playing. */
+  played_ms = (gint64) (after * 1000 / PCM_BPS);
+  GST_INFO ("truncate at %" G_GINT64_FORMAT " ms, sink played %"
+      G_GINT64_FORMAT " ms", audio_end_ms, played_ms);
+  fail_unless (ABS (audio_end_ms - played_ms) <= 40,
+      "truncated at %" G_GINT64_FORMAT " ms but the sink played %"
+      G_GINT64_FORMAT " ms", audio_end_ms, played_ms);
+  json_array_unref (truncs);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  g_bytes_unref (speech);
+  fx_free (fx);
+}
+
+GST_START_TEST (test_barge_in_server_cancels)
+{
+  check_barge_in (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_barge_in_client_cancels)
+{
+  check_barge_in (FALSE);
+}
+
+GST_END_TEST;
+
+static void
+on_function_call (GstElement * rt, const gchar * name, const gchar * call_id,
+    const gchar * args, gpointer user_data)
+{
+  gboolean ok = FALSE;
+
+  fail_unless_equals_string (name, "get_weather");
+  fail_unless (strstr (args, "Paris") != NULL);
+  g_signal_emit_by_name (rt, "function-result", call_id,
+      "{\"temperature_c\":21}", &ok);
+  fail_unless (ok);
+}
+
+GST_START_TEST (test_function_call)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":["
+      "{\"function_calls\":[{\"name\":\"get_weather\",\"call_id\":\"call_1\","
+      "\"arguments\":{\"city\":\"Paris\"}}]},"
+      "{\"text\":\"It is 21 degrees in Paris.\",\"pace\":0}]}}",
+      "api-key=" KEY " output-modalities=text", NULL, FALSE, FALSE);
+  JsonArray *items, *creates;
+  GstStructure *s;
+  guint i;
+  gboolean found = FALSE;
+
+  g_object_set (fx->rt, "tools", TOOLS, NULL);
+  g_signal_connect (fx->rt, "function-call", G_CALLBACK (on_function_call),
+      NULL);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Weather in Paris?"));
+
+  s = wait_msg (fx, "openairealtime-function-call", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "call-id"), "call_1");
+  gst_structure_free (s);
+  s = wait_msg (fx, "openairealtime-response-done", 2);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "completed");
+  gst_structure_free (s);
+
+  items = sandra_emulator_dup_ws_events (fx->emu, "conversation.item.create");
+  for (i = 0; i < json_array_get_length (items); i++) {
+    JsonNode *n = event_node (items, i);
+
+    if (g_strcmp0 (tj_str (n, "item.type"), "function_call_output") == 0) {
+      fail_unless_equals_string (tj_str (n, "item.call_id"), "call_1");
+      fail_unless_equals_string (tj_str (n, "item.output"),
+          "{\"temperature_c\":21}");
+      found = TRUE;
+    }
+  }
+  fail_unless (found);
+  json_array_unref (items);
+  /* One response for the question, one for the result. */
+  creates = sandra_emulator_dup_ws_events (fx->emu, "response.create");
+  fail_unless_equals_int (json_array_get_length (creates), 2);
+  json_array_unref (creates);
+
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->n_sentences < 1 && g_cond_wait_until (&fx->cond, &fx->lock,
+            end));
+  }
+  fail_unless_equals_string (fx->text->str, "It is 21 degrees in Paris.");
+  g_mutex_unlock (&fx->lock);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* Typed text in on text_sink, text out on text_src (avatar route). */
+GST_START_TEST (test_text_in_text_out)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"text\":"
+      "\"First sentence! Second one? Third\",\"pace\":0}]}}",
+      "api-key=" KEY " output-modalities=text", NULL, FALSE, TRUE);
+  JsonArray *items;
+  GstStructure *s;
+  const gchar *typed = "Say three things";
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (fx->text_in),
+          gst_buffer_new_memdup (typed, strlen (typed))), GST_FLOW_OK);
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  gst_structure_free (s);
+  s = wait_msg (fx, "openairealtime-assistant-transcript", 1);
+  gst_structure_free (s);
+
+  items = sandra_emulator_dup_ws_events (fx->emu, "conversation.item.create");
+  fail_unless_equals_int (json_array_get_length (items), 1);
+  fail_unless_equals_string (tj_str (event_node (items, 0),
+          "item.content.0.text"), typed);
+  fail_unless_equals_string (tj_str (event_node (items, 0), "item.role"),
+      "user");
+  json_array_unref (items);
+
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->n_sentences < 3 && g_cond_wait_until (&fx->cond, &fx->lock,
+            end));
+  }
+  fail_unless_equals_string (fx->text->str,
+      "First sentence! Second one? Third");
+  fail_unless_equals_string (fx->sentences->str,
+      "First sentence!|Second one?|Third|");
+  /* No audio in text mode. */
+  fail_unless_equals_int (fx->rendered_bytes, 0);
+  g_mutex_unlock (&fx->lock);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* A quiet, non-repeating pattern: below the emulator's VAD, but every byte
+ * identifiable. */
+static void
+pattern (guint8 * out, gsize size, guint32 * state)
+{
+  gsize i;
+
+  for (i = 0; i + 1 < size; i += 2) {
+    gint16 v;
+
+    *state = *state * 1664525u + 1013904223u;
+    v = (gint16) ((gint32) (*state >> 16) % 40);
+    out[i] = v & 0xff;
+    out[i + 1] = (v >> 8) & 0xff;
+  }
+}
+
+static GByteArray *
+session_appended_audio (JsonObject * rec)
+{
+  JsonArray *events = json_object_get_array_member (rec, "events");
+  GByteArray *out = g_byte_array_new ();
+  guint i;
+
+  for (i = 0; events && i < json_array_get_length (events); i++) {
+    JsonObject *e = json_array_get_object_element (events, i);
+    const gchar *b64;
+    guchar *data;
+    gsize len;
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (e, "type",
+                ""), "input_audio_buffer.append") != 0)
+      continue;
+    b64 = json_object_get_string_member (e, "audio");
+    data = g_base64_decode (b64, &len);
+    g_byte_array_append (out, data, len);
+    g_free (data);
+  }
+  return out;
+}
+
+/* The socket drops mid-conversation: a new session gets the configuration,
+ * the conversation so far, and every byte captured. */
+GST_START_TEST (test_reconnect_replays_and_keeps_audio)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"It is sunny.\",\"pace\":0}],\"connections\":[{\"close_after_ms\":"
+      "1500,\"close_code\":1011,\"close_reason\":\"server restart\"}]}}",
+      "api-key=" KEY " reconnect-initial-ms=100", NULL, FALSE, FALSE);
+  GByteArray *pushed = g_byte_array_new (), *second_audio;
+  GPtrArray *recs;
+  JsonObject *rec;
+  JsonArray *events;
+  guint32 state = 1;
+  guint8 chunk[960];
+  gboolean user_replayed = FALSE, assistant_replayed = FALSE;
+  gint first_append = -1, last_item = -1, first_update = -1;
+  GstStructure *s;
+  gint64 end;
+  guint i;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "What is the weather?"));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  gst_structure_free (s);
+
+  /* Keep talking quietly, in real time, through the drop and after. */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < end) {
+    gboolean reconnected;
+
+    pattern (chunk, sizeof (chunk), &state);
+    g_byte_array_append (pushed, chunk, sizeof (chunk));
+    push_audio (fx, chunk, sizeof (chunk), sizeof (chunk));
+    g_usleep (20000);
+    g_mutex_lock (&fx->lock);
+    reconnected = count_msgs_locked (fx, "openairealtime-reconnected") > 0;
+    g_mutex_unlock (&fx->lock);
+    if (reconnected)
+      break;
+  }
+  s = wait_msg (fx, "openairealtime-reconnected", 1);
+  fail_unless_equals_uint64 (g_value_get_uint64 (gst_structure_get_value (s,
+              "dropped-audio-ms")), 0);
+  gst_structure_free (s);
+  s = wait_msg (fx, "openairealtime-reconnecting", 1);
+  fail_unless (strstr (gst_structure_get_string (s, "reason"), "1011"));
+  gst_structure_free (s);
+  for (i = 0; i < 10; i++) {
+    pattern (chunk, sizeof (chunk), &state);
+    g_byte_array_append (pushed, chunk, sizeof (chunk));
+    push_audio (fx, chunk, sizeof (chunk), sizeof (chunk));
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (fx->in));
+
+  /* Everything captured reaches the second_audio session (none was committed,
+   * so the first session's share is resent too). */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  do {
+    recs = ws_records (fx->emu);
+    second_audio = recs->len >= 2 ?
+        session_appended_audio (g_ptr_array_index (recs, 1)) : NULL;
+    if (second_audio && second_audio->len >= pushed->len)
+      break;
+    g_clear_pointer (&second_audio, g_byte_array_unref);
+    g_ptr_array_unref (recs);
+    recs = NULL;
+    g_usleep (20000);
+  } while (g_get_monotonic_time () < end);
+  fail_unless (second_audio != NULL && recs != NULL);
+  fail_unless_equals_int (second_audio->len, pushed->len);
+  fail_unless (memcmp (second_audio->data, pushed->data, pushed->len) == 0);
+
+  /* Order in the new session: configuration, replay, audio. */
+  rec = g_ptr_array_index (recs, 1);
+  events = json_object_get_array_member (rec, "events");
+  for (i = 0; i < json_array_get_length (events); i++) {
+    JsonNode *n = event_node (events, i);
+    const gchar *type = tj_str (n, "type");
+
+    if (g_str_equal (type, "session.update") && first_update < 0)
+      first_update = i;
+    if (g_str_equal (type, "input_audio_buffer.append") && first_append < 0)
+      first_append = i;
+    if (g_str_equal (type, "conversation.item.create")) {
+      last_item = i;
+      if (g_strcmp0 (tj_str (n, "item.role"), "user") == 0 &&
+          g_strcmp0 (tj_str (n, "item.content.0.text"),
+              "What is the weather?") == 0)
+        user_replayed = TRUE;
+      if (g_strcmp0 (tj_str (n, "item.role"), "assistant") == 0 &&
+          g_strcmp0 (tj_str (n, "item.content.0.type"), "output_text") == 0
+          && g_strcmp0 (tj_str (n, "item.content.0.text"), "It is sunny.") == 0)
+        assistant_replayed = TRUE;
+    }
+  }
+  fail_unless (user_replayed);
+  fail_unless (assistant_replayed);
+  fail_unless_equals_int (first_update, 0);
+  fail_unless (last_item < first_append);
+  g_ptr_array_unref (recs);
+  g_byte_array_unref (second_audio);
+  g_byte_array_unref (pushed);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 2));
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+static void
+check_fatal_auth (gboolean close_3000)
+{
+  Fx *fx = fx_new (close_3000 ?
+      "{\"api_keys\":[\"sk-good\"],\"realtime\":{\"bad_key_close\":true}}" :
+      "{\"api_keys\":[\"sk-good\"]}", "api-key=sk-wrong-secret-key", NULL,
+      FALSE, FALSE);
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *debug = NULL;
+  const GstStructure *details = NULL;
+
+  fx_play (fx);
+  m = wait_error (fx);
+  gst_message_parse_error (m, &err, &debug);
+  gst_message_parse_error_details (m, &details);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  fail_if (strstr (err->message, "sk-wrong") != NULL);
+  fail_if (debug && strstr (debug, "sk-wrong") != NULL);
+  fail_unless (details != NULL);
+  if (close_3000) {
+    guint code = 0;
+    gst_structure_get_uint (details, "close-code", &code);
+    fail_unless_equals_int (code, 3000);
+  } else {
+    guint status = 0;
+    gst_structure_get_uint (details, "http-status", &status);
+    fail_unless_equals_int (status, 401);
+  }
+  /* No retry after a refusal. */
+  g_usleep (300 * 1000);
+  fail_unless_equals_int (sandra_emulator_count_requests (fx->emu,
+          "/v1/realtime"), 1);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (m);
+  fx_free (fx);
+}
+
+GST_START_TEST (test_fatal_auth_401)
+{
+  check_fatal_auth (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_fatal_auth_close_3000)
+{
+  check_fatal_auth (TRUE);
+}
+
+GST_END_TEST;
+
+/* PLAYING -> NULL -> PLAYING in the middle of a reply, repeatedly. */
+GST_START_TEST (test_state_cycling_mid_response)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"pace\":1}}}", NULL, NULL, TRUE, FALSE);
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    guint64 before = rendered_bytes (fx);
+
+    fx_play (fx);
+    gst_structure_free (wait_msg (fx, "openairealtime-session-ready", i + 1));
+    fail_unless (send_text (fx, "Talk"));
+    while (rendered_bytes (fx) < before + 200 * PCM_BPS / 1000 &&
+        g_get_monotonic_time () < end)
+      g_usleep (5000);
+    fail_unless (rendered_bytes (fx) >= before + 200 * PCM_BPS / 1000);
+    fail_unless_equals_int (gst_element_set_state (fx->pipeline,
+            i == 1 ? GST_STATE_READY : GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+  }
+  /* Each run was its own session, and each was closed. */
+  fail_unless_equals_int (sandra_emulator_count_requests (fx->emu,
+          "/v1/realtime"), 3);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* mu-law in, mu-law out, sent as audio/pcmu without transcoding. */
+GST_START_TEST (test_g711)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"Hello.\",\"pace\":0}]}}", NULL, "audio/x-mulaw,rate=8000,channels=1",
+      FALSE, FALSE);
+  JsonArray *updates, *appends;
+  JsonNode *last;
+  guint8 ulaw[160];
+  GstStructure *s;
+  gsize total = 0;
+  guint i;
+
+  fx_play (fx);
+  /* Quiet mu-law (0xff is zero) in 20 ms buffers. */
+  memset (ulaw, 0xff, sizeof (ulaw));
+  for (i = 0; i < 10; i++)
+    push_audio (fx, ulaw, sizeof (ulaw), sizeof (ulaw));
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "input_audio_buffer.append", 1, WAIT_S * 1000));
+  updates = sandra_emulator_dup_ws_events (fx->emu, "session.update");
+  last = event_node (updates, json_array_get_length (updates) - 1);
+  fail_unless_equals_string (tj_str (last,
+          "session.audio.input.format.type"), "audio/pcmu");
+  fail_unless_equals_string (tj_str (last,
+          "session.audio.output.format.type"), "audio/pcmu");
+  json_array_unref (updates);
+  appends = sandra_emulator_dup_ws_events (fx->emu,
+      "input_audio_buffer.append");
+  for (i = 0; i < json_array_get_length (appends); i++) {
+    gsize len;
+    guchar *d = g_base64_decode (tj_str (event_node (appends, i), "audio"),
+        &len);
+    fail_unless (len > 0 && d[0] == 0xff);
+    total += len;
+    g_free (d);
+  }
+  /* Not transcoded: one byte per sample. */
+  fail_unless (total <= sizeof (ulaw) * 10);
+  json_array_unref (appends);
+
+  fail_unless (send_text (fx, "Hi"));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  gst_structure_free (s);
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->n_audio_buffers == 0 && g_cond_wait_until (&fx->cond,
+            &fx->lock, end));
+  }
+  fail_unless (fx->audio_caps != NULL);
+  fail_unless (gst_structure_has_name (gst_caps_get_structure
+          (fx->audio_caps, 0), "audio/x-mulaw"));
+  /* 8000 bytes per second_audio of playback. */
+  {
+    GstClockTime dur_sum = 0;
+
+    for (i = 0; i < fx->dur->len; i++)
+      dur_sum += g_array_index (fx->dur, GstClockTime, i);
+    fail_unless (dur_sum > 0);
+    fail_unless (ABS (GST_CLOCK_DIFF (dur_sum, gst_util_uint64_scale
+                (fx->rendered_bytes, GST_SECOND, 8000))) <=
+        (GstClockTimeDiff) fx->dur->len);
+  }
+  g_mutex_unlock (&fx->lock);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* token-url: examples/token-server mints an ephemeral secret with the
+ * account key; the device connects with it. */
+GST_START_TEST (test_token_url)
+{
+  Fx *fx;
+  GSubprocessLauncher *launcher;
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GError *err = NULL;
+  gchar *line, *url, *script, *props;
+  GPtrArray *recs;
+  JsonObject *auth;
+  SandraEmulator *emu = start_emulator (NULL);
+
+  script = g_build_filename (SANDRA_TESTS_DATA_DIR, "..", "..", "examples",
+      "token-server", "token-server.py", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "OPENAI_API_KEY", KEY, TRUE);
+  g_subprocess_launcher_setenv (launcher, "OPENAI_BASE_URL",
+      sandra_emulator_get_base_url (emu), TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &err, "python3", script,
+      "--port", "0", NULL);
+  fail_unless (proc != NULL, "%s", err ? err->message : "");
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &err);
+  fail_unless (line != NULL, "token server did not start");
+  url = g_strdup (strstr (line, "http://"));
+  fail_unless (url != NULL, "%s", line);
+
+  /* No api-key: the device only knows the token URL. */
+  props = g_strdup_printf ("token-url=%s", url);
+  fx = fx_new_with (emu, props, NULL, FALSE, FALSE);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/realtime/client_secrets"), 1);
+  recs = ws_records (emu);
+  fail_unless_equals_int (recs->len, 1);
+  auth = json_object_get_object_member (g_ptr_array_index (recs, 0), "auth");
+  fail_unless_equals_string (json_object_get_string_member (auth, "kind"),
+      "ephemeral");
+  fail_unless (json_object_get_boolean_member (auth, "valid"));
+  g_ptr_array_unref (recs);
+
+  fx_free (fx);
+  g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+  g_object_unref (out);
+  g_object_unref (proc);
+  g_object_unref (launcher);
+  g_free (line);
+  g_free (url);
+  g_free (props);
+  g_free (script);
+}
+
+GST_END_TEST;
+
+/* Turn detection off: upstream sandravad events end the turn and
+ * interrupt the assistant. */
+GST_START_TEST (test_vad_none_with_sandravad_events)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A reply that takes a while.\",\"chunk_ms\":20,\"pace\":1.5}}}",
+      "api-key=" KEY " turn-detection=none", NULL, TRUE, FALSE);
+  GBytes *speech = speech_24k ();
+  const guint8 *data;
+  SandraVadInfo vad = { SANDRA_VAD_SPEECH_START, 0, 0, 0,
+    GST_CLOCK_TIME_NONE, 0.9
+  };
+  JsonArray *ev;
+  GstStructure *s;
+  gint64 end;
+  gsize size;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  data = g_bytes_get_data (speech, &size);
+  fail_unless (gst_element_send_event (fx->in, sandra_vad_event_new (&vad)));
+  push_audio (fx, data, size, 960);
+  vad.boundary = SANDRA_VAD_SPEECH_STOP;
+  vad.duration = GST_SECOND;
+  fail_unless (gst_element_send_event (fx->in, sandra_vad_event_new (&vad)));
+
+  /* The element committed the turn and asked for the reply itself. */
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "input_audio_buffer.commit", 1, WAIT_S * 1000));
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu, "response.create", 1,
+          WAIT_S * 1000));
+  s = wait_msg (fx, "openairealtime-turn-timing", 1);
+  gst_structure_free (s);
+
+  /* The user speaks again over the reply: with no server VAD, the element
+   * cancels the response itself. */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < 300 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  vad.boundary = SANDRA_VAD_SPEECH_START;
+  vad.duration = GST_CLOCK_TIME_NONE;
+  fail_unless (gst_element_send_event (fx->in, sandra_vad_event_new (&vad)));
+  push_silence (fx, 20);
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu, "response.cancel", 1,
+          WAIT_S * 1000));
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "conversation.item.truncate", 1, WAIT_S * 1000));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "cancelled");
+  gst_structure_free (s);
+  /* No server VAD events were ever involved. */
+  ev = sandra_emulator_dup_ws_server_events (fx->emu,
+      "input_audio_buffer.speech_started");
+  fail_unless_equals_int (json_array_get_length (ev), 0);
+  json_array_unref (ev);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  g_bytes_unref (speech);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* Sessions end: the service's session_expired, and the element's own
+ * max-session-ms; either way a new session takes over with the history. */
+static void
+check_session_end (gboolean by_service)
+{
+  Fx *fx = fx_new (by_service ?
+      "{\"realtime\":{\"max_session_ms\":1500,\"responses\":[{\"text\":"
+      "\"Noted.\",\"pace\":0}]}}" :
+      "{\"realtime\":{\"responses\":[{\"text\":\"Noted.\",\"pace\":0}]}}",
+      by_service ? "api-key=" KEY " output-modalities=text "
+      "reconnect-initial-ms=50" : "api-key=" KEY " output-modalities=text "
+      "max-session-ms=1500", NULL, FALSE, FALSE);
+  GstStructure *s;
+  GPtrArray *recs;
+  JsonArray *events;
+  gboolean replayed = FALSE;
+  gint64 end;
+  guint i;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Remember the number 42."));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+
+  s = wait_msg (fx, "openairealtime-reconnecting", 1);
+  if (by_service) {
+    GST_INFO ("reconnecting: %" GST_PTR_FORMAT, s);
+  } else {
+    fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (s,
+                "attempt")), 0);
+    fail_unless (strstr (gst_structure_get_string (s, "reason"),
+            "max-session-ms") != NULL);
+  }
+  gst_structure_free (s);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 2));
+  if (by_service) {
+    s = wait_msg (fx, "openairealtime-error", 1);
+    fail_unless_equals_string (gst_structure_get_string (s, "code"),
+        "session_expired");
+    gst_structure_free (s);
+  }
+
+  /* session.updated can overtake the replayed items on their way in. */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (!replayed && g_get_monotonic_time () < end) {
+    recs = ws_records (fx->emu);
+    fail_unless (recs->len >= 2);
+    events = json_object_get_array_member (g_ptr_array_index (recs, 1),
+        "events");
+    for (i = 0; events && i < json_array_get_length (events); i++) {
+      JsonNode *n = event_node (events, i);
+
+      if (tj_has (n, "item.content.0.text") &&
+          g_strcmp0 (tj_str (n, "item.content.0.text"),
+              "Remember the number 42.") == 0)
+        replayed = TRUE;
+    }
+    g_ptr_array_unref (recs);
+    if (!replayed)
+      g_usleep (10000);
+  }
+  fail_unless (replayed);
+  /* Still usable. */
+  fail_unless (send_text (fx, "Which number?"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  fx_free (fx);
+}
+
+GST_START_TEST (test_session_expired_by_service)
+{
+  check_session_end (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_session_ms_recycles)
+{
+  check_session_end (FALSE);
+}
+
+GST_END_TEST;
+
+/* A peer that sends what the emulator never would: frames that are not
+ * JSON, not objects, events of unknown types, and both kinds of errors. */
+static void
+odd_peer_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer user_data)
+{
+  gsize len;
+  const gchar *text = g_bytes_get_data (message, &len);
+  gchar *copy = g_strndup (text, len);
+
+  if (strstr (copy, "\"session.update\"")) {
+    soup_websocket_connection_send_text (ws, "{\"type\":\"session.updated\","
+        "\"session\":{\"id\":\"sess_odd\",\"model\":\"gpt-realtime-mini\"}}");
+  } else if (strstr (copy, "\"response.create\"")) {
+    soup_websocket_connection_send_text (ws, "{this is not json");
+    soup_websocket_connection_send_text (ws, "[1,2,3]");
+    soup_websocket_connection_send_text (ws, "{\"no_type\":true}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.teleport"
+        ".started\",\"destination\":\"mars\"}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"error\",\"error\":"
+        "{\"type\":\"invalid_request_error\",\"code\":"
+        "\"response_cancel_not_active\",\"message\":\"benign\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"error\",\"error\":"
+        "{\"type\":\"invalid_request_error\",\"code\":\"weird_thing\","
+        "\"message\":\"Something odd\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.created\","
+        "\"response\":{\"id\":\"resp_odd\",\"status\":\"in_progress\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"delta\":\"Still \",\"extra\":{\"x\":1}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"delta\":42}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"delta\":\"here.\"}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.done\",\"response_id\":\"resp_odd\","
+        "\"item_id\":\"item_odd\",\"text\":\"Still here.\"}");
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.done\","
+        "\"response\":{\"id\":\"resp_odd\",\"status\":\"completed\"}}");
+  }
+  g_free (copy);
+}
+
+static void
+odd_peer (SoupServer * server, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * ws, gpointer user_data)
+{
+  g_object_ref (ws);
+  g_signal_connect (ws, "message", G_CALLBACK (odd_peer_message), NULL);
+  g_signal_connect (ws, "closed", G_CALLBACK (g_object_unref), NULL);
+  soup_websocket_connection_send_text (ws, "{\"type\":\"session.created\","
+      "\"session\":{\"id\":\"sess_odd\"}}");
+}
+
+GST_START_TEST (test_malformed_and_unknown_events)
+{
+  NetTestServer *server = net_test_server_new ();
+  gchar *props;
+  Fx *fx;
+  GstStructure *s;
+
+  net_test_server_add_websocket_handler (server, "/v1/realtime", NULL,
+      odd_peer, NULL);
+  props = g_strdup_printf ("api-key=" KEY " output-modalities=text "
+      "base-url=%s/v1", net_test_server_get_url (server));
+  /* The emulator is only there to satisfy the fixture. */
+  fx = fx_new (NULL, props, NULL, FALSE, FALSE);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Are you there?"));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "completed");
+  gst_structure_free (s);
+
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->n_sentences < 1 && g_cond_wait_until (&fx->cond, &fx->lock,
+            end));
+  }
+  /* The delta whose text was a number read as absent. */
+  fail_unless_equals_string (fx->text->str, "Still here.");
+  fail_unless (fx->error == NULL);
+  /* Only the error that is not benign reached the application. */
+  fail_unless_equals_int (count_msgs_locked (fx, "openairealtime-error"), 1);
+  g_mutex_unlock (&fx->lock);
+  s = wait_msg (fx, "openairealtime-error", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "code"),
+      "weird_thing");
+  gst_structure_free (s);
+  fx_free (fx);
+  net_test_server_free (server);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* Every session property, set while PLAYING, produces a session.update
+ * with that field only, in the interface's shape, and the emulator (which
+ * validates like the service) accepts each one. */
+typedef struct
+{
+  const gchar *prop;
+  const gchar *value;
+  const gchar *ga_path;         /* NULL: not a GA field (no update) */
+  const gchar *beta_path;       /* NULL: not a beta field */
+  const gchar *expect;          /* string value at the path, or NULL */
+} PropCase;
+
+static const PropCase prop_cases[] = {
+  {"vad-threshold", "0.7", "audio.input.turn_detection.threshold",
+      "turn_detection.threshold", NULL},
+  {"prefix-padding-ms", "200", "audio.input.turn_detection.prefix_padding_ms",
+      "turn_detection.prefix_padding_ms", NULL},
+  {"silence-duration-ms", "700",
+        "audio.input.turn_detection.silence_duration_ms",
+      "turn_detection.silence_duration_ms", NULL},
+  {"idle-timeout-ms", "6000", "audio.input.turn_detection.idle_timeout_ms",
+      NULL, NULL},
+  {"create-response", "false", "audio.input.turn_detection.create_response",
+      "turn_detection.create_response", NULL},
+  {"interrupt-response", "false",
+        "audio.input.turn_detection.interrupt_response",
+      "turn_detection.interrupt_response", NULL},
+  {"turn-detection", "semantic-vad", "audio.input.turn_detection.type",
+      "turn_detection.type", "semantic_vad"},
+  {"eagerness", "low", "audio.input.turn_detection.eagerness",
+      "turn_detection.eagerness", "low"},
+  {"input-transcription-model", "gpt-4o-transcribe",
+        "audio.input.transcription.model",
+      "input_audio_transcription.model", "gpt-4o-transcribe"},
+  {"input-transcription-language", "fr", "audio.input.transcription.language",
+      "input_audio_transcription.language", "fr"},
+  {"input-transcription-prompt", "GStreamer",
+        "audio.input.transcription.prompt",
+      "input_audio_transcription.prompt", "GStreamer"},
+  {"noise-reduction", "near-field", "audio.input.noise_reduction.type",
+      "input_audio_noise_reduction.type", "near_field"},
+  {"speed", "1.2", "audio.output.speed", "speed", NULL},
+  {"max-output-tokens", "500", "max_output_tokens",
+      "max_response_output_tokens", NULL},
+  {"tools", TOOLS, "tools.0.name", "tools.0.name", "get_weather"},
+  {"tool-choice", "required", "tool_choice", "tool_choice", "required"},
+  {"instructions", "Be terse.", "instructions", "instructions", "Be terse."},
+  {"voice", "coral", "audio.output.voice", "voice", "coral"},
+  {"output-modalities", "text", "output_modalities.0", "modalities.0",
+      "text"},
+  {"temperature", "0.9", NULL, "temperature", NULL},
+};
+
+static void
+check_each_property (gboolean beta)
+{
+  Fx *fx = fx_new (NULL, NULL, NULL, FALSE, FALSE);
+  guint i, expected = 1;
+  JsonArray *updates;
+
+  g_object_set (fx->rt, "api-version", beta ? 1 : 0, NULL);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+
+  for (i = 0; i < G_N_ELEMENTS (prop_cases); i++) {
+    const PropCase *c = &prop_cases[i];
+    const gchar *path = beta ? c->beta_path : c->ga_path;
+    gchar *full;
+    JsonNode *u;
+    JsonObject *session;
+
+    gst_util_set_object_arg (G_OBJECT (fx->rt), c->prop, c->value);
+    if (path == NULL)
+      continue;                 /* not in this shape: nothing is sent */
+    expected++;
+    fail_unless (sandra_emulator_wait_ws_events (fx->emu, "session.update",
+            expected, WAIT_S * 1000), "no update for %s", c->prop);
+    updates = sandra_emulator_dup_ws_events (fx->emu, "session.update");
+    fail_unless_equals_int (json_array_get_length (updates), expected);
+    u = event_node (updates, expected - 1);
+    full = g_strconcat ("session.", path, NULL);
+    fail_unless (tj_has (u, full), "%s: no %s", c->prop, full);
+    if (c->expect)
+      fail_unless_equals_string (tj_str (u, full), c->expect);
+    g_free (full);
+    /* Only that field (GA also carries the required type). */
+    session = json_object_get_object_member (json_node_get_object (u),
+        "session");
+    fail_unless_equals_int (json_object_get_size (session), beta ? 1 : 2);
+    json_array_unref (updates);
+  }
+  /* The service-side shape check: every update accepted. */
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    guint n = 0;
+
+    while (n < expected && g_get_monotonic_time () < end &&
+        count_server_errors (fx->emu) == 0) {
+      updates = sandra_emulator_dup_ws_server_events (fx->emu,
+          "session.updated");
+      n = json_array_get_length (updates);
+      json_array_unref (updates);
+      g_usleep (10000);
+    }
+    fail_unless_equals_int (count_server_errors (fx->emu), 0);
+    fail_unless_equals_int (n, expected);
+  }
+  fx_free (fx);
+}
+
+GST_START_TEST (test_each_property_ga)
+{
+  check_each_property (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_each_property_beta)
+{
+  check_each_property (TRUE);
+}
+
+GST_END_TEST;
+
+/* A flush from upstream mid-reply drops what is queued, reaches the sinks,
+ * and leaves the element working. */
+GST_START_TEST (test_flush_mid_response)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4}}}", NULL, NULL, TRUE,
+      FALSE);
+  GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+  guint64 after, before;
+  gint64 end;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Talk"));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < 200 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  /* The whole reply (2.4 s) has arrived by now; most of it is queued. */
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_stop (TRUE)));
+  {
+    GstSegment seg;
+
+    /* What an upstream element does after its flush. */
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_pad_send_event (sinkpad, gst_event_new_segment (&seg)));
+  }
+  g_mutex_lock (&fx->lock);
+  fail_unless (fx->n_flush_start >= 1);
+  g_mutex_unlock (&fx->lock);
+  after = rendered_bytes (fx);
+  g_usleep (200 * 1000);
+  /* The queued rest of the reply was dropped (at most the buffer being
+   * rendered during the flush finishes). */
+  fail_unless (rendered_bytes (fx) <= after + 960);
+  fail_unless (after < 2000 * PCM_BPS / 1000);
+
+  /* Still working: a new question gets a new reply. */
+  before = rendered_bytes (fx);
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Again"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < before + 100 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) >= before + 100 * PCM_BPS / 1000);
+  gst_object_unref (sinkpad);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+static Suite *
+openairealtime_suite (void)
+{
+  Suite *s = suite_create ("openairealtime");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_session_ga);
+  tcase_add_test (tc, test_session_beta);
+  tcase_add_test (tc, test_each_property_ga);
+  tcase_add_test (tc, test_each_property_beta);
+  tcase_add_test (tc, test_audio_round_trip);
+  tcase_add_test (tc, test_barge_in_server_cancels);
+  tcase_add_test (tc, test_barge_in_client_cancels);
+  tcase_add_test (tc, test_function_call);
+  tcase_add_test (tc, test_text_in_text_out);
+  tcase_add_test (tc, test_reconnect_replays_and_keeps_audio);
+  tcase_add_test (tc, test_fatal_auth_401);
+  tcase_add_test (tc, test_fatal_auth_close_3000);
+  tcase_add_test (tc, test_state_cycling_mid_response);
+  tcase_add_test (tc, test_flush_mid_response);
+  tcase_add_test (tc, test_g711);
+  tcase_add_test (tc, test_token_url);
+  tcase_add_test (tc, test_vad_none_with_sandravad_events);
+  tcase_add_test (tc, test_session_expired_by_service);
+  tcase_add_test (tc, test_max_session_ms_recycles);
+  tcase_add_test (tc, test_malformed_and_unknown_events);
+  return s;
+}
+
+GST_CHECK_MAIN (openairealtime);
