@@ -52,6 +52,18 @@ class DictationPause(unittest.TestCase):
         self.assertEqual(kinds(tm.tick(5 * SECOND)),
                          [("dictation", None, True)])
 
+    def test_audio_already_played_is_ignored(self):
+        # A resampler drains a few samples stamped in the past at EOS.
+        tm = self.tm
+        tm.tick(10 * SECOND)
+        self.assertEqual(tm.audio(CONVERSATION, 5 * SECOND,
+                                  5 * SECOND + 10 * MS), [])
+        self.assertFalse(tm.audible(CONVERSATION))
+        # Audio still to be heard (latency + hangover ahead) counts.
+        self.assertEqual(kinds(tm.audio(CONVERSATION, 9 * SECOND + 700 * MS,
+                                        9 * SECOND + 710 * MS)),
+                         [("dictation", None, False)])
+
     def test_busy_without_audio_does_not_pause(self):
         # A response that only calls a tool never speaks.
         tm = self.tm

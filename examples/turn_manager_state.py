@@ -88,6 +88,7 @@ class TurnManager:
         self.hangover_ns = hangover_ns
         self.latency_ns = 0
         self.talking = False
+        self.now = 0               # the last running time tick() saw
         self._voices = {r: _Voice() for r in self.routes}
         # What the glue has been told; changes are diffs against it.
         self.dictation_open = True
@@ -117,6 +118,8 @@ class TurnManager:
     def audio(self, route, start, end):
         """route handed the speaker audio from start to end (running
         time)."""
+        if end + self.latency_ns + self.hangover_ns <= self.now:
+            return []               # already played out (a drained tail)
         v = self._voices[route]
         v.audio_end = end if v.audio_end is None else max(v.audio_end, end)
         reason = None
@@ -147,6 +150,7 @@ class TurnManager:
     def tick(self, now, reason=None):
         """The clock moved to running time now: routes whose last audio
         has been played (and that wait for nothing more) fall silent."""
+        self.now = max(self.now, now)
         for r, v in self._voices.items():
             if not v.audible or v.busy:
                 continue
