@@ -143,6 +143,14 @@ class PushToTalk(unittest.TestCase):
                               ("gain", AVATAR, 1.0)])
         self.assertEqual(tm.floor(), "user")
 
+    def test_key_down_cancels_a_reply_on_its_way(self):
+        tm = self.tm
+        tm.set_busy(AVATAR, "response", True)    # text, no audio yet
+        self.assertEqual(kinds(tm.talk_key(True, SECOND)),
+                         [("action", AVATAR, "cancel-response"),
+                          ("microphone", None, True)])
+        self.assertFalse(tm.audible(AVATAR))
+
     def test_without_push_to_talk_the_key_does_nothing(self):
         tm = TurnManager()
         self.assertTrue(tm.microphone_open)

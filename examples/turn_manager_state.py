@@ -23,7 +23,8 @@ The rules:
   while it is audible: the other route's gain drops by duck_db at once,
   before it even starts, so no syllable escapes at full level.
 - Push-to-talk: the microphone reaches the assistants only while the key
-  is down. Pressing it while an assistant is audible interrupts it
+  is down. Pressing it while an assistant is audible (or its reply is on
+  the way) interrupts it
   (cancel-response: the user takes the floor); releasing it ends the user's
   turn (commit, which with turn detection off also asks for the response).
 """
@@ -169,7 +170,9 @@ class TurnManager:
         changes = []
         if pressed:
             for r in self.routes:
-                if self._voices[r].audible:
+                # A reply on its way counts too: it would start speaking
+                # over the user.
+                if self._voices[r].audible or self._voices[r].busy:
                     changes.append(Change("action", r, "cancel-response",
                                           "the user takes the floor"))
                     self._voices[r].busy.clear()
