@@ -14,7 +14,8 @@
 #
 # The emulator does not recognise speech or think: transcripts and replies
 # are scripted below; the reply audio is tests/data/emulator-reply-24k.wav,
-# the avatar's voice the emulator's synthetic one.
+# the avatar's voice the emulator's synthetic one. Exits non-zero when a
+# decision is missing from the logs (their timing is not checked).
 set -eu
 cd "$(dirname "$0")/.."
 export GST_PLUGIN_PATH_1_0="$PWD/build/gst/sandra${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}"
@@ -81,10 +82,30 @@ urllib.request.urlopen(urllib.request.Request(sys.argv[1],
 
 echo "-- 1. dictation + conversation + avatar (server turn detection) --"
 examples/turn-manager.py --file "$tmp/mic.wav" --sink fakesink --avatar \
-    --duration 25 < /dev/null
+    --duration 25 < /dev/null | tee "$tmp/run1.log"
 
 use_scenario 1
 echo
 echo "-- 2. push-to-talk: key down 0.8-3.0 s and 4.5-9.6 s --"
 examples/turn-manager.py --file "$tmp/mic.wav" --sink fakesink \
-    --talk-at 0.8-3.0,4.5-9.6 --duration 25 < /dev/null
+    --talk-at 0.8-3.0,4.5-9.6 --duration 25 < /dev/null | tee "$tmp/run2.log"
+
+# The decisions the runs must have made (not their timing).
+expect () {
+  n=$(grep -c -- "$2" "$tmp/$1.log" || true)
+  if [ "$n" -lt "$3" ]; then
+    echo "turn-manager-demo: expected $3 x '$2' in $1, got $n" >&2
+    failed=1
+  fi
+}
+failed=0
+expect run1 "dictation paused  <- conversation speaks" 2
+expect run1 "avatar ducked to -18 dB" 2
+expect run1 "dictation resumed" 2
+expect run1 "dictation (.*): '" 2
+expect run1 "avatar: .* s of audio played, .* s of it ducked" 1
+expect run2 "conversation: commit" 2
+expect run2 "conversation: cancel-response" 1
+expect run2 "conversation: response cancelled" 1
+expect run2 "dictation (.*): '" 2
+exit $failed
