@@ -7,7 +7,8 @@ export GST_PLUGIN_PATH_1_0="$PWD/build/gst/sandra${GST_PLUGIN_PATH_1_0:+:$GST_PL
 
 echo "== gst-sandra elements =="
 gst-inspect-1.0 sandra | sed -n '/^  [a-z]/p'
-for demo in examples/aec-demo.sh examples/vad-demo.sh examples/dictation-demo.sh; do
+for demo in examples/aec-demo.sh examples/vad-demo.sh examples/dictation-demo.sh \
+    examples/turn-manager-demo.sh; do
   if [ -x "$demo" ]; then
     echo
     echo "== $demo =="
