@@ -1664,6 +1664,145 @@ GST_START_TEST (test_flush_mid_response)
 
 GST_END_TEST;
 
+/* A peer that starts a reply and never finishes it; with @close_on_append
+ * it drops the socket (1011) when audio arrives after the reply started. */
+typedef struct
+{
+  gboolean close_on_append;
+  gboolean replying;
+  gchar *secret_in_error;       /* also answers response.create with an
+                                 * error quoting this, then nothing else */
+} HangPeer;
+
+static void
+hang_peer_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    HangPeer * peer)
+{
+  gsize len;
+  const gchar *text = g_bytes_get_data (message, &len);
+  gchar *copy = g_strndup (text, len);
+
+  if (strstr (copy, "\"session.update\"")) {
+    soup_websocket_connection_send_text (ws, "{\"type\":\"session.updated\","
+        "\"session\":{\"id\":\"sess_hang\",\"model\":\"gpt-realtime-mini\"}}");
+  } else if (strstr (copy, "\"response.create\"") && peer->secret_in_error) {
+    gchar *ev = g_strdup_printf ("{\"type\":\"error\",\"error\":{\"type\":"
+        "\"invalid_request_error\",\"code\":\"invalid_api_key\",\"message\":"
+        "\"Incorrect API key provided: %s.\"}}", peer->secret_in_error);
+
+    soup_websocket_connection_send_text (ws, ev);
+    g_free (ev);
+  } else if (strstr (copy, "\"response.create\"")) {
+    peer->replying = TRUE;
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.created\","
+        "\"response\":{\"id\":\"resp_hang\",\"status\":\"in_progress\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_hang\","
+        "\"item_id\":\"item_hang\",\"delta\":\"Let me think\"}");
+  } else if (strstr (copy, "\"input_audio_buffer.append\"") &&
+      peer->replying && peer->close_on_append) {
+    peer->replying = FALSE;
+    soup_websocket_connection_close (ws, 1011, "server restart");
+  }
+  g_free (copy);
+}
+
+static void
+hang_peer (SoupServer * server, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * ws, gpointer user_data)
+{
+  g_object_ref (ws);
+  g_signal_connect (ws, "message", G_CALLBACK (hang_peer_message), user_data);
+  g_signal_connect (ws, "closed", G_CALLBACK (g_object_unref), NULL);
+  soup_websocket_connection_send_text (ws, "{\"type\":\"session.created\","
+      "\"session\":{\"id\":\"sess_hang\"}}");
+}
+
+static Fx *
+fx_new_hang_peer (NetTestServer * server, HangPeer * peer, const gchar * extra)
+{
+  gchar *props;
+  Fx *fx;
+
+  net_test_server_add_websocket_handler (server, "/v1/realtime", NULL,
+      hang_peer, peer);
+  props = g_strdup_printf ("api-key=" KEY " output-modalities=text "
+      "reconnect-initial-ms=50 base-url=%s/v1 %s",
+      net_test_server_get_url (server), extra ? extra : "");
+  fx = fx_new (NULL, props, NULL, FALSE, FALSE);
+  g_free (props);
+  return fx;
+}
+
+static void
+wait_both_eos (Fx * fx)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&fx->lock);
+  while (!(fx->audio_eos && fx->text_eos) &&
+      g_cond_wait_until (&fx->cond, &fx->lock, end));
+  fail_unless (fx->audio_eos, "no EOS on src");
+  fail_unless (fx->text_eos, "no EOS on text_src");
+  g_mutex_unlock (&fx->lock);
+}
+
+/* Push the last 10 ms (too little to have been sent yet) and EOS while a
+ * reply is running: EOS must wait for it, then go out. */
+static void
+eos_during_reply (Fx * fx)
+{
+  guint8 tail[480];
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Think hard"));
+  /* The reply has started (events are handled in order). */
+  gst_structure_free (wait_msg (fx, "openairealtime-assistant-transcript", 1));
+  memset (tail, 0, sizeof (tail));
+  push_audio (fx, tail, sizeof (tail), sizeof (tail));
+  fail_unless_equals_int (gst_app_src_end_of_stream (GST_APP_SRC (fx->in)),
+      GST_FLOW_OK);
+}
+
+/* The session drops while EOS waits for the reply: no response.done will
+ * ever come for it, so EOS must not wait for one. */
+GST_START_TEST (test_eos_when_session_lost_mid_reply)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { TRUE, FALSE, NULL };
+  Fx *fx = fx_new_hang_peer (server, &peer, NULL);
+
+  eos_during_reply (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-reconnecting", 1));
+  wait_both_eos (fx);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* The service starts a reply and then says nothing more: EOS goes out
+ * after eos-timeout-ms of silence instead of never. */
+GST_START_TEST (test_eos_when_service_never_finishes)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { FALSE, FALSE, NULL };
+  Fx *fx = fx_new_hang_peer (server, &peer, "eos-timeout-ms=200");
+
+  eos_during_reply (fx);
+  wait_both_eos (fx);
+  /* It was the timeout, not a lost session. */
+  g_mutex_lock (&fx->lock);
+  fail_unless_equals_int (count_msgs_locked (fx, "openairealtime-reconnecting"),
+      0);
+  g_mutex_unlock (&fx->lock);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1692,6 +1831,8 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_session_expired_by_service);
   tcase_add_test (tc, test_max_session_ms_recycles);
   tcase_add_test (tc, test_malformed_and_unknown_events);
+  tcase_add_test (tc, test_eos_when_session_lost_mid_reply);
+  tcase_add_test (tc, test_eos_when_service_never_finishes);
   return s;
 }
 

@@ -79,6 +79,8 @@ GST_DEBUG_CATEGORY_STATIC (openai_realtime_debug);
 #define DEFAULT_CAPTURE_BUFFER_MS 10000
 #define DEFAULT_LATENCY_MS 20
 #define DEFAULT_MAX_HISTORY_ITEMS 200
+/* How long EOS waits for a running reply while the service sends nothing. */
+#define DEFAULT_EOS_TIMEOUT_MS 30000
 
 /* input_audio_buffer.append sizes the service recommends. */
 #define MIN_APPEND_MS 20
@@ -121,6 +123,7 @@ enum
   PROP_CAPTURE_BUFFER_MS,
   PROP_LATENCY_MS,
   PROP_MAX_HISTORY_ITEMS,
+  PROP_EOS_TIMEOUT_MS,
 };
 
 enum
@@ -192,6 +195,7 @@ struct _GstOpenaiRealtime
   guint capture_buffer_ms;
   guint latency_ms;
   guint max_history_items;
+  guint eos_timeout_ms;
 
   /* Serialises downstream flushes with pad (de)activation. */
   GMutex flush_lock;
@@ -219,6 +223,8 @@ struct _GstOpenaiRealtime
   gboolean pending_turn_commit;
   GPtrArray *pending_events;    /* client events waiting for a session */
   gboolean eos_pending;
+  GSource *eos_source;          /* bounds the wait of a pending EOS */
+  gint64 last_server_us;        /* worker thread: last server event */
   gboolean user_speaking;
   gboolean recycle_pending;
   GSource *recycle_source;
@@ -344,6 +350,28 @@ static gchar *
 next_event_id (GstOpenaiRealtime * self, const gchar * what)
 {
   return g_strdup_printf ("gst_%s_%u", what, ++self->event_serial);
+}
+
+/* Lock held. Ends a pending EOS wait: TRUE when the caller must queue EOS
+ * on both source pads (after releasing the lock). */
+static gboolean
+take_pending_eos (GstOpenaiRealtime * self)
+{
+  if (self->eos_source) {
+    g_source_destroy (self->eos_source);
+    g_clear_pointer (&self->eos_source, g_source_unref);
+  }
+  if (!self->eos_pending)
+    return FALSE;
+  self->eos_pending = FALSE;
+  return TRUE;
+}
+
+static void
+queue_eos (GstOpenaiRealtime * self)
+{
+  queue_event (&self->audio, gst_event_new_eos ());
+  queue_event (&self->text, gst_event_new_eos ());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -732,6 +760,7 @@ link_reconnecting (guint attempt, guint delay_ms, const gchar * reason,
 {
   GstOpenaiRealtime *self = user_data;
   gchar *rest;
+  gboolean eos;
 
   g_mutex_lock (&self->lock);
   self->ready = FALSE;
@@ -744,6 +773,9 @@ link_reconnecting (guint attempt, guint delay_ms, const gchar * reason,
     g_source_destroy (self->recycle_source);
     g_clear_pointer (&self->recycle_source, g_source_unref);
   }
+  /* The reply EOS was waiting for is lost with the session: no
+   * response.done will ever come for it. */
+  eos = take_pending_eos (self);
   g_mutex_unlock (&self->lock);
 
   /* Whatever sentence was in progress is over. */
@@ -751,6 +783,10 @@ link_reconnecting (guint attempt, guint delay_ms, const gchar * reason,
     queue_event (&self->text, sandra_end_of_sentence_event_new (rest,
             GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
   g_free (rest);
+  if (eos) {
+    GST_INFO_OBJECT (self, "session lost while EOS waited for a reply");
+    queue_eos (self);
+  }
 
   GST_INFO_OBJECT (self, "session lost (%s); reconnecting in %u ms", reason,
       delay_ms);
@@ -1032,17 +1068,14 @@ on_response_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
       self->pending_response_create = FALSE;
       send_response_create (self);
     } else if (self->eos_pending && !self->response_requested) {
-      self->eos_pending = FALSE;
-      eos = TRUE;
+      eos = take_pending_eos (self);
     }
     maybe_recycle (self);
   }
   g_mutex_unlock (&self->lock);
 
-  if (eos) {
-    queue_event (&self->audio, gst_event_new_eos ());
-    queue_event (&self->text, gst_event_new_eos ());
-  }
+  if (eos)
+    queue_eos (self);
 }
 
 static void
@@ -1128,6 +1161,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
     return;
   }
   GST_LOG_OBJECT (self, "server event %s", ev->type_name);
+  self->last_server_us = g_get_monotonic_time ();
 
   switch (ev->type) {
     case SANDRA_REALTIME_SERVER_EVENT_ERROR:
@@ -1605,14 +1639,52 @@ setup_for_caps (GstOpenaiRealtime * self, GstCaps * caps)
   return TRUE;
 }
 
+/* Worker thread: a pending EOS has waited eos-timeout-ms. It goes out
+ * once the service has been silent that long; while the reply is still
+ * streaming the wait goes on. */
+static gboolean
+eos_timeout (gpointer data)
+{
+  GstOpenaiRealtime *self = data;
+  gboolean eos = FALSE;
+  gint64 idle_ms;
+  guint timeout_ms;
+
+  GST_OBJECT_LOCK (self);
+  timeout_ms = self->eos_timeout_ms;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->eos_source, g_source_unref);
+  idle_ms = (g_get_monotonic_time () - self->last_server_us) / 1000;
+  if (!self->eos_pending) {
+    /* released meanwhile */
+  } else if (idle_ms >= timeout_ms || self->worker == NULL) {
+    GST_WARNING_OBJECT (self, "no answer from the service for %"
+        G_GINT64_FORMAT " ms: EOS without the rest of the reply", idle_ms);
+    eos = take_pending_eos (self);
+    g_clear_pointer (&self->active_response_id, g_free);
+    self->response_requested = FALSE;
+  } else {
+    self->eos_source = sandra_worker_timeout_add (self->worker,
+        timeout_ms - idle_ms, eos_timeout, self, NULL);
+  }
+  g_mutex_unlock (&self->lock);
+  if (eos)
+    queue_eos (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_eos (GstOpenaiRealtime * self)
 {
   gboolean now;
   SandraRealtimeTurnDetection td;
+  guint timeout_ms;
 
   GST_OBJECT_LOCK (self);
   td = self->cfg.turn_detection;
+  timeout_ms = self->eos_timeout_ms;
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->lock);
@@ -1623,12 +1695,14 @@ start_eos (GstOpenaiRealtime * self)
     commit_turn (self);
   now = self->active_response_id == NULL && !self->response_requested;
   self->eos_pending = !now;
+  /* A service that never finishes the reply must not hold EOS forever. */
+  if (!now && timeout_ms > 0 && self->worker && self->eos_source == NULL)
+    self->eos_source = sandra_worker_timeout_add (self->worker, timeout_ms,
+        eos_timeout, self, NULL);
   g_mutex_unlock (&self->lock);
 
-  if (now) {
-    queue_event (&self->audio, gst_event_new_eos ());
-    queue_event (&self->text, gst_event_new_eos ());
-  }
+  if (now)
+    queue_eos (self);
 }
 
 static gboolean
@@ -1671,7 +1745,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
       g_mutex_lock (&self->lock);
       sandra_realtime_capture_clear (self->capture);
-      self->eos_pending = FALSE;
+      take_pending_eos (self);
       g_mutex_unlock (&self->lock);
       g_mutex_lock (&self->flush_lock);
       for (i = 0; i < 2; i++) {
@@ -1982,6 +2056,7 @@ stop (GstOpenaiRealtime * self)
     g_source_destroy (self->recycle_source);
     g_clear_pointer (&self->recycle_source, g_source_unref);
   }
+  take_pending_eos (self);
   g_mutex_unlock (&self->lock);
 
   /* Closes the socket and waits for callbacks; they check self->link. */
@@ -2255,6 +2330,12 @@ set_property (GObject * object, guint prop_id, const GValue * value,
       GST_OBJECT_UNLOCK (self);
       session_field = FALSE;
       break;
+    case PROP_EOS_TIMEOUT_MS:
+      GST_OBJECT_LOCK (self);
+      self->eos_timeout_ms = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      session_field = FALSE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -2368,6 +2449,9 @@ get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_HISTORY_ITEMS:
       g_value_set_uint (value, self->max_history_items);
       break;
+    case PROP_EOS_TIMEOUT_MS:
+      g_value_set_uint (value, self->eos_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2458,6 +2542,7 @@ gst_openai_realtime_init (GstOpenaiRealtime * self)
   self->capture_buffer_ms = DEFAULT_CAPTURE_BUFFER_MS;
   self->latency_ms = DEFAULT_LATENCY_MS;
   self->max_history_items = DEFAULT_MAX_HISTORY_ITEMS;
+  self->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
 
   self->format = SANDRA_REALTIME_AUDIO_FORMAT_PCM16;
   self->bytes_per_second = format_bytes_per_second (self->format);
@@ -2653,6 +2738,12 @@ gst_openai_realtime_class_init (GstOpenaiRealtimeClass * klass)
       g_param_spec_uint ("max-history-items", "Maximum history items",
           "Conversation items kept for replay into a new session", 1, 10000,
           DEFAULT_MAX_HISTORY_ITEMS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_EOS_TIMEOUT_MS,
+      g_param_spec_uint ("eos-timeout-ms", "EOS timeout",
+          "At EOS, how long to wait for the running reply while the service "
+          "sends nothing, in ms, before EOS goes out without the rest; "
+          "0: wait as long as the session lasts", 0, G_MAXUINT,
+          DEFAULT_EOS_TIMEOUT_MS, rw));
 
   /**
    * GstOpenaiRealtime::function-call:
