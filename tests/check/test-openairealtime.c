@@ -1803,6 +1803,51 @@ GST_START_TEST (test_eos_when_service_never_finishes)
 
 GST_END_TEST;
 
+/* A base URL (or token URL) the element cannot connect to fails the
+ * state change with a settings error, before any connection. */
+static void
+check_bad_url (const gchar * props)
+{
+  GstElement *rt = gst_element_factory_make ("openairealtime", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  GError *err = NULL;
+
+  fail_unless (rt != NULL);
+  gst_element_set_bus (rt, bus);
+  gst_util_set_object_arg (G_OBJECT (rt), "api-key", KEY);
+  {
+    gchar **kv = g_strsplit (props, "=", 2);
+
+    gst_util_set_object_arg (G_OBJECT (rt), kv[0], kv[1]);
+    g_strfreev (kv);
+  }
+  fail_unless_equals_int (gst_element_set_state (rt, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL, "%s: no error message", props);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), "%s: %s", props, err->message);
+  fail_if (strstr (err->message, KEY) != NULL);
+  g_error_free (err);
+  gst_message_unref (m);
+  gst_element_set_state (rt, GST_STATE_NULL);
+  gst_element_set_bus (rt, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (rt);
+}
+
+GST_START_TEST (test_invalid_base_url_rejected)
+{
+  check_bad_url ("base-url=ftp://example.com/v1");
+  check_bad_url ("base-url=not a url");
+  check_bad_url ("base-url=https://");
+  check_bad_url ("token-url=file:///etc/passwd");
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1833,6 +1878,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_malformed_and_unknown_events);
   tcase_add_test (tc, test_eos_when_session_lost_mid_reply);
   tcase_add_test (tc, test_eos_when_service_never_finishes);
+  tcase_add_test (tc, test_invalid_base_url_rejected);
   return s;
 }
 

@@ -1971,6 +1971,48 @@ action_send_event (GstOpenaiRealtime * self, const gchar * json)
 /* ---------------------------------------------------------------------- */
 /* State */
 
+/* TRUE when @url is absolute, with a host, and of one of @schemes. */
+static gboolean
+url_is_usable (const gchar * url, const gchar * const *schemes)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  gboolean ok;
+
+  ok = uri && g_uri_get_host (uri) && *g_uri_get_host (uri) &&
+      g_strv_contains (schemes, g_uri_get_scheme (uri));
+  g_clear_pointer (&uri, g_uri_unref);
+  return ok;
+}
+
+/* A URL the element cannot use fails READY->PAUSED with a message that
+ * says what is wrong, instead of a connection that never opens. */
+static gboolean
+check_urls (GstOpenaiRealtime * self, const OpenaiRealtimeLinkConfig * lc)
+{
+  static const gchar *const base_schemes[] =
+      { "http", "https", "ws", "wss", NULL };
+  static const gchar *const token_schemes[] = { "http", "https", NULL };
+  const gchar *what = NULL, *url = NULL;
+  gchar *shown;
+
+  if (!url_is_usable (lc->base_url, base_schemes)) {
+    what = "base URL";
+    url = lc->base_url;
+  } else if (lc->token_url && *lc->token_url &&
+      !url_is_usable (lc->token_url, token_schemes)) {
+    what = "token URL";
+    url = lc->token_url;
+  }
+  if (what == NULL)
+    return TRUE;
+  shown = sandra_credentials_redact_uri (url);
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Invalid %s \"%s\": expected an http:// or https:// URL such as "
+          "https://api.openai.com/v1.", what, shown ? shown : url), (NULL));
+  g_free (shown);
+  return FALSE;
+}
+
 static gboolean
 start (GstOpenaiRealtime * self)
 {
@@ -2001,6 +2043,11 @@ start (GstOpenaiRealtime * self)
         ("Invalid session settings: %s", err->message), (NULL));
     g_clear_error (&err);
     openai_realtime_link_config_free (lc);
+    return FALSE;
+  }
+  if (!check_urls (self, lc)) {
+    openai_realtime_link_config_free (lc);
+    g_free (token_body);
     return FALSE;
   }
   if (lc->api_key == NULL && !(lc->client_secret && *lc->client_secret) &&
