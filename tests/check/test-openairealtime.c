@@ -46,6 +46,7 @@ typedef struct
   guint n_sentences;
   GString *sentences;
   gboolean text_eos;
+  GString *warnings;            /* "message|debug" lines */
 } Fx;
 
 static void
@@ -77,6 +78,17 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
     if (fx->error == NULL)
       fx->error = gst_message_ref (msg);
     fx_unlock (fx);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    GError *err = NULL;
+    gchar *debug = NULL;
+
+    gst_message_parse_warning (msg, &err, &debug);
+    fx_lock (fx);
+    g_string_append_printf (fx->warnings, "%s|%s\n", err->message,
+        GST_STR_NULL (debug));
+    fx_unlock (fx);
+    g_error_free (err);
+    g_free (debug);
   }
   /* A sync handler that drops a message owns it. */
   gst_message_unref (msg);
@@ -182,6 +194,7 @@ fx_new_with (SandraEmulator * emu, const gchar * props, const gchar * caps,
   fx->dur = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   fx->text = g_string_new (NULL);
   fx->sentences = g_string_new (NULL);
+  fx->warnings = g_string_new (NULL);
   fx->emu = emu;
 
   desc = g_strdup_printf ("appsrc name=in is-live=true format=time "
@@ -254,6 +267,7 @@ fx_free (Fx * fx)
   gst_caps_replace (&fx->audio_caps, NULL);
   g_string_free (fx->text, TRUE);
   g_string_free (fx->sentences, TRUE);
+  g_string_free (fx->warnings, TRUE);
   g_mutex_clear (&fx->lock);
   g_cond_clear (&fx->cond);
   g_free (fx);
@@ -1848,6 +1862,43 @@ GST_START_TEST (test_invalid_base_url_rejected)
 
 GST_END_TEST;
 
+/* The service quotes a key it refuses: the key must not reach the bus. */
+GST_START_TEST (test_server_error_scrubbed_of_key)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { FALSE, FALSE, (gchar *) KEY };
+  Fx *fx = fx_new_hang_peer (server, &peer, NULL);
+  GstStructure *s;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Hello"));
+  s = wait_msg (fx, "openairealtime-error", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "code"),
+      "invalid_api_key");
+  GST_INFO ("error message: %s", gst_structure_get_string (s, "message"));
+  fail_unless (strstr (gst_structure_get_string (s, "message"),
+          "Incorrect API key provided") != NULL);
+  fail_if (strstr (gst_structure_get_string (s, "message"), KEY) != NULL,
+      "the key reached the bus message");
+  gst_structure_free (s);
+  /* The warning is posted right after the element message. */
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->warnings->len == 0 && g_cond_wait_until (&fx->cond,
+            &fx->lock, end));
+  }
+  fail_unless (strstr (fx->warnings->str, "Incorrect API key") != NULL);
+  fail_if (strstr (fx->warnings->str, KEY) != NULL,
+      "the key reached a warning: %s", fx->warnings->str);
+  g_mutex_unlock (&fx->lock);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1879,6 +1930,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_eos_when_session_lost_mid_reply);
   tcase_add_test (tc, test_eos_when_service_never_finishes);
   tcase_add_test (tc, test_invalid_base_url_rejected);
+  tcase_add_test (tc, test_server_error_scrubbed_of_key);
   return s;
 }
 

@@ -1112,21 +1112,33 @@ static void
 on_error (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
 {
   GstStructure *s;
+  gchar *message = NULL, *param = NULL;
 
   if (sandra_realtime_server_event_is_benign_error (ev)) {
-    GST_DEBUG_OBJECT (self, "benign error %s: %s", ev->error_code,
-        GST_STR_NULL (ev->error_message));
+    GST_DEBUG_OBJECT (self, "benign error %s", ev->error_code);
     return;
   }
+  /* The service quotes what it was given (a mistyped key, a parameter):
+   * the secrets never leave the element. */
+  g_mutex_lock (&self->lock);
+  if (self->link) {
+    message = openai_realtime_link_redact (self->link, ev->error_message);
+    param = openai_realtime_link_redact (self->link, ev->error_param);
+  }
+  g_mutex_unlock (&self->lock);
+  if (message == NULL && ev->error_message)
+    message = g_strdup ("(message withheld)");
+  if (param == NULL && ev->error_param)
+    param = g_strdup ("(withheld)");
+
   s = gst_structure_new ("openairealtime-error",
       "type", G_TYPE_STRING, ev->error_type ? ev->error_type : "",
       "code", G_TYPE_STRING, ev->error_code ? ev->error_code : "",
-      "message", G_TYPE_STRING, ev->error_message ? ev->error_message : "",
-      NULL);
+      "message", G_TYPE_STRING, message ? message : "", NULL);
   if (ev->error_event_id)
     gst_structure_set (s, "event-id", G_TYPE_STRING, ev->error_event_id, NULL);
-  if (ev->error_param)
-    gst_structure_set (s, "param", G_TYPE_STRING, ev->error_param, NULL);
+  if (param)
+    gst_structure_set (s, "param", G_TYPE_STRING, param, NULL);
   post (self, s);
 
   if (g_strcmp0 (ev->error_code, "session_expired") == 0) {
@@ -1135,13 +1147,15 @@ on_error (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
     if (self->link)
       openai_realtime_link_recycle (self->link, "session expired");
     g_mutex_unlock (&self->lock);
-    return;
+  } else {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("OpenAI Realtime reported an error: %s",
+            message ? message : "(no message)"),
+        ("type %s, code %s, event %s", GST_STR_NULL (ev->error_type),
+            GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_event_id)));
   }
-  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-      ("OpenAI Realtime reported an error: %s",
-          ev->error_message ? ev->error_message : "(no message)"),
-      ("type %s, code %s, event %s", GST_STR_NULL (ev->error_type),
-          GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_event_id)));
+  g_free (message);
+  g_free (param);
 }
 
 static void
@@ -1242,10 +1256,18 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       post_transcript (self, "openairealtime-user-transcript", ev, ev->text,
           TRUE);
       break;
-    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:{
+      gchar *message = NULL;
+
+      g_mutex_lock (&self->lock);
+      if (self->link)
+        message = openai_realtime_link_redact (self->link, ev->error_message);
+      g_mutex_unlock (&self->lock);
       GST_WARNING_OBJECT (self, "input transcription failed: %s",
-          GST_STR_NULL (ev->error_message));
+          GST_STR_NULL (message));
+      g_free (message);
       break;
+    }
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_CREATED:
       g_mutex_lock (&self->lock);
       g_free (self->active_response_id);
