@@ -47,6 +47,7 @@ typedef struct
   GString *sentences;
   gboolean text_eos;
   GString *warnings;            /* "message|debug" lines */
+  GArray *text_pts;             /* GstClockTime of each text buffer */
 } Fx;
 
 static void
@@ -116,8 +117,11 @@ on_text_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Fx * fx)
 {
   GstMapInfo map;
 
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
   gst_buffer_map (buf, &map, GST_MAP_READ);
   fx_lock (fx);
+  g_array_append_val (fx->text_pts, pts);
   g_string_append_len (fx->text, (const gchar *) map.data, map.size);
   fx_unlock (fx);
   gst_buffer_unmap (buf, &map);
@@ -195,6 +199,7 @@ fx_new_with (SandraEmulator * emu, const gchar * props, const gchar * caps,
   fx->text = g_string_new (NULL);
   fx->sentences = g_string_new (NULL);
   fx->warnings = g_string_new (NULL);
+  fx->text_pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   fx->emu = emu;
 
   desc = g_strdup_printf ("appsrc name=in is-live=true format=time "
@@ -268,6 +273,7 @@ fx_free (Fx * fx)
   g_string_free (fx->text, TRUE);
   g_string_free (fx->sentences, TRUE);
   g_string_free (fx->warnings, TRUE);
+  g_array_unref (fx->text_pts);
   g_mutex_clear (&fx->lock);
   g_cond_clear (&fx->cond);
   g_free (fx);
@@ -1899,6 +1905,60 @@ GST_START_TEST (test_server_error_scrubbed_of_key)
 
 GST_END_TEST;
 
+/* Transcript deltas carry the running time of the audio they came with
+ * (the audio buffer that follows them), not the time they left. The reply
+ * arrives all at once (pace 0) and the sinks do not sync, so the time of
+ * leaving says nothing about where the words are in the audio. */
+GST_START_TEST (test_transcript_stamped_with_its_audio)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"Hello there. How can I help?\",\"pace\":0}]}}", NULL, NULL, FALSE,
+      FALSE);
+  GBytes *reply = sandra_test_load_audio ("emulator-reply-24k.wav", 24000, 1);
+  GstClockTime first_pts, last_text, audio_end;
+  guint i, j, n_text;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Hi"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  gst_app_src_end_of_stream (GST_APP_SRC (fx->in));
+  wait_both_eos (fx);
+
+  g_mutex_lock (&fx->lock);
+  fail_unless_equals_uint64 (fx->rendered_bytes, g_bytes_get_size (reply));
+  fail_unless_equals_string (fx->text->str, "Hello there. How can I help?");
+  n_text = fx->text_pts->len;
+  fail_unless (n_text >= 2);
+  first_pts = g_array_index (fx->pts, GstClockTime, 0);
+  audio_end = g_array_index (fx->pts, GstClockTime, fx->pts->len - 1) +
+      g_array_index (fx->dur, GstClockTime, fx->dur->len - 1);
+  for (i = 0; i < n_text; i++) {
+    GstClockTime t = g_array_index (fx->text_pts, GstClockTime, i);
+    gboolean on_audio = t == audio_end;
+
+    for (j = 0; j < fx->pts->len && !on_audio; j++)
+      on_audio = t == g_array_index (fx->pts, GstClockTime, j);
+    GST_INFO ("text %u at %" GST_TIME_FORMAT, i, GST_TIME_ARGS (t));
+    /* Before any audio was stamped, the audio starts no earlier. */
+    fail_unless (on_audio || t <= first_pts, "text %u at %" GST_TIME_FORMAT
+        " is not on the audio timeline (%" GST_TIME_FORMAT " - %"
+        GST_TIME_FORMAT ")", i, GST_TIME_ARGS (t), GST_TIME_ARGS (first_pts),
+        GST_TIME_ARGS (audio_end));
+  }
+  /* The last words come with the later audio, not with the first. */
+  last_text = g_array_index (fx->text_pts, GstClockTime, n_text - 1);
+  fail_unless (last_text > first_pts + g_array_index (fx->dur, GstClockTime, 0),
+      "last text at %" GST_TIME_FORMAT ", audio from %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (last_text), GST_TIME_ARGS (first_pts));
+  g_mutex_unlock (&fx->lock);
+  g_bytes_unref (reply);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1931,6 +1991,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_eos_when_service_never_finishes);
   tcase_add_test (tc, test_invalid_base_url_rejected);
   tcase_add_test (tc, test_server_error_scrubbed_of_key);
+  tcase_add_test (tc, test_transcript_stamped_with_its_audio);
   return s;
 }
 

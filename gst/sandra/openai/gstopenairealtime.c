@@ -155,6 +155,9 @@ typedef struct
   GstEvent *event;
   gchar *item_id;
   gchar *response_id;
+  /* For text_src, passed through the audio task on the way so that it is
+   * stamped with the running time of the audio received with it. */
+  gboolean via_audio;
 } OutItem;
 
 /* One source pad with its queue and task. */
@@ -295,6 +298,37 @@ queue_event (OutPad * out, GstEvent * event)
   sandra_ordered_queue_push (out->queue, item);
 }
 
+/* With spoken replies, the transcript describes the audio received with
+ * it: the item goes through the audio queue, in order with that audio,
+ * and the audio task stamps it with the running time at which the audio
+ * that follows plays before handing it to text_src (see forward_text()).
+ * Text replies have no audio to follow and go straight to text_src. */
+static void
+queue_text_item (GstOpenaiRealtime * self, OutItem * item)
+{
+  gboolean text_mode;
+
+  GST_OBJECT_LOCK (self);
+  text_mode = self->cfg.output_modality == SANDRA_REALTIME_MODALITY_TEXT;
+  GST_OBJECT_UNLOCK (self);
+  if (text_mode) {
+    sandra_ordered_queue_push (self->text.queue, item);
+  } else {
+    item->via_audio = TRUE;
+    sandra_ordered_queue_push (self->audio.queue, item);
+  }
+}
+
+static void
+queue_text_event (GstOpenaiRealtime * self, GstEvent * event)
+{
+  OutItem *item = g_new0 (OutItem, 1);
+
+  item->kind = OUT_EVENT;
+  item->event = event;
+  queue_text_item (self, item);
+}
+
 static GstClockTime
 running_time_now (GstOpenaiRealtime * self)
 {
@@ -370,8 +404,10 @@ take_pending_eos (GstOpenaiRealtime * self)
 static void
 queue_eos (GstOpenaiRealtime * self)
 {
+  /* Text first: it may pass through the audio queue, and nothing leaves
+   * that queue after EOS. */
+  queue_text_event (self, gst_event_new_eos ());
   queue_event (&self->audio, gst_event_new_eos ());
-  queue_event (&self->text, gst_event_new_eos ());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -780,7 +816,7 @@ link_reconnecting (guint attempt, guint delay_ms, const gchar * reason,
 
   /* Whatever sentence was in progress is over. */
   if (rest)
-    queue_event (&self->text, sandra_end_of_sentence_event_new (rest,
+    queue_text_event (self, sandra_end_of_sentence_event_new (rest,
             GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
   g_free (rest);
   if (eos) {
@@ -965,9 +1001,9 @@ on_text_delta (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
   item->buffer = gst_buffer_new_memdup (ev->delta, strlen (ev->delta));
   item->item_id = g_strdup (ev->item_id);
   item->response_id = g_strdup (ev->response_id);
-  sandra_ordered_queue_push (self->text.queue, item);
+  queue_text_item (self, item);
   for (i = 0; sentences && sentences[i]; i++)
-    queue_event (&self->text, sandra_end_of_sentence_event_new (sentences[i],
+    queue_text_event (self, sandra_end_of_sentence_event_new (sentences[i],
             GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
   g_strfreev (sentences);
 }
@@ -988,7 +1024,7 @@ on_text_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
 
   if (!cancelled) {
     if (rest)
-      queue_event (&self->text, sandra_end_of_sentence_event_new (rest,
+      queue_text_event (self, sandra_end_of_sentence_event_new (rest,
               GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
     post_transcript (self, "openairealtime-assistant-transcript", ev,
         ev->text, TRUE);
@@ -1443,8 +1479,11 @@ push_text (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
   gchar *timing_id = NULL;
 
   item->buffer = NULL;
-  /* Text describes audio being produced now: stamp it with the running
-   * time at which it leaves, never before the previous one. */
+  /* A transcript was stamped by the audio task with the time its audio
+   * plays; a text reply describes nothing but itself: the running time
+   * at which it leaves. Never before the previous one. */
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    now = GST_BUFFER_PTS (buf);
   if (GST_CLOCK_TIME_IS_VALID (now)) {
     if (GST_CLOCK_TIME_IS_VALID (out->next_pts) && now < out->next_pts)
       now = out->next_pts;
@@ -1474,6 +1513,39 @@ push_text (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
   return gst_pad_push (out->pad, buf);
 }
 
+/* Audio task: a text_src item queued behind the audio received before it.
+ * A transcript delta is stamped with the running time at which the next
+ * audio will play (where this task stamps its next buffer), then handed
+ * to text_src. */
+static void
+forward_text (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
+{
+  gboolean cancelled;
+  GstClockTime latency;
+
+  g_mutex_lock (&self->lock);
+  cancelled = item->response_id &&
+      sandra_realtime_playout_is_cancelled (self->playout, item->response_id);
+  latency = self->downstream_latency;
+  g_mutex_unlock (&self->lock);
+  if (cancelled) {
+    out_item_free (item);
+    return;
+  }
+  if (item->kind == OUT_TEXT) {
+    GstClockTime now = running_time_now (self), pts = now;
+
+    /* The same rule as push_audio(): continue the audio timeline while
+     * the sinks can still play it on time. */
+    if (GST_CLOCK_TIME_IS_VALID (out->next_pts) &&
+        (!GST_CLOCK_TIME_IS_VALID (now) || out->next_pts + latency >= now))
+      pts = out->next_pts;
+    GST_BUFFER_PTS (item->buffer) = pts;
+  }
+  item->via_audio = FALSE;
+  sandra_ordered_queue_push (self->text.queue, item);
+}
+
 static void
 out_loop (OutPad * out)
 {
@@ -1491,6 +1563,10 @@ out_loop (OutPad * out)
   if (item == NULL)
     return;
 
+  if (item->via_audio) {
+    forward_text (self, out, item);
+    return;
+  }
   if (item->kind == OUT_EVENT) {
     GstEventType type = GST_EVENT_TYPE (item->event);
 
