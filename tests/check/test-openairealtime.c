@@ -1959,6 +1959,61 @@ GST_START_TEST (test_transcript_stamped_with_its_audio)
 
 GST_END_TEST;
 
+/* The user interrupts (cancel-response) while an upstream flush is in
+ * progress: the output must stay flushing until the upstream FLUSH_STOP,
+ * not be restarted by the barge-in's own flush. */
+GST_START_TEST (test_barge_in_during_upstream_flush)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4}}}", NULL, NULL, TRUE,
+      FALSE);
+  GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+  GstElement *out = gst_bin_get_by_name (GST_BIN (fx->pipeline), "out");
+  GstPad *outpad = gst_element_get_static_pad (out, "sink");
+  GstSegment seg;
+  guint64 before;
+  gint64 end;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Talk"));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) < 100 * PCM_BPS / 1000 &&
+      g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) >= 100 * PCM_BPS / 1000);
+
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
+  fail_unless (GST_PAD_IS_FLUSHING (outpad));
+  g_signal_emit_by_name (fx->rt, "cancel-response");
+  gst_structure_free (wait_msg (fx, "openairealtime-barge-in", 1));
+  fail_unless (GST_PAD_IS_FLUSHING (outpad),
+      "the barge-in ended the upstream flush downstream");
+
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_segment (&seg)));
+  fail_if (GST_PAD_IS_FLUSHING (outpad));
+
+  /* Still working. */
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  before = rendered_bytes (fx);
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Again"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) == before && g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) > before);
+  gst_object_unref (outpad);
+  gst_object_unref (out);
+  gst_object_unref (sinkpad);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1992,6 +2047,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_invalid_base_url_rejected);
   tcase_add_test (tc, test_server_error_scrubbed_of_key);
   tcase_add_test (tc, test_transcript_stamped_with_its_audio);
+  tcase_add_test (tc, test_barge_in_during_upstream_flush);
   return s;
 }
 

@@ -202,6 +202,8 @@ struct _GstOpenaiRealtime
 
   /* Serialises downstream flushes with pad (de)activation. */
   GMutex flush_lock;
+  gboolean upstream_flushing;   /* under flush_lock: between FLUSH_START
+                                 * and FLUSH_STOP on sink */
 
   /* Conversation state, under lock: touched by the worker (server
    * events), the streaming threads (audio, text, sandravad events), the
@@ -573,7 +575,9 @@ static gboolean
 flush_out (OutPad * out)
 {
   g_mutex_lock (&out->self->flush_lock);
-  if (!out->active) {
+  /* During an upstream flush everything is being dropped already, and
+   * the output must stay flushing until its FLUSH_STOP. */
+  if (!out->active || out->self->upstream_flushing) {
     g_mutex_unlock (&out->self->flush_lock);
     return FALSE;
   }
@@ -1607,6 +1611,7 @@ out_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
   if (mode != GST_PAD_MODE_PUSH)
     return FALSE;
   g_mutex_lock (&self->flush_lock);
+  self->upstream_flushing = FALSE;
   if (active) {
     out->need_stream_start = TRUE;
     out->need_segment = TRUE;
@@ -1825,12 +1830,14 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       return TRUE;
     case GST_EVENT_FLUSH_START:
       /* Input is being discarded (a seek upstream): so is everything
-       * derived from it that has not left yet. */
+       * derived from it that has not left yet. Under flush_lock, so that
+       * a barge-in's own flush cannot restart the output in the middle. */
+      g_mutex_lock (&self->flush_lock);
+      self->upstream_flushing = TRUE;
       sandra_ordered_queue_set_flushing (self->audio.queue, TRUE);
       sandra_ordered_queue_set_flushing (self->text.queue, TRUE);
       gst_pad_push_event (self->audio.pad, gst_event_ref (event));
       gst_pad_push_event (self->text.pad, event);
-      g_mutex_lock (&self->flush_lock);
       if (self->audio.active)
         gst_pad_pause_task (self->audio.pad);
       if (self->text.active)
@@ -1846,6 +1853,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       take_pending_eos (self);
       g_mutex_unlock (&self->lock);
       g_mutex_lock (&self->flush_lock);
+      self->upstream_flushing = FALSE;
       for (i = 0; i < 2; i++) {
         gst_pad_push_event (outs[i]->pad, gst_event_ref (event));
         if (!outs[i]->active)
