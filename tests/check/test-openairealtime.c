@@ -2014,6 +2014,40 @@ GST_START_TEST (test_barge_in_during_upstream_flush)
 
 GST_END_TEST;
 
+/* The reply has arrived whole and EOS waits behind it in the element when
+ * the user interrupts: the flush drops the rest of the reply, but the
+ * stream must still end. */
+GST_START_TEST (test_eos_survives_barge_in)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":0}}}", NULL, NULL, TRUE,
+      FALSE);
+  gint64 end;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Talk"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  while (rendered_bytes (fx) == 0 && g_get_monotonic_time () < end)
+    g_usleep (5000);
+  /* No reply is running: EOS is queued behind the 2.4 s being played
+   * (sent on the pad itself, so it has been handled when this returns). */
+  {
+    GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+
+    fail_unless (gst_pad_send_event (sinkpad, gst_event_new_eos ()));
+    gst_object_unref (sinkpad);
+  }
+  g_signal_emit_by_name (fx->rt, "cancel-response");
+  gst_structure_free (wait_msg (fx, "openairealtime-barge-in", 1));
+  wait_both_eos (fx);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -2048,6 +2082,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_server_error_scrubbed_of_key);
   tcase_add_test (tc, test_transcript_stamped_with_its_audio);
   tcase_add_test (tc, test_barge_in_during_upstream_flush);
+  tcase_add_test (tc, test_eos_survives_barge_in);
   return s;
 }
 

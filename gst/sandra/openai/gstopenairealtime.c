@@ -228,6 +228,7 @@ struct _GstOpenaiRealtime
   gboolean pending_turn_commit;
   GPtrArray *pending_events;    /* client events waiting for a session */
   gboolean eos_pending;
+  gboolean eos_queued;          /* EOS queued for the source pads */
   GSource *eos_source;          /* bounds the wait of a pending EOS */
   gint64 last_server_us;        /* worker thread: last server event */
   gboolean user_speaking;
@@ -400,6 +401,7 @@ take_pending_eos (GstOpenaiRealtime * self)
   if (!self->eos_pending)
     return FALSE;
   self->eos_pending = FALSE;
+  self->eos_queued = TRUE;
   return TRUE;
 }
 
@@ -646,10 +648,21 @@ barge_in (GstOpenaiRealtime * self, gboolean from_server)
   GST_INFO_OBJECT (self, "barge-in: item %s heard %" G_GUINT64_FORMAT
       " ms, response %s cancelled", GST_STR_NULL (item_id), heard_ms,
       GST_STR_NULL (cancelled));
-  if (audible)
-    flush_out (&self->audio);
-  if (cancelled)
-    flush_out (&self->text);
+  {
+    gboolean audio_flushed = audible && flush_out (&self->audio);
+    gboolean text_flushed = cancelled && flush_out (&self->text);
+    gboolean eos_queued;
+
+    /* An EOS already queued behind the reply went with the flush: the
+     * stream still ends. */
+    g_mutex_lock (&self->lock);
+    eos_queued = self->eos_queued;
+    g_mutex_unlock (&self->lock);
+    if (eos_queued && audio_flushed)
+      queue_eos (self);
+    else if (eos_queued && text_flushed)
+      queue_text_event (self, gst_event_new_eos ());
+  }
 
   {
     GstStructure *s = gst_structure_new ("openairealtime-barge-in",
@@ -1798,6 +1811,7 @@ start_eos (GstOpenaiRealtime * self)
     commit_turn (self);
   now = self->active_response_id == NULL && !self->response_requested;
   self->eos_pending = !now;
+  self->eos_queued = now;
   /* A service that never finishes the reply must not hold EOS forever. */
   if (!now && timeout_ms > 0 && self->worker && self->eos_source == NULL)
     self->eos_source = sandra_worker_timeout_add (self->worker, timeout_ms,
@@ -1851,6 +1865,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       g_mutex_lock (&self->lock);
       sandra_realtime_capture_clear (self->capture);
       take_pending_eos (self);
+      self->eos_queued = FALSE;
       g_mutex_unlock (&self->lock);
       g_mutex_lock (&self->flush_lock);
       self->upstream_flushing = FALSE;
@@ -2172,6 +2187,7 @@ start (GstOpenaiRealtime * self)
   self->failed = FALSE;
   self->reconnects = 0;
   self->eos_pending = FALSE;
+  self->eos_queued = FALSE;
   self->pending_response_create = FALSE;
   self->pending_turn_commit = FALSE;
   self->downstream_latency = 0;
