@@ -1905,6 +1905,28 @@ GST_START_TEST (test_server_error_scrubbed_of_key)
 
 GST_END_TEST;
 
+/* Starts the pipeline and asks for a reply once the session is ready. */
+static void
+fx_play_and_ask (Fx * fx, const gchar * question)
+{
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, question));
+}
+
+/* Waits until at least @bytes of the reply were rendered. */
+static void
+wait_rendered (Fx * fx, guint64 bytes)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+
+  while (rendered_bytes (fx) < bytes && g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) >= bytes, "only %" G_GUINT64_FORMAT
+      " bytes rendered", rendered_bytes (fx));
+}
+
 /* Transcript deltas carry the running time of the audio they came with
  * (the audio buffer that follows them), not the time they left. The reply
  * arrives all at once (pace 0) and the sinks do not sync, so the time of
@@ -1918,10 +1940,7 @@ GST_START_TEST (test_transcript_stamped_with_its_audio)
   GstClockTime first_pts, last_text, audio_end;
   guint i, j, n_text;
 
-  fx_play (fx);
-  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
-  push_silence (fx, 40);
-  fail_unless (send_text (fx, "Hi"));
+  fx_play_and_ask (fx, "Hi");
   gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
   gst_app_src_end_of_stream (GST_APP_SRC (fx->in));
   wait_both_eos (fx);
@@ -1972,17 +1991,9 @@ GST_START_TEST (test_barge_in_during_upstream_flush)
   GstPad *outpad = gst_element_get_static_pad (out, "sink");
   GstSegment seg;
   guint64 before;
-  gint64 end;
 
-  fx_play (fx);
-  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
-  push_silence (fx, 40);
-  fail_unless (send_text (fx, "Talk"));
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  while (rendered_bytes (fx) < 100 * PCM_BPS / 1000 &&
-      g_get_monotonic_time () < end)
-    g_usleep (5000);
-  fail_unless (rendered_bytes (fx) >= 100 * PCM_BPS / 1000);
+  fx_play_and_ask (fx, "Talk");
+  wait_rendered (fx, 100 * PCM_BPS / 1000);
 
   fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
   fail_unless (GST_PAD_IS_FLUSHING (outpad));
@@ -2002,10 +2013,7 @@ GST_START_TEST (test_barge_in_during_upstream_flush)
   push_silence (fx, 40);
   fail_unless (send_text (fx, "Again"));
   gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  while (rendered_bytes (fx) == before && g_get_monotonic_time () < end)
-    g_usleep (5000);
-  fail_unless (rendered_bytes (fx) > before);
+  wait_rendered (fx, before + 1);
   gst_object_unref (outpad);
   gst_object_unref (out);
   gst_object_unref (sinkpad);
@@ -2022,16 +2030,10 @@ GST_START_TEST (test_eos_survives_barge_in)
   Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
       "\"A long answer.\",\"chunk_ms\":20,\"pace\":0}}}", NULL, NULL, TRUE,
       FALSE);
-  gint64 end;
 
-  fx_play (fx);
-  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
-  push_silence (fx, 40);
-  fail_unless (send_text (fx, "Talk"));
+  fx_play_and_ask (fx, "Talk");
   gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  while (rendered_bytes (fx) == 0 && g_get_monotonic_time () < end)
-    g_usleep (5000);
+  wait_rendered (fx, 1);
   /* No reply is running: EOS is queued behind the 2.4 s being played
    * (sent on the pad itself, so it has been handled when this returns). */
   {
