@@ -1692,6 +1692,8 @@ typedef struct
   gboolean replying;
   gchar *secret_in_error;       /* also answers response.create with an
                                  * error quoting this, then nothing else */
+  gboolean refuse_response;     /* answers response.create with an error
+                                 * naming its event_id */
 } HangPeer;
 
 static void
@@ -1712,6 +1714,17 @@ hang_peer_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
 
     soup_websocket_connection_send_text (ws, ev);
     g_free (ev);
+  } else if (strstr (copy, "\"response.create\"") && peer->refuse_response) {
+    JsonNode *n = json_from_string (copy, NULL);
+    gchar *ev = g_strdup_printf ("{\"type\":\"error\",\"error\":{\"type\":"
+        "\"invalid_request_error\",\"code\":\"invalid_value\",\"message\":"
+        "\"Refused.\",\"event_id\":\"%s\"}}", n && tj_has (n, "event_id") ?
+        tj_str (n, "event_id") : "");
+
+    soup_websocket_connection_send_text (ws, ev);
+    g_free (ev);
+    if (n)
+      json_node_unref (n);
   } else if (strstr (copy, "\"response.create\"")) {
     peer->replying = TRUE;
     soup_websocket_connection_send_text (ws, "{\"type\":\"response.created\","
@@ -1790,7 +1803,7 @@ eos_during_reply (Fx * fx)
 GST_START_TEST (test_eos_when_session_lost_mid_reply)
 {
   NetTestServer *server = net_test_server_new ();
-  HangPeer peer = { TRUE, FALSE, NULL };
+  HangPeer peer = { TRUE, FALSE, NULL, FALSE };
   Fx *fx = fx_new_hang_peer (server, &peer, NULL);
 
   eos_during_reply (fx);
@@ -1807,7 +1820,7 @@ GST_END_TEST;
 GST_START_TEST (test_eos_when_service_never_finishes)
 {
   NetTestServer *server = net_test_server_new ();
-  HangPeer peer = { FALSE, FALSE, NULL };
+  HangPeer peer = { FALSE, FALSE, NULL, FALSE };
   Fx *fx = fx_new_hang_peer (server, &peer, "eos-timeout-ms=200");
 
   eos_during_reply (fx);
@@ -1868,11 +1881,39 @@ GST_START_TEST (test_invalid_base_url_rejected)
 
 GST_END_TEST;
 
+/* The service refuses the response.create: no response will come, and
+ * EOS must not wait for one (here longer than the test waits). */
+GST_START_TEST (test_eos_when_response_refused)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { FALSE, FALSE, NULL, TRUE };
+  Fx *fx = fx_new_hang_peer (server, &peer, "eos-timeout-ms=60000");
+  GstPad *sinkpad;
+  GstStructure *s;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Hello"));
+  s = wait_msg (fx, "openairealtime-error", 1);
+  fail_unless (g_str_has_prefix (gst_structure_get_string (s, "event-id"),
+          "gst_response_"));
+  gst_structure_free (s);
+  push_silence (fx, 20);
+  sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_eos ()));
+  gst_object_unref (sinkpad);
+  wait_both_eos (fx);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
 /* The service quotes a key it refuses: the key must not reach the bus. */
 GST_START_TEST (test_server_error_scrubbed_of_key)
 {
   NetTestServer *server = net_test_server_new ();
-  HangPeer peer = { FALSE, FALSE, (gchar *) KEY };
+  HangPeer peer = { FALSE, FALSE, (gchar *) KEY, FALSE };
   Fx *fx = fx_new_hang_peer (server, &peer, NULL);
   GstStructure *s;
 
@@ -2082,6 +2123,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_eos_when_service_never_finishes);
   tcase_add_test (tc, test_invalid_base_url_rejected);
   tcase_add_test (tc, test_server_error_scrubbed_of_key);
+  tcase_add_test (tc, test_eos_when_response_refused);
   tcase_add_test (tc, test_transcript_stamped_with_its_audio);
   tcase_add_test (tc, test_barge_in_during_upstream_flush);
   tcase_add_test (tc, test_eos_survives_barge_in);

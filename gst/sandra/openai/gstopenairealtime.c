@@ -224,6 +224,7 @@ struct _GstOpenaiRealtime
   SandraSentenceSplitter *splitter;
   gchar *active_response_id;
   gboolean response_requested;
+  gchar *response_create_id;    /* event id of the last response.create */
   gboolean pending_response_create;
   gboolean pending_turn_commit;
   GPtrArray *pending_events;    /* client events waiting for a session */
@@ -481,8 +482,12 @@ send_response_create (GstOpenaiRealtime * self)
     self->pending_response_create = TRUE;
     return;
   }
-  json = sandra_realtime_event_response_create (NULL, self->session_api, NULL,
-      NULL);
+  /* An id, so that a refusal (an error event naming it) ends the wait
+   * for the response that will never come. */
+  g_free (self->response_create_id);
+  self->response_create_id = next_event_id (self, "response");
+  json = sandra_realtime_event_response_create (NULL, self->session_api,
+      self->response_create_id, NULL);
   self->response_requested = TRUE;
   send_or_queue (self, json);
 }
@@ -1167,6 +1172,23 @@ on_error (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
   GstStructure *s;
   gchar *message = NULL, *param = NULL;
 
+  if (ev->error_event_id) {
+    gboolean eos = FALSE;
+
+    g_mutex_lock (&self->lock);
+    if (self->response_requested &&
+        g_strcmp0 (ev->error_event_id, self->response_create_id) == 0) {
+      /* The response asked for will not come (for the benign
+       * conversation_already_has_active_response, the active one's
+       * response.created has come already). */
+      self->response_requested = FALSE;
+      if (self->active_response_id == NULL && !self->pending_response_create)
+        eos = take_pending_eos (self);
+    }
+    g_mutex_unlock (&self->lock);
+    if (eos)
+      queue_eos (self);
+  }
   if (sandra_realtime_server_event_is_benign_error (ev)) {
     GST_DEBUG_OBJECT (self, "benign error %s", ev->error_code);
     return;
@@ -2236,6 +2258,7 @@ stop (GstOpenaiRealtime * self)
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->active_response_id, g_free);
   g_clear_pointer (&self->timing_response_id, g_free);
+  g_clear_pointer (&self->response_create_id, g_free);
   g_ptr_array_set_size (self->pending_events, 0);
   sandra_realtime_capture_clear (self->capture);
   sandra_realtime_session_config_clear (&self->sent);
