@@ -46,6 +46,8 @@ typedef struct
   guint n_sentences;
   GString *sentences;
   gboolean text_eos;
+  GString *warnings;            /* "message|debug" lines */
+  GArray *text_pts;             /* GstClockTime of each text buffer */
 } Fx;
 
 static void
@@ -77,6 +79,17 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
     if (fx->error == NULL)
       fx->error = gst_message_ref (msg);
     fx_unlock (fx);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    GError *err = NULL;
+    gchar *debug = NULL;
+
+    gst_message_parse_warning (msg, &err, &debug);
+    fx_lock (fx);
+    g_string_append_printf (fx->warnings, "%s|%s\n", err->message,
+        GST_STR_NULL (debug));
+    fx_unlock (fx);
+    g_error_free (err);
+    g_free (debug);
   }
   /* A sync handler that drops a message owns it. */
   gst_message_unref (msg);
@@ -104,8 +117,11 @@ on_text_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Fx * fx)
 {
   GstMapInfo map;
 
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
   gst_buffer_map (buf, &map, GST_MAP_READ);
   fx_lock (fx);
+  g_array_append_val (fx->text_pts, pts);
   g_string_append_len (fx->text, (const gchar *) map.data, map.size);
   fx_unlock (fx);
   gst_buffer_unmap (buf, &map);
@@ -182,6 +198,8 @@ fx_new_with (SandraEmulator * emu, const gchar * props, const gchar * caps,
   fx->dur = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   fx->text = g_string_new (NULL);
   fx->sentences = g_string_new (NULL);
+  fx->warnings = g_string_new (NULL);
+  fx->text_pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   fx->emu = emu;
 
   desc = g_strdup_printf ("appsrc name=in is-live=true format=time "
@@ -254,6 +272,8 @@ fx_free (Fx * fx)
   gst_caps_replace (&fx->audio_caps, NULL);
   g_string_free (fx->text, TRUE);
   g_string_free (fx->sentences, TRUE);
+  g_string_free (fx->warnings, TRUE);
+  g_array_unref (fx->text_pts);
   g_mutex_clear (&fx->lock);
   g_cond_clear (&fx->cond);
   g_free (fx);
@@ -1664,6 +1684,413 @@ GST_START_TEST (test_flush_mid_response)
 
 GST_END_TEST;
 
+/* A peer that starts a reply and never finishes it; with @close_on_append
+ * it drops the socket (1011) when audio arrives after the reply started. */
+typedef struct
+{
+  gboolean close_on_append;
+  gboolean replying;
+  gchar *secret_in_error;       /* also answers response.create with an
+                                 * error quoting this, then nothing else */
+  gboolean refuse_response;     /* answers response.create with an error
+                                 * naming its event_id */
+} HangPeer;
+
+static void
+hang_peer_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    HangPeer * peer)
+{
+  gsize len;
+  const gchar *text = g_bytes_get_data (message, &len);
+  gchar *copy = g_strndup (text, len);
+
+  if (strstr (copy, "\"session.update\"")) {
+    soup_websocket_connection_send_text (ws, "{\"type\":\"session.updated\","
+        "\"session\":{\"id\":\"sess_hang\",\"model\":\"gpt-realtime-mini\"}}");
+  } else if (strstr (copy, "\"response.create\"") && peer->secret_in_error) {
+    gchar *ev = g_strdup_printf ("{\"type\":\"error\",\"error\":{\"type\":"
+        "\"invalid_request_error\",\"code\":\"invalid_api_key\",\"message\":"
+        "\"Incorrect API key provided: %s.\"}}", peer->secret_in_error);
+
+    soup_websocket_connection_send_text (ws, ev);
+    g_free (ev);
+  } else if (strstr (copy, "\"response.create\"") && peer->refuse_response) {
+    JsonNode *n = json_from_string (copy, NULL);
+    gchar *ev = g_strdup_printf ("{\"type\":\"error\",\"error\":{\"type\":"
+        "\"invalid_request_error\",\"code\":\"invalid_value\",\"message\":"
+        "\"Refused.\",\"event_id\":\"%s\"}}", n && tj_has (n, "event_id") ?
+        tj_str (n, "event_id") : "");
+
+    soup_websocket_connection_send_text (ws, ev);
+    g_free (ev);
+    if (n)
+      json_node_unref (n);
+  } else if (strstr (copy, "\"response.create\"")) {
+    peer->replying = TRUE;
+    soup_websocket_connection_send_text (ws, "{\"type\":\"response.created\","
+        "\"response\":{\"id\":\"resp_hang\",\"status\":\"in_progress\"}}");
+    soup_websocket_connection_send_text (ws, "{\"type\":"
+        "\"response.output_text.delta\",\"response_id\":\"resp_hang\","
+        "\"item_id\":\"item_hang\",\"delta\":\"Let me think\"}");
+  } else if (strstr (copy, "\"input_audio_buffer.append\"") &&
+      peer->replying && peer->close_on_append) {
+    peer->replying = FALSE;
+    soup_websocket_connection_close (ws, 1011, "server restart");
+  }
+  g_free (copy);
+}
+
+static void
+hang_peer (SoupServer * server, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * ws, gpointer user_data)
+{
+  g_object_ref (ws);
+  g_signal_connect (ws, "message", G_CALLBACK (hang_peer_message), user_data);
+  g_signal_connect (ws, "closed", G_CALLBACK (g_object_unref), NULL);
+  soup_websocket_connection_send_text (ws, "{\"type\":\"session.created\","
+      "\"session\":{\"id\":\"sess_hang\"}}");
+}
+
+static Fx *
+fx_new_hang_peer (NetTestServer * server, HangPeer * peer, const gchar * extra)
+{
+  gchar *props;
+  Fx *fx;
+
+  net_test_server_add_websocket_handler (server, "/v1/realtime", NULL,
+      hang_peer, peer);
+  props = g_strdup_printf ("api-key=" KEY " output-modalities=text "
+      "reconnect-initial-ms=50 base-url=%s/v1 %s",
+      net_test_server_get_url (server), extra ? extra : "");
+  fx = fx_new (NULL, props, NULL, FALSE, FALSE);
+  g_free (props);
+  return fx;
+}
+
+static void
+wait_both_eos (Fx * fx)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&fx->lock);
+  while (!(fx->audio_eos && fx->text_eos) &&
+      g_cond_wait_until (&fx->cond, &fx->lock, end));
+  fail_unless (fx->audio_eos, "no EOS on src");
+  fail_unless (fx->text_eos, "no EOS on text_src");
+  g_mutex_unlock (&fx->lock);
+}
+
+/* Push the last 10 ms (too little to have been sent yet) and EOS while a
+ * reply is running: EOS must wait for it, then go out. */
+static void
+eos_during_reply (Fx * fx)
+{
+  guint8 tail[480];
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Think hard"));
+  /* The reply has started (events are handled in order). */
+  gst_structure_free (wait_msg (fx, "openairealtime-assistant-transcript", 1));
+  memset (tail, 0, sizeof (tail));
+  push_audio (fx, tail, sizeof (tail), sizeof (tail));
+  fail_unless_equals_int (gst_app_src_end_of_stream (GST_APP_SRC (fx->in)),
+      GST_FLOW_OK);
+}
+
+/* The session drops while EOS waits for the reply: no response.done will
+ * ever come for it, so EOS must not wait for one. */
+GST_START_TEST (test_eos_when_session_lost_mid_reply)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { TRUE, FALSE, NULL, FALSE };
+  Fx *fx = fx_new_hang_peer (server, &peer, NULL);
+
+  eos_during_reply (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-reconnecting", 1));
+  wait_both_eos (fx);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* The service starts a reply and then says nothing more: EOS goes out
+ * after eos-timeout-ms of silence instead of never. */
+GST_START_TEST (test_eos_when_service_never_finishes)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { FALSE, FALSE, NULL, FALSE };
+  Fx *fx = fx_new_hang_peer (server, &peer, "eos-timeout-ms=200");
+
+  eos_during_reply (fx);
+  wait_both_eos (fx);
+  /* It was the timeout, not a lost session. */
+  g_mutex_lock (&fx->lock);
+  fail_unless_equals_int (count_msgs_locked (fx, "openairealtime-reconnecting"),
+      0);
+  g_mutex_unlock (&fx->lock);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* A base URL (or token URL) the element cannot connect to fails the
+ * state change with a settings error, before any connection. */
+static void
+check_bad_url (const gchar * props)
+{
+  GstElement *rt = gst_element_factory_make ("openairealtime", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  GError *err = NULL;
+
+  fail_unless (rt != NULL);
+  gst_element_set_bus (rt, bus);
+  gst_util_set_object_arg (G_OBJECT (rt), "api-key", KEY);
+  {
+    gchar **kv = g_strsplit (props, "=", 2);
+
+    gst_util_set_object_arg (G_OBJECT (rt), kv[0], kv[1]);
+    g_strfreev (kv);
+  }
+  fail_unless_equals_int (gst_element_set_state (rt, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL, "%s: no error message", props);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), "%s: %s", props, err->message);
+  fail_if (strstr (err->message, KEY) != NULL);
+  g_error_free (err);
+  gst_message_unref (m);
+  gst_element_set_state (rt, GST_STATE_NULL);
+  gst_element_set_bus (rt, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (rt);
+}
+
+GST_START_TEST (test_invalid_base_url_rejected)
+{
+  check_bad_url ("base-url=ftp://example.com/v1");
+  check_bad_url ("base-url=not a url");
+  check_bad_url ("base-url=https://");
+  check_bad_url ("token-url=file:///etc/passwd");
+}
+
+GST_END_TEST;
+
+/* The service refuses the response.create: no response will come, and
+ * EOS must not wait for one (here longer than the test waits). */
+GST_START_TEST (test_eos_when_response_refused)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { FALSE, FALSE, NULL, TRUE };
+  Fx *fx = fx_new_hang_peer (server, &peer, "eos-timeout-ms=60000");
+  GstPad *sinkpad;
+  GstStructure *s;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Hello"));
+  s = wait_msg (fx, "openairealtime-error", 1);
+  fail_unless (g_str_has_prefix (gst_structure_get_string (s, "event-id"),
+          "gst_response_"));
+  gst_structure_free (s);
+  push_silence (fx, 20);
+  sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_eos ()));
+  gst_object_unref (sinkpad);
+  wait_both_eos (fx);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* The service quotes a key it refuses: the key must not reach the bus. */
+GST_START_TEST (test_server_error_scrubbed_of_key)
+{
+  NetTestServer *server = net_test_server_new ();
+  HangPeer peer = { FALSE, FALSE, (gchar *) KEY, FALSE };
+  Fx *fx = fx_new_hang_peer (server, &peer, NULL);
+  GstStructure *s;
+
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Hello"));
+  s = wait_msg (fx, "openairealtime-error", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "code"),
+      "invalid_api_key");
+  GST_INFO ("error message: %s", gst_structure_get_string (s, "message"));
+  fail_unless (strstr (gst_structure_get_string (s, "message"),
+          "Incorrect API key provided") != NULL);
+  fail_if (strstr (gst_structure_get_string (s, "message"), KEY) != NULL,
+      "the key reached the bus message");
+  gst_structure_free (s);
+  /* The warning is posted right after the element message. */
+  g_mutex_lock (&fx->lock);
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+    while (fx->warnings->len == 0 && g_cond_wait_until (&fx->cond,
+            &fx->lock, end));
+  }
+  fail_unless (strstr (fx->warnings->str, "Incorrect API key") != NULL);
+  fail_if (strstr (fx->warnings->str, KEY) != NULL,
+      "the key reached a warning: %s", fx->warnings->str);
+  g_mutex_unlock (&fx->lock);
+  fx_free (fx);
+  net_test_server_free (server);
+}
+
+GST_END_TEST;
+
+/* Starts the pipeline and asks for a reply once the session is ready. */
+static void
+fx_play_and_ask (Fx * fx, const gchar * question)
+{
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, question));
+}
+
+/* Waits until at least @bytes of the reply were rendered. */
+static void
+wait_rendered (Fx * fx, guint64 bytes)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+
+  while (rendered_bytes (fx) < bytes && g_get_monotonic_time () < end)
+    g_usleep (5000);
+  fail_unless (rendered_bytes (fx) >= bytes, "only %" G_GUINT64_FORMAT
+      " bytes rendered", rendered_bytes (fx));
+}
+
+/* Transcript deltas carry the running time of the audio they came with
+ * (the audio buffer that follows them), not the time they left. The reply
+ * arrives all at once (pace 0) and the sinks do not sync, so the time of
+ * leaving says nothing about where the words are in the audio. */
+GST_START_TEST (test_transcript_stamped_with_its_audio)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"Hello there. How can I help?\",\"pace\":0}]}}", NULL, NULL, FALSE,
+      FALSE);
+  GBytes *reply = sandra_test_load_audio ("emulator-reply-24k.wav", 24000, 1);
+  GstClockTime first_pts, last_text, audio_end;
+  guint i, j, n_text;
+
+  fx_play_and_ask (fx, "Hi");
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  gst_app_src_end_of_stream (GST_APP_SRC (fx->in));
+  wait_both_eos (fx);
+
+  g_mutex_lock (&fx->lock);
+  fail_unless_equals_uint64 (fx->rendered_bytes, g_bytes_get_size (reply));
+  fail_unless_equals_string (fx->text->str, "Hello there. How can I help?");
+  n_text = fx->text_pts->len;
+  fail_unless (n_text >= 2);
+  first_pts = g_array_index (fx->pts, GstClockTime, 0);
+  audio_end = g_array_index (fx->pts, GstClockTime, fx->pts->len - 1) +
+      g_array_index (fx->dur, GstClockTime, fx->dur->len - 1);
+  for (i = 0; i < n_text; i++) {
+    GstClockTime t = g_array_index (fx->text_pts, GstClockTime, i);
+    gboolean on_audio = t == audio_end;
+
+    for (j = 0; j < fx->pts->len && !on_audio; j++)
+      on_audio = t == g_array_index (fx->pts, GstClockTime, j);
+    GST_INFO ("text %u at %" GST_TIME_FORMAT, i, GST_TIME_ARGS (t));
+    /* Before any audio was stamped, the audio starts no earlier. */
+    fail_unless (on_audio || t <= first_pts, "text %u at %" GST_TIME_FORMAT
+        " is not on the audio timeline (%" GST_TIME_FORMAT " - %"
+        GST_TIME_FORMAT ")", i, GST_TIME_ARGS (t), GST_TIME_ARGS (first_pts),
+        GST_TIME_ARGS (audio_end));
+  }
+  /* The last words come with the later audio, not with the first. */
+  last_text = g_array_index (fx->text_pts, GstClockTime, n_text - 1);
+  fail_unless (last_text > first_pts + g_array_index (fx->dur, GstClockTime, 0),
+      "last text at %" GST_TIME_FORMAT ", audio from %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (last_text), GST_TIME_ARGS (first_pts));
+  g_mutex_unlock (&fx->lock);
+  g_bytes_unref (reply);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* The user interrupts (cancel-response) while an upstream flush is in
+ * progress: the output must stay flushing until the upstream FLUSH_STOP,
+ * not be restarted by the barge-in's own flush. */
+GST_START_TEST (test_barge_in_during_upstream_flush)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4}}}", NULL, NULL, TRUE,
+      FALSE);
+  GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+  GstElement *out = gst_bin_get_by_name (GST_BIN (fx->pipeline), "out");
+  GstPad *outpad = gst_element_get_static_pad (out, "sink");
+  GstSegment seg;
+  guint64 before;
+
+  fx_play_and_ask (fx, "Talk");
+  wait_rendered (fx, 100 * PCM_BPS / 1000);
+
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
+  fail_unless (GST_PAD_IS_FLUSHING (outpad));
+  g_signal_emit_by_name (fx->rt, "cancel-response");
+  gst_structure_free (wait_msg (fx, "openairealtime-barge-in", 1));
+  fail_unless (GST_PAD_IS_FLUSHING (outpad),
+      "the barge-in ended the upstream flush downstream");
+
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_segment (&seg)));
+  fail_if (GST_PAD_IS_FLUSHING (outpad));
+
+  /* Still working. */
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  before = rendered_bytes (fx);
+  push_silence (fx, 40);
+  fail_unless (send_text (fx, "Again"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  wait_rendered (fx, before + 1);
+  gst_object_unref (outpad);
+  gst_object_unref (out);
+  gst_object_unref (sinkpad);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
+/* The reply has arrived whole and EOS waits behind it in the element when
+ * the user interrupts: the flush drops the rest of the reply, but the
+ * stream must still end. */
+GST_START_TEST (test_eos_survives_barge_in)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":0}}}", NULL, NULL, TRUE,
+      FALSE);
+
+  fx_play_and_ask (fx, "Talk");
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  wait_rendered (fx, 1);
+  /* No reply is running: EOS is queued behind the 2.4 s being played
+   * (sent on the pad itself, so it has been handled when this returns). */
+  {
+    GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
+
+    fail_unless (gst_pad_send_event (sinkpad, gst_event_new_eos ()));
+    gst_object_unref (sinkpad);
+  }
+  g_signal_emit_by_name (fx->rt, "cancel-response");
+  gst_structure_free (wait_msg (fx, "openairealtime-barge-in", 1));
+  wait_both_eos (fx);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -1692,6 +2119,14 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_session_expired_by_service);
   tcase_add_test (tc, test_max_session_ms_recycles);
   tcase_add_test (tc, test_malformed_and_unknown_events);
+  tcase_add_test (tc, test_eos_when_session_lost_mid_reply);
+  tcase_add_test (tc, test_eos_when_service_never_finishes);
+  tcase_add_test (tc, test_invalid_base_url_rejected);
+  tcase_add_test (tc, test_server_error_scrubbed_of_key);
+  tcase_add_test (tc, test_eos_when_response_refused);
+  tcase_add_test (tc, test_transcript_stamped_with_its_audio);
+  tcase_add_test (tc, test_barge_in_during_upstream_flush);
+  tcase_add_test (tc, test_eos_survives_barge_in);
   return s;
 }
 

@@ -44,10 +44,49 @@ GST_START_TEST (test_playout_heard_follows_clock_and_latency)
           700 * GST_MSECOND, 200 * GST_MSECOND, NULL, NULL, &ms));
   fail_unless_equals_uint64 (ms, 500);
 
-  /* Never more than was received. */
+  /* Never more than was pushed (1 s of the 2 s received). */
+  fail_unless (sandra_realtime_playout_heard (p, 30 * GST_SECOND, 0, NULL,
+          NULL, &ms));
+  fail_unless_equals_uint64 (ms, 1000);
+
+  /* All of it pushed: never more than was received. */
+  sandra_realtime_playout_pushed (p, "item_1", 11 * GST_SECOND,
+      GST_SECOND, PCM_BPS);
   fail_unless (sandra_realtime_playout_heard (p, 30 * GST_SECOND, 0, NULL,
           NULL, &ms));
   fail_unless_equals_uint64 (ms, 2000);
+  sandra_realtime_playout_free (p);
+}
+
+GST_END_TEST;
+
+/* The reply underran: 200 ms played, nothing for 800 ms, then the rest
+ * started. The gap was silence, not heard audio. */
+GST_START_TEST (test_playout_heard_skips_underrun_gaps)
+{
+  SandraRealtimePlayout *p = sandra_realtime_playout_new (PCM_BPS);
+  guint64 ms = 0;
+
+  fail_unless (sandra_realtime_playout_delta (p, "r", "i", PCM_BPS));
+  sandra_realtime_playout_pushed (p, "i", 0, 100 * GST_MSECOND,
+      PCM_BPS / 10);
+  sandra_realtime_playout_pushed (p, "i", 100 * GST_MSECOND,
+      100 * GST_MSECOND, PCM_BPS / 10);
+  /* In the gap: the first run has been heard, no more. */
+  fail_unless (sandra_realtime_playout_heard (p, 600 * GST_MSECOND, 0, NULL,
+          NULL, &ms));
+  fail_unless_equals_uint64 (ms, 200);
+  /* The next run starts at 1 s (stamped at the clock after the underrun). */
+  sandra_realtime_playout_pushed (p, "i", GST_SECOND, 200 * GST_MSECOND,
+      PCM_BPS / 5);
+  /* 100 ms into it, 20 ms latency: 200 + 80 ms heard, not 1080. */
+  fail_unless (sandra_realtime_playout_heard (p, GST_SECOND +
+          100 * GST_MSECOND, 20 * GST_MSECOND, NULL, NULL, &ms));
+  fail_unless_equals_uint64 (ms, 280);
+  /* Before that run reached the speaker (latency 20 ms): still 200. */
+  fail_unless (sandra_realtime_playout_heard (p, GST_SECOND +
+          10 * GST_MSECOND, 20 * GST_MSECOND, NULL, NULL, &ms));
+  fail_unless_equals_uint64 (ms, 200);
   sandra_realtime_playout_free (p);
 }
 
@@ -75,7 +114,8 @@ GST_START_TEST (test_playout_finished_item_is_not_truncated)
   sandra_realtime_playout_audio_done (p, "i2");
   fail_unless (sandra_realtime_playout_heard (p, 9 * GST_SECOND, 0, NULL,
           NULL, &ms));
-  fail_unless_equals_uint64 (ms, 2000);
+  /* (the 1 s pushed; the rest has not reached the sink) */
+  fail_unless_equals_uint64 (ms, 1000);
 
   /* Nothing pushed yet: the user heard nothing, truncate at 0. */
   sandra_realtime_playout_delta (p, "r3", "i3", 800);
@@ -331,6 +371,7 @@ realtime_modules_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_playout_heard_follows_clock_and_latency);
+  tcase_add_test (tc, test_playout_heard_skips_underrun_gaps);
   tcase_add_test (tc, test_playout_finished_item_is_not_truncated);
   tcase_add_test (tc, test_playout_cancelled_responses_are_dropped);
   tcase_add_test (tc, test_capture_send_commit_rewind);

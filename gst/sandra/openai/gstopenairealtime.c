@@ -79,6 +79,8 @@ GST_DEBUG_CATEGORY_STATIC (openai_realtime_debug);
 #define DEFAULT_CAPTURE_BUFFER_MS 10000
 #define DEFAULT_LATENCY_MS 20
 #define DEFAULT_MAX_HISTORY_ITEMS 200
+/* How long EOS waits for a running reply while the service sends nothing. */
+#define DEFAULT_EOS_TIMEOUT_MS 30000
 
 /* input_audio_buffer.append sizes the service recommends. */
 #define MIN_APPEND_MS 20
@@ -121,6 +123,7 @@ enum
   PROP_CAPTURE_BUFFER_MS,
   PROP_LATENCY_MS,
   PROP_MAX_HISTORY_ITEMS,
+  PROP_EOS_TIMEOUT_MS,
 };
 
 enum
@@ -152,6 +155,9 @@ typedef struct
   GstEvent *event;
   gchar *item_id;
   gchar *response_id;
+  /* For text_src, passed through the audio task on the way so that it is
+   * stamped with the running time of the audio received with it. */
+  gboolean via_audio;
 } OutItem;
 
 /* One source pad with its queue and task. */
@@ -192,9 +198,12 @@ struct _GstOpenaiRealtime
   guint capture_buffer_ms;
   guint latency_ms;
   guint max_history_items;
+  guint eos_timeout_ms;
 
   /* Serialises downstream flushes with pad (de)activation. */
   GMutex flush_lock;
+  gboolean upstream_flushing;   /* under flush_lock: between FLUSH_START
+                                 * and FLUSH_STOP on sink */
 
   /* Conversation state, under lock: touched by the worker (server
    * events), the streaming threads (audio, text, sandravad events), the
@@ -215,10 +224,14 @@ struct _GstOpenaiRealtime
   SandraSentenceSplitter *splitter;
   gchar *active_response_id;
   gboolean response_requested;
+  gchar *response_create_id;    /* event id of the last response.create */
   gboolean pending_response_create;
   gboolean pending_turn_commit;
   GPtrArray *pending_events;    /* client events waiting for a session */
   gboolean eos_pending;
+  gboolean eos_queued;          /* EOS queued for the source pads */
+  GSource *eos_source;          /* bounds the wait of a pending EOS */
+  gint64 last_server_us;        /* worker thread: last server event */
   gboolean user_speaking;
   gboolean recycle_pending;
   GSource *recycle_source;
@@ -289,6 +302,37 @@ queue_event (OutPad * out, GstEvent * event)
   sandra_ordered_queue_push (out->queue, item);
 }
 
+/* With spoken replies, the transcript describes the audio received with
+ * it: the item goes through the audio queue, in order with that audio,
+ * and the audio task stamps it with the running time at which the audio
+ * that follows plays before handing it to text_src (see forward_text()).
+ * Text replies have no audio to follow and go straight to text_src. */
+static void
+queue_text_item (GstOpenaiRealtime * self, OutItem * item)
+{
+  gboolean text_mode;
+
+  GST_OBJECT_LOCK (self);
+  text_mode = self->cfg.output_modality == SANDRA_REALTIME_MODALITY_TEXT;
+  GST_OBJECT_UNLOCK (self);
+  if (text_mode) {
+    sandra_ordered_queue_push (self->text.queue, item);
+  } else {
+    item->via_audio = TRUE;
+    sandra_ordered_queue_push (self->audio.queue, item);
+  }
+}
+
+static void
+queue_text_event (GstOpenaiRealtime * self, GstEvent * event)
+{
+  OutItem *item = g_new0 (OutItem, 1);
+
+  item->kind = OUT_EVENT;
+  item->event = event;
+  queue_text_item (self, item);
+}
+
 static GstClockTime
 running_time_now (GstOpenaiRealtime * self)
 {
@@ -344,6 +388,31 @@ static gchar *
 next_event_id (GstOpenaiRealtime * self, const gchar * what)
 {
   return g_strdup_printf ("gst_%s_%u", what, ++self->event_serial);
+}
+
+/* Lock held. Ends a pending EOS wait: TRUE when the caller must queue EOS
+ * on both source pads (after releasing the lock). */
+static gboolean
+take_pending_eos (GstOpenaiRealtime * self)
+{
+  if (self->eos_source) {
+    g_source_destroy (self->eos_source);
+    g_clear_pointer (&self->eos_source, g_source_unref);
+  }
+  if (!self->eos_pending)
+    return FALSE;
+  self->eos_pending = FALSE;
+  self->eos_queued = TRUE;
+  return TRUE;
+}
+
+static void
+queue_eos (GstOpenaiRealtime * self)
+{
+  /* Text first: it may pass through the audio queue, and nothing leaves
+   * that queue after EOS. */
+  queue_text_event (self, gst_event_new_eos ());
+  queue_event (&self->audio, gst_event_new_eos ());
 }
 
 /* ---------------------------------------------------------------------- */
@@ -413,8 +482,12 @@ send_response_create (GstOpenaiRealtime * self)
     self->pending_response_create = TRUE;
     return;
   }
-  json = sandra_realtime_event_response_create (NULL, self->session_api, NULL,
-      NULL);
+  /* An id, so that a refusal (an error event naming it) ends the wait
+   * for the response that will never come. */
+  g_free (self->response_create_id);
+  self->response_create_id = next_event_id (self, "response");
+  json = sandra_realtime_event_response_create (NULL, self->session_api,
+      self->response_create_id, NULL);
   self->response_requested = TRUE;
   send_or_queue (self, json);
 }
@@ -509,7 +582,9 @@ static gboolean
 flush_out (OutPad * out)
 {
   g_mutex_lock (&out->self->flush_lock);
-  if (!out->active) {
+  /* During an upstream flush everything is being dropped already, and
+   * the output must stay flushing until its FLUSH_STOP. */
+  if (!out->active || out->self->upstream_flushing) {
     g_mutex_unlock (&out->self->flush_lock);
     return FALSE;
   }
@@ -578,10 +653,21 @@ barge_in (GstOpenaiRealtime * self, gboolean from_server)
   GST_INFO_OBJECT (self, "barge-in: item %s heard %" G_GUINT64_FORMAT
       " ms, response %s cancelled", GST_STR_NULL (item_id), heard_ms,
       GST_STR_NULL (cancelled));
-  if (audible)
-    flush_out (&self->audio);
-  if (cancelled)
-    flush_out (&self->text);
+  {
+    gboolean audio_flushed = audible && flush_out (&self->audio);
+    gboolean text_flushed = cancelled && flush_out (&self->text);
+    gboolean eos_queued;
+
+    /* An EOS already queued behind the reply went with the flush: the
+     * stream still ends. */
+    g_mutex_lock (&self->lock);
+    eos_queued = self->eos_queued;
+    g_mutex_unlock (&self->lock);
+    if (eos_queued && audio_flushed)
+      queue_eos (self);
+    else if (eos_queued && text_flushed)
+      queue_text_event (self, gst_event_new_eos ());
+  }
 
   {
     GstStructure *s = gst_structure_new ("openairealtime-barge-in",
@@ -732,6 +818,7 @@ link_reconnecting (guint attempt, guint delay_ms, const gchar * reason,
 {
   GstOpenaiRealtime *self = user_data;
   gchar *rest;
+  gboolean eos;
 
   g_mutex_lock (&self->lock);
   self->ready = FALSE;
@@ -744,13 +831,20 @@ link_reconnecting (guint attempt, guint delay_ms, const gchar * reason,
     g_source_destroy (self->recycle_source);
     g_clear_pointer (&self->recycle_source, g_source_unref);
   }
+  /* The reply EOS was waiting for is lost with the session: no
+   * response.done will ever come for it. */
+  eos = take_pending_eos (self);
   g_mutex_unlock (&self->lock);
 
   /* Whatever sentence was in progress is over. */
   if (rest)
-    queue_event (&self->text, sandra_end_of_sentence_event_new (rest,
+    queue_text_event (self, sandra_end_of_sentence_event_new (rest,
             GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
   g_free (rest);
+  if (eos) {
+    GST_INFO_OBJECT (self, "session lost while EOS waited for a reply");
+    queue_eos (self);
+  }
 
   GST_INFO_OBJECT (self, "session lost (%s); reconnecting in %u ms", reason,
       delay_ms);
@@ -929,9 +1023,9 @@ on_text_delta (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
   item->buffer = gst_buffer_new_memdup (ev->delta, strlen (ev->delta));
   item->item_id = g_strdup (ev->item_id);
   item->response_id = g_strdup (ev->response_id);
-  sandra_ordered_queue_push (self->text.queue, item);
+  queue_text_item (self, item);
   for (i = 0; sentences && sentences[i]; i++)
-    queue_event (&self->text, sandra_end_of_sentence_event_new (sentences[i],
+    queue_text_event (self, sandra_end_of_sentence_event_new (sentences[i],
             GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
   g_strfreev (sentences);
 }
@@ -952,7 +1046,7 @@ on_text_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
 
   if (!cancelled) {
     if (rest)
-      queue_event (&self->text, sandra_end_of_sentence_event_new (rest,
+      queue_text_event (self, sandra_end_of_sentence_event_new (rest,
               GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE));
     post_transcript (self, "openairealtime-assistant-transcript", ev,
         ev->text, TRUE);
@@ -1032,17 +1126,14 @@ on_response_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
       self->pending_response_create = FALSE;
       send_response_create (self);
     } else if (self->eos_pending && !self->response_requested) {
-      self->eos_pending = FALSE;
-      eos = TRUE;
+      eos = take_pending_eos (self);
     }
     maybe_recycle (self);
   }
   g_mutex_unlock (&self->lock);
 
-  if (eos) {
-    queue_event (&self->audio, gst_event_new_eos ());
-    queue_event (&self->text, gst_event_new_eos ());
-  }
+  if (eos)
+    queue_eos (self);
 }
 
 static void
@@ -1079,21 +1170,50 @@ static void
 on_error (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
 {
   GstStructure *s;
+  gchar *message = NULL, *param = NULL;
 
+  if (ev->error_event_id) {
+    gboolean eos = FALSE;
+
+    g_mutex_lock (&self->lock);
+    if (self->response_requested &&
+        g_strcmp0 (ev->error_event_id, self->response_create_id) == 0) {
+      /* The response asked for will not come (for the benign
+       * conversation_already_has_active_response, the active one's
+       * response.created has come already). */
+      self->response_requested = FALSE;
+      if (self->active_response_id == NULL && !self->pending_response_create)
+        eos = take_pending_eos (self);
+    }
+    g_mutex_unlock (&self->lock);
+    if (eos)
+      queue_eos (self);
+  }
   if (sandra_realtime_server_event_is_benign_error (ev)) {
-    GST_DEBUG_OBJECT (self, "benign error %s: %s", ev->error_code,
-        GST_STR_NULL (ev->error_message));
+    GST_DEBUG_OBJECT (self, "benign error %s", ev->error_code);
     return;
   }
+  /* The service quotes what it was given (a mistyped key, a parameter):
+   * the secrets never leave the element. */
+  g_mutex_lock (&self->lock);
+  if (self->link) {
+    message = openai_realtime_link_redact (self->link, ev->error_message);
+    param = openai_realtime_link_redact (self->link, ev->error_param);
+  }
+  g_mutex_unlock (&self->lock);
+  if (message == NULL && ev->error_message)
+    message = g_strdup ("(message withheld)");
+  if (param == NULL && ev->error_param)
+    param = g_strdup ("(withheld)");
+
   s = gst_structure_new ("openairealtime-error",
       "type", G_TYPE_STRING, ev->error_type ? ev->error_type : "",
       "code", G_TYPE_STRING, ev->error_code ? ev->error_code : "",
-      "message", G_TYPE_STRING, ev->error_message ? ev->error_message : "",
-      NULL);
+      "message", G_TYPE_STRING, message ? message : "", NULL);
   if (ev->error_event_id)
     gst_structure_set (s, "event-id", G_TYPE_STRING, ev->error_event_id, NULL);
-  if (ev->error_param)
-    gst_structure_set (s, "param", G_TYPE_STRING, ev->error_param, NULL);
+  if (param)
+    gst_structure_set (s, "param", G_TYPE_STRING, param, NULL);
   post (self, s);
 
   if (g_strcmp0 (ev->error_code, "session_expired") == 0) {
@@ -1102,13 +1222,15 @@ on_error (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
     if (self->link)
       openai_realtime_link_recycle (self->link, "session expired");
     g_mutex_unlock (&self->lock);
-    return;
+  } else {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("OpenAI Realtime reported an error: %s",
+            message ? message : "(no message)"),
+        ("type %s, code %s, event %s", GST_STR_NULL (ev->error_type),
+            GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_event_id)));
   }
-  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-      ("OpenAI Realtime reported an error: %s",
-          ev->error_message ? ev->error_message : "(no message)"),
-      ("type %s, code %s, event %s", GST_STR_NULL (ev->error_type),
-          GST_STR_NULL (ev->error_code), GST_STR_NULL (ev->error_event_id)));
+  g_free (message);
+  g_free (param);
 }
 
 static void
@@ -1128,6 +1250,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
     return;
   }
   GST_LOG_OBJECT (self, "server event %s", ev->type_name);
+  self->last_server_us = g_get_monotonic_time ();
 
   switch (ev->type) {
     case SANDRA_REALTIME_SERVER_EVENT_ERROR:
@@ -1208,10 +1331,18 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       post_transcript (self, "openairealtime-user-transcript", ev, ev->text,
           TRUE);
       break;
-    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_FAILED:{
+      gchar *message = NULL;
+
+      g_mutex_lock (&self->lock);
+      if (self->link)
+        message = openai_realtime_link_redact (self->link, ev->error_message);
+      g_mutex_unlock (&self->lock);
       GST_WARNING_OBJECT (self, "input transcription failed: %s",
-          GST_STR_NULL (ev->error_message));
+          GST_STR_NULL (message));
+      g_free (message);
       break;
+    }
     case SANDRA_REALTIME_SERVER_EVENT_RESPONSE_CREATED:
       g_mutex_lock (&self->lock);
       g_free (self->active_response_id);
@@ -1387,8 +1518,11 @@ push_text (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
   gchar *timing_id = NULL;
 
   item->buffer = NULL;
-  /* Text describes audio being produced now: stamp it with the running
-   * time at which it leaves, never before the previous one. */
+  /* A transcript was stamped by the audio task with the time its audio
+   * plays; a text reply describes nothing but itself: the running time
+   * at which it leaves. Never before the previous one. */
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    now = GST_BUFFER_PTS (buf);
   if (GST_CLOCK_TIME_IS_VALID (now)) {
     if (GST_CLOCK_TIME_IS_VALID (out->next_pts) && now < out->next_pts)
       now = out->next_pts;
@@ -1418,6 +1552,39 @@ push_text (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
   return gst_pad_push (out->pad, buf);
 }
 
+/* Audio task: a text_src item queued behind the audio received before it.
+ * A transcript delta is stamped with the running time at which the next
+ * audio will play (where this task stamps its next buffer), then handed
+ * to text_src. */
+static void
+forward_text (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
+{
+  gboolean cancelled;
+  GstClockTime latency;
+
+  g_mutex_lock (&self->lock);
+  cancelled = item->response_id &&
+      sandra_realtime_playout_is_cancelled (self->playout, item->response_id);
+  latency = self->downstream_latency;
+  g_mutex_unlock (&self->lock);
+  if (cancelled) {
+    out_item_free (item);
+    return;
+  }
+  if (item->kind == OUT_TEXT) {
+    GstClockTime now = running_time_now (self), pts = now;
+
+    /* The same rule as push_audio(): continue the audio timeline while
+     * the sinks can still play it on time. */
+    if (GST_CLOCK_TIME_IS_VALID (out->next_pts) &&
+        (!GST_CLOCK_TIME_IS_VALID (now) || out->next_pts + latency >= now))
+      pts = out->next_pts;
+    GST_BUFFER_PTS (item->buffer) = pts;
+  }
+  item->via_audio = FALSE;
+  sandra_ordered_queue_push (self->text.queue, item);
+}
+
 static void
 out_loop (OutPad * out)
 {
@@ -1435,6 +1602,10 @@ out_loop (OutPad * out)
   if (item == NULL)
     return;
 
+  if (item->via_audio) {
+    forward_text (self, out, item);
+    return;
+  }
   if (item->kind == OUT_EVENT) {
     GstEventType type = GST_EVENT_TYPE (item->event);
 
@@ -1475,6 +1646,7 @@ out_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
   if (mode != GST_PAD_MODE_PUSH)
     return FALSE;
   g_mutex_lock (&self->flush_lock);
+  self->upstream_flushing = FALSE;
   if (active) {
     out->need_stream_start = TRUE;
     out->need_segment = TRUE;
@@ -1605,14 +1777,52 @@ setup_for_caps (GstOpenaiRealtime * self, GstCaps * caps)
   return TRUE;
 }
 
+/* Worker thread: a pending EOS has waited eos-timeout-ms. It goes out
+ * once the service has been silent that long; while the reply is still
+ * streaming the wait goes on. */
+static gboolean
+eos_timeout (gpointer data)
+{
+  GstOpenaiRealtime *self = data;
+  gboolean eos = FALSE;
+  gint64 idle_ms;
+  guint timeout_ms;
+
+  GST_OBJECT_LOCK (self);
+  timeout_ms = self->eos_timeout_ms;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->eos_source, g_source_unref);
+  idle_ms = (g_get_monotonic_time () - self->last_server_us) / 1000;
+  if (!self->eos_pending) {
+    /* released meanwhile */
+  } else if (idle_ms >= timeout_ms || self->worker == NULL) {
+    GST_WARNING_OBJECT (self, "no answer from the service for %"
+        G_GINT64_FORMAT " ms: EOS without the rest of the reply", idle_ms);
+    eos = take_pending_eos (self);
+    g_clear_pointer (&self->active_response_id, g_free);
+    self->response_requested = FALSE;
+  } else {
+    self->eos_source = sandra_worker_timeout_add (self->worker,
+        timeout_ms - idle_ms, eos_timeout, self, NULL);
+  }
+  g_mutex_unlock (&self->lock);
+  if (eos)
+    queue_eos (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_eos (GstOpenaiRealtime * self)
 {
   gboolean now;
   SandraRealtimeTurnDetection td;
+  guint timeout_ms;
 
   GST_OBJECT_LOCK (self);
   td = self->cfg.turn_detection;
+  timeout_ms = self->eos_timeout_ms;
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->lock);
@@ -1623,12 +1833,15 @@ start_eos (GstOpenaiRealtime * self)
     commit_turn (self);
   now = self->active_response_id == NULL && !self->response_requested;
   self->eos_pending = !now;
+  self->eos_queued = now;
+  /* A service that never finishes the reply must not hold EOS forever. */
+  if (!now && timeout_ms > 0 && self->worker && self->eos_source == NULL)
+    self->eos_source = sandra_worker_timeout_add (self->worker, timeout_ms,
+        eos_timeout, self, NULL);
   g_mutex_unlock (&self->lock);
 
-  if (now) {
-    queue_event (&self->audio, gst_event_new_eos ());
-    queue_event (&self->text, gst_event_new_eos ());
-  }
+  if (now)
+    queue_eos (self);
 }
 
 static gboolean
@@ -1653,12 +1866,14 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       return TRUE;
     case GST_EVENT_FLUSH_START:
       /* Input is being discarded (a seek upstream): so is everything
-       * derived from it that has not left yet. */
+       * derived from it that has not left yet. Under flush_lock, so that
+       * a barge-in's own flush cannot restart the output in the middle. */
+      g_mutex_lock (&self->flush_lock);
+      self->upstream_flushing = TRUE;
       sandra_ordered_queue_set_flushing (self->audio.queue, TRUE);
       sandra_ordered_queue_set_flushing (self->text.queue, TRUE);
       gst_pad_push_event (self->audio.pad, gst_event_ref (event));
       gst_pad_push_event (self->text.pad, event);
-      g_mutex_lock (&self->flush_lock);
       if (self->audio.active)
         gst_pad_pause_task (self->audio.pad);
       if (self->text.active)
@@ -1671,9 +1886,11 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
       g_mutex_lock (&self->lock);
       sandra_realtime_capture_clear (self->capture);
-      self->eos_pending = FALSE;
+      take_pending_eos (self);
+      self->eos_queued = FALSE;
       g_mutex_unlock (&self->lock);
       g_mutex_lock (&self->flush_lock);
+      self->upstream_flushing = FALSE;
       for (i = 0; i < 2; i++) {
         gst_pad_push_event (outs[i]->pad, gst_event_ref (event));
         if (!outs[i]->active)
@@ -1897,6 +2114,48 @@ action_send_event (GstOpenaiRealtime * self, const gchar * json)
 /* ---------------------------------------------------------------------- */
 /* State */
 
+/* TRUE when @url is absolute, with a host, and of one of @schemes. */
+static gboolean
+url_is_usable (const gchar * url, const gchar * const *schemes)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  gboolean ok;
+
+  ok = uri && g_uri_get_host (uri) && *g_uri_get_host (uri) &&
+      g_strv_contains (schemes, g_uri_get_scheme (uri));
+  g_clear_pointer (&uri, g_uri_unref);
+  return ok;
+}
+
+/* A URL the element cannot use fails READY->PAUSED with a message that
+ * says what is wrong, instead of a connection that never opens. */
+static gboolean
+check_urls (GstOpenaiRealtime * self, const OpenaiRealtimeLinkConfig * lc)
+{
+  static const gchar *const base_schemes[] =
+      { "http", "https", "ws", "wss", NULL };
+  static const gchar *const token_schemes[] = { "http", "https", NULL };
+  const gchar *what = NULL, *url = NULL;
+  gchar *shown;
+
+  if (!url_is_usable (lc->base_url, base_schemes)) {
+    what = "base URL";
+    url = lc->base_url;
+  } else if (lc->token_url && *lc->token_url &&
+      !url_is_usable (lc->token_url, token_schemes)) {
+    what = "token URL";
+    url = lc->token_url;
+  }
+  if (what == NULL)
+    return TRUE;
+  shown = sandra_credentials_redact_uri (url);
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Invalid %s \"%s\": expected an http:// or https:// URL such as "
+          "https://api.openai.com/v1.", what, shown ? shown : url), (NULL));
+  g_free (shown);
+  return FALSE;
+}
+
 static gboolean
 start (GstOpenaiRealtime * self)
 {
@@ -1929,6 +2188,11 @@ start (GstOpenaiRealtime * self)
     openai_realtime_link_config_free (lc);
     return FALSE;
   }
+  if (!check_urls (self, lc)) {
+    openai_realtime_link_config_free (lc);
+    g_free (token_body);
+    return FALSE;
+  }
   if (lc->api_key == NULL && !(lc->client_secret && *lc->client_secret) &&
       !(lc->token_url && *lc->token_url)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
@@ -1945,6 +2209,7 @@ start (GstOpenaiRealtime * self)
   self->failed = FALSE;
   self->reconnects = 0;
   self->eos_pending = FALSE;
+  self->eos_queued = FALSE;
   self->pending_response_create = FALSE;
   self->pending_turn_commit = FALSE;
   self->downstream_latency = 0;
@@ -1982,6 +2247,7 @@ stop (GstOpenaiRealtime * self)
     g_source_destroy (self->recycle_source);
     g_clear_pointer (&self->recycle_source, g_source_unref);
   }
+  take_pending_eos (self);
   g_mutex_unlock (&self->lock);
 
   /* Closes the socket and waits for callbacks; they check self->link. */
@@ -1992,6 +2258,7 @@ stop (GstOpenaiRealtime * self)
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->active_response_id, g_free);
   g_clear_pointer (&self->timing_response_id, g_free);
+  g_clear_pointer (&self->response_create_id, g_free);
   g_ptr_array_set_size (self->pending_events, 0);
   sandra_realtime_capture_clear (self->capture);
   sandra_realtime_session_config_clear (&self->sent);
@@ -2255,6 +2522,12 @@ set_property (GObject * object, guint prop_id, const GValue * value,
       GST_OBJECT_UNLOCK (self);
       session_field = FALSE;
       break;
+    case PROP_EOS_TIMEOUT_MS:
+      GST_OBJECT_LOCK (self);
+      self->eos_timeout_ms = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      session_field = FALSE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -2368,6 +2641,9 @@ get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_HISTORY_ITEMS:
       g_value_set_uint (value, self->max_history_items);
       break;
+    case PROP_EOS_TIMEOUT_MS:
+      g_value_set_uint (value, self->eos_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2458,6 +2734,7 @@ gst_openai_realtime_init (GstOpenaiRealtime * self)
   self->capture_buffer_ms = DEFAULT_CAPTURE_BUFFER_MS;
   self->latency_ms = DEFAULT_LATENCY_MS;
   self->max_history_items = DEFAULT_MAX_HISTORY_ITEMS;
+  self->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
 
   self->format = SANDRA_REALTIME_AUDIO_FORMAT_PCM16;
   self->bytes_per_second = format_bytes_per_second (self->format);
@@ -2653,6 +2930,12 @@ gst_openai_realtime_class_init (GstOpenaiRealtimeClass * klass)
       g_param_spec_uint ("max-history-items", "Maximum history items",
           "Conversation items kept for replay into a new session", 1, 10000,
           DEFAULT_MAX_HISTORY_ITEMS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_EOS_TIMEOUT_MS,
+      g_param_spec_uint ("eos-timeout-ms", "EOS timeout",
+          "At EOS, how long to wait for the running reply while the service "
+          "sends nothing, in ms, before EOS goes out without the rest; "
+          "0: wait as long as the session lasts", 0, G_MAXUINT,
+          DEFAULT_EOS_TIMEOUT_MS, rw));
 
   /**
    * GstOpenaiRealtime::function-call:

@@ -185,10 +185,13 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
         info->http_status);
   else if (info->error)
     reason = g_strdup (info->error->message);
-  else
+  else {
+    gchar *said = openai_realtime_link_redact (link, info->reason);
+
     reason = g_strdup_printf ("closed with code %u%s%s", info->code,
-        info->reason && *info->reason ? ": " : "",
-        info->reason ? info->reason : "");
+        said && *said ? ": " : "", said ? said : "");
+    g_free (said);
+  }
 
   switch (info->klass) {
     case SANDRA_WS_CLOSE_NORMAL:
@@ -447,6 +450,20 @@ openai_realtime_link_recycle (OpenaiRealtimeLink * link, const gchar * reason)
   r->link = link;
   r->reason = g_strdup (reason);
   sandra_worker_invoke (link->worker, recycle_in_worker, r, recycle_free);
+}
+
+gchar *
+openai_realtime_link_redact (OpenaiRealtimeLink * link, const gchar * text)
+{
+  gchar *a, *b;
+
+  if (text == NULL)
+    return NULL;
+  /* cfg is fixed for the life of the link. */
+  a = sandra_credentials_redact_text (text, link->cfg->api_key);
+  b = sandra_credentials_redact_text (a, link->cfg->client_secret);
+  g_free (a);
+  return b;
 }
 
 guint64

@@ -94,6 +94,12 @@ gboolean openai_realtime_link_send (OpenaiRealtimeLink * link,
 void openai_realtime_link_recycle (OpenaiRealtimeLink * link,
     const gchar * reason);
 
+/* Copy of @text with the key and the client secret of this link replaced
+ * by SANDRA_REDACTED: for server-provided text (error messages) before it
+ * reaches a log, a bus message or an error. */
+gchar *openai_realtime_link_redact (OpenaiRealtimeLink * link,
+    const gchar * text);
+
 /* Milliseconds the current session has been open, 0 when none. */
 guint64 openai_realtime_link_session_age_ms (OpenaiRealtimeLink * link);
 

@@ -10,6 +10,14 @@
  * response or two; a handful covers rapid repeated barge-ins. */
 #define MAX_CANCELLED 8
 
+/* A run of contiguously stamped audio: it starts at running time @rt with
+ * the item's byte @bytes_before. Underruns and pauses start a new one. */
+typedef struct
+{
+  GstClockTime rt;
+  guint64 bytes_before;
+} Run;
+
 struct _SandraRealtimePlayout
 {
   guint bytes_per_second;
@@ -21,6 +29,7 @@ struct _SandraRealtimePlayout
   gboolean done;
   GstClockTime first_rt;        /* running time of the first pushed sample */
   GstClockTime end_rt;          /* end of the last pushed buffer */
+  GArray *runs;                 /* of Run, in push order */
 
   gchar *cancelled[MAX_CANCELLED];
   guint next_cancelled;
@@ -35,6 +44,7 @@ sandra_realtime_playout_new (guint bytes_per_second)
   p = g_new0 (SandraRealtimePlayout, 1);
   p->bytes_per_second = bytes_per_second;
   p->first_rt = p->end_rt = GST_CLOCK_TIME_NONE;
+  p->runs = g_array_new (FALSE, FALSE, sizeof (Run));
   return p;
 }
 
@@ -44,6 +54,7 @@ sandra_realtime_playout_free (SandraRealtimePlayout * playout)
   if (playout == NULL)
     return;
   sandra_realtime_playout_reset (playout);
+  g_array_unref (playout->runs);
   g_free (playout);
 }
 
@@ -63,6 +74,7 @@ sandra_realtime_playout_clear_item (SandraRealtimePlayout * playout)
   playout->received = playout->pushed = 0;
   playout->done = FALSE;
   playout->first_rt = playout->end_rt = GST_CLOCK_TIME_NONE;
+  g_array_set_size (playout->runs, 0);
 }
 
 gboolean
@@ -97,6 +109,12 @@ sandra_realtime_playout_pushed (SandraRealtimePlayout * playout,
     return;
   if (!GST_CLOCK_TIME_IS_VALID (playout->first_rt))
     playout->first_rt = running_time;
+  if (GST_CLOCK_TIME_IS_VALID (running_time) &&
+      running_time != playout->end_rt) {
+    Run run = { running_time, playout->pushed };
+
+    g_array_append_val (playout->runs, run);
+  }
   if (GST_CLOCK_TIME_IS_VALID (running_time) &&
       GST_CLOCK_TIME_IS_VALID (duration))
     playout->end_rt = running_time + duration;
@@ -139,11 +157,31 @@ sandra_realtime_playout_heard (SandraRealtimePlayout * playout,
     heard_ms = 0;               /* nothing reached the sink yet */
   } else if (!GST_CLOCK_TIME_IS_VALID (now)) {
     heard_ms = bytes_to_ms (playout, playout->pushed);
-  } else if (now <= playout->first_rt + latency) {
-    heard_ms = 0;
   } else {
-    heard_ms = (now - playout->first_rt - latency) / GST_MSECOND;
+    /* The sink renders at running time + latency. Within a run the
+     * clock and the audio advance together; a gap between runs (an
+     * underrun) played nothing, so the clock alone would overstate what
+     * was heard. */
+    GstClockTime t = now > latency ? now - latency : 0;
+    guint64 heard_bytes = 0;
+    guint i;
+
+    for (i = playout->runs->len; i > 0; i--) {
+      const Run *run = &g_array_index (playout->runs, Run, i - 1);
+      guint64 run_end = i < playout->runs->len ?
+          g_array_index (playout->runs, Run, i).bytes_before : playout->pushed;
+
+      if (run->rt > t)
+        continue;
+      heard_bytes = run->bytes_before + gst_util_uint64_scale (t - run->rt,
+          playout->bytes_per_second, GST_SECOND);
+      heard_bytes = MIN (heard_bytes, run_end);
+      break;
+    }
+    heard_ms = bytes_to_ms (playout, heard_bytes);
   }
+  /* Never more than was pushed, let alone received. */
+  heard_ms = MIN (heard_ms, bytes_to_ms (playout, playout->pushed));
   heard_ms = MIN (heard_ms, received_ms);
 
   if (item_id)

@@ -11,8 +11,9 @@
  *
  *   heard = now - first_sample_running_time - downstream_latency
  *
- * clamped to [0, received], since a sink renders a buffer at its running
- * time plus the pipeline latency.
+ * since a sink renders a buffer at its running time plus the pipeline
+ * latency; gaps between contiguously stamped runs (underruns) count for
+ * nothing, and the result never exceeds what was pushed (nor received).
  *
  * It also remembers which responses were cancelled, so that the deltas the
  * service had already sent for them are dropped instead of played.
