@@ -99,10 +99,14 @@ pull_until_eos (Tts * t)
 {
   GList *bufs = NULL;
   gboolean eos = FALSE;
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
 
   while (!eos) {
     GstEvent *ev;
     GstBuffer *b;
+
+    /* a safety net: an element that holds EOS back fails, not hangs */
+    fail_unless (g_get_monotonic_time () < deadline, "no EOS came out");
 
     while ((b = gst_harness_try_pull (t->h)))
       bufs = g_list_append (bufs, b);
@@ -1158,6 +1162,139 @@ GST_START_TEST (test_state_cycles)
 
 GST_END_TEST;
 
+/* A second stream after EOS (STREAM_START without a flush, as from concat
+ * or an application reusing its source) is spoken too. */
+GST_START_TEST (test_new_stream_after_eos)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs;
+  GstSegment seg;
+
+  push_text (t, "First stream.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (bufs != NULL);
+  free_buffers (bufs);
+
+  fail_unless (gst_harness_push_event (t->h,
+          gst_event_new_stream_start ("second")));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&seg)));
+  push_text (t, "Second stream.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (bufs != NULL, "nothing was spoken after the first EOS");
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 2), "Second stream. ");
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* A base URL that cannot work fails the state change with a clear error,
+ * not a connection failure once text comes. */
+GST_START_TEST (test_invalid_base_url_fails_start)
+{
+  const gchar *urls[] = { "not a url", "ftp://example.com/v1", "http://",
+    NULL
+  };
+  const gchar **url;
+
+  for (url = urls; *url; url++) {
+    GstElement *tts = gst_element_factory_make ("elevenlabstts", NULL);
+    GstBus *bus = gst_bus_new ();
+    GstMessage *m;
+    GError *err = NULL;
+
+    gst_element_set_bus (tts, bus);
+    g_object_set (tts, "base-url", *url, "api-key", "xi-local", NULL);
+    fail_unless_equals_int (gst_element_set_state (tts, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (m != NULL, "no error for %s", *url);
+    gst_message_parse_error (m, &err, NULL);
+    fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_SETTINGS), "%s: %s", *url, err->message);
+    fail_unless (strstr (err->message, "base URL") != NULL);
+    g_error_free (err);
+    gst_message_unref (m);
+    gst_element_set_state (tts, GST_STATE_NULL);
+    gst_element_set_bus (tts, NULL);
+    gst_object_unref (bus);
+    gst_object_unref (tts);
+  }
+}
+
+GST_END_TEST;
+
+/* A service that quotes the key back in its error (WebSocket error event)
+ * does not get it onto the bus. */
+GST_START_TEST (test_server_error_never_shows_key)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"connections\":"
+      "[{\"error\":{\"status\":\"quota_exceeded\",\"message\":\"Key "
+      "xi-local has no quota left.\"}}]}}");
+  GstMessage *m = run_for_error (emu, "Hello.", NULL, 0);
+  GError *err = NULL;
+  gchar *debug = NULL, *details_str;
+  const GstStructure *details = NULL;
+
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, &debug);
+  fail_unless (strstr (err->message, "quota") != NULL, "%s", err->message);
+  fail_if (strstr (err->message, "xi-local") != NULL, "%s", err->message);
+  fail_if (debug && strstr (debug, "xi-local") != NULL, "%s", debug);
+  gst_message_parse_error_details (m, &details);
+  fail_unless (details != NULL);
+  details_str = gst_structure_to_string (details);
+  fail_if (strstr (details_str, "xi-local") != NULL, "%s", details_str);
+  g_free (details_str);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (m);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* A service that takes the text and never answers (no audio, no isFinal)
+ * must not hold EOS back forever: the utterance is given up with a
+ * warning and EOS follows. */
+GST_START_TEST (test_silent_service_releases_eos)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"connections\":"
+      "[{\"silent\":true}]}}");
+  Tts *t = tts_new (emu, "response-timeout-ms", 200, NULL);
+  GList *bufs, *msgs, *warnings;
+  GstStructure *s;
+  gboolean complete;
+
+  push_text (t, "Is anybody there?", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  /* fails (safety net) when EOS never comes */
+  bufs = pull_until_eos (t);
+  fail_unless (bufs == NULL);
+  fail_unless (sent_member (emu, "close_context", "sandra-1"));
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  s = utterance_stats (msgs, 1);
+  fail_unless (gst_structure_get_boolean (s, "complete", &complete));
+  fail_if (complete);
+  gst_structure_free (s);
+  warnings = pop_messages (t, NULL, GST_MESSAGE_WARNING);
+  fail_unless (warnings != NULL, "giving up is worth a warning");
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (warnings);
+  free_messages (msgs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 elevenlabstts_suite (void)
 {
@@ -1183,6 +1320,10 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_overrun_interrupt);
   tcase_add_test (tc, test_non_live_is_continuous);
   tcase_add_test (tc, test_state_cycles);
+  tcase_add_test (tc, test_new_stream_after_eos);
+  tcase_add_test (tc, test_invalid_base_url_fails_start);
+  tcase_add_test (tc, test_server_error_never_shows_key);
+  tcase_add_test (tc, test_silent_service_releases_eos);
   return s;
 }
 

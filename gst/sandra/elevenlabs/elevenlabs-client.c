@@ -72,6 +72,7 @@ typedef struct
   gboolean got_audio;
   gboolean reported;            /* `done` was called */
   gboolean resend;              /* lost with a connection that comes back */
+  gint64 deadline_us;           /* ended: give up when nothing came by then */
   GQueue chunks;                /* http: Chunk *, not sent yet */
 } Utt;
 
@@ -95,6 +96,7 @@ struct _ElevenlabsClient
   guint next_context;
   SandraApiError *last_ws_error;
   GSource *keepalive;
+  GSource *deadlines;
   gint64 last_send_us;
   gboolean http_busy;
   Utt *http_utt;
@@ -474,6 +476,9 @@ ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
     return;
   }
 
+  if (u->deadline_us)
+    u->deadline_us = g_get_monotonic_time () +
+        (gint64) client->cfg->response_timeout_ms * 1000;
   if (audio && JSON_NODE_HOLDS_VALUE (audio) &&
       json_node_get_value_type (audio) == G_TYPE_STRING) {
     ElevenlabsAudio *a = audio_new (client, u);
@@ -534,6 +539,14 @@ ws_text (SandraWebSocket * ws, const gchar * text, gsize len,
   }
   if (json_object_has_member (json_node_get_object (node), "error") &&
       (err = sandra_api_error_new_from_json (0, text, len))) {
+    /* The service's words reach the bus: never with the key in them. */
+    if (err->message) {
+      gchar *clean = sandra_credentials_redact_text (err->message,
+          client->cfg->api_key);
+
+      g_free (err->message);
+      err->message = clean;
+    }
     GST_INFO_OBJECT (client->element, "ElevenLabs error %s: %s",
         GST_STR_NULL (err->code), GST_STR_NULL (err->message));
     if (client->last_ws_error)
@@ -665,6 +678,9 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
   }
 
   if (err == NULL) {
+    gchar *reason = sandra_credentials_redact_text (info->reason,
+        client->cfg->api_key);
+
     err = sandra_api_error_new_from_response (info->http_status, NULL, NULL);
     if (info->klass == SANDRA_WS_CLOSE_FATAL_AUTH)
       err->klass = SANDRA_API_ERROR_CLASS_FATAL_AUTH;
@@ -673,7 +689,8 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
     if (err->message == NULL)
       err->message = g_strdup_printf ("the WebSocket %s (close code %u%s%s)",
           info->http_status ? "upgrade failed" : "closed", info->code,
-          *info->reason ? ", " : "", info->reason);
+          *reason ? ", " : "", reason);
+    g_free (reason);
     client->last_ws_error = err;
   }
   {
@@ -743,6 +760,33 @@ ws_keepalive (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* An utterance whose text is all sent waits for its audio and isFinal; a
+ * service that goes quiet (no message for response_timeout_ms) must not
+ * hold EOS and the utterances behind it back forever. */
+static gboolean
+ws_check_deadlines (gpointer data)
+{
+  ElevenlabsClient *client = data;
+  gint64 now = g_get_monotonic_time ();
+  GList *l;
+
+  for (l = client->utts; l; l = l->next) {
+    Utt *u = l->data;
+
+    if (u->cancelled || u->reported || u->utterance == 0 ||
+        u->deadline_us == 0 || now < u->deadline_us)
+      continue;
+    post_warning (client, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        g_strdup_printf ("ElevenLabs did not finish utterance %"
+            G_GUINT64_FORMAT " within %u ms; the rest of it is skipped",
+            u->utterance, client->cfg->response_timeout_ms));
+    /* kept until its isFinal, so that late audio is dropped by id */
+    u->cancelled = TRUE;
+    report_done (client, u, FALSE);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 ws_create (ElevenlabsClient * client)
 {
@@ -779,6 +823,10 @@ ws_create (ElevenlabsClient * client)
   if (cfg->keepalive)
     client->keepalive = sandra_worker_timeout_add (client->worker,
         MAX (cfg->inactivity_timeout_s * 1000 / 4, 250), ws_keepalive,
+        client, NULL);
+  if (cfg->response_timeout_ms)
+    client->deadlines = sandra_worker_timeout_add (client->worker,
+        CLAMP (cfg->response_timeout_ms / 4, 10, 1000), ws_check_deadlines,
         client, NULL);
   g_string_free (url, TRUE);
   g_free (model);
@@ -836,6 +884,9 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       if (u == NULL || u->cancelled || u->ended)
         break;
       u->ended = TRUE;
+      if (client->cfg->response_timeout_ms)
+        u->deadline_us = g_get_monotonic_time () +
+            (gint64) client->cfg->response_timeout_ms * 1000;
       if (u->text->len == 0) {
         /* Nothing to say: no audio will come. */
         ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
@@ -1199,6 +1250,10 @@ teardown (gpointer data)
   if (client->keepalive) {
     g_source_destroy (client->keepalive);
     g_clear_pointer (&client->keepalive, g_source_unref);
+  }
+  if (client->deadlines) {
+    g_source_destroy (client->deadlines);
+    g_clear_pointer (&client->deadlines, g_source_unref);
   }
   if (client->http_cancel)
     g_cancellable_cancel (client->http_cancel);

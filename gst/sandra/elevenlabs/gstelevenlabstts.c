@@ -71,6 +71,7 @@ GST_DEBUG_CATEGORY_STATIC (elevenlabs_tts_debug);
 #define DEFAULT_TRANSPORT_FORMAT ELEVENLABS_AUDIO_FORMAT_PCM
 #define DEFAULT_RETRIES 3
 #define DEFAULT_MAX_CHUNK_CHARS 250
+#define DEFAULT_RESPONSE_TIMEOUT_MS 15000
 
 /* In a live pipeline audio that is late is stamped this far ahead of
  * "now minus latency", so that the sink still plays it, not drops it. */
@@ -101,6 +102,7 @@ enum
   PROP_TRANSPORT_FORMAT,
   PROP_RETRIES,
   PROP_MAX_CHUNK_CHARS,
+  PROP_RESPONSE_TIMEOUT_MS,
 };
 
 G_DEFINE_ENUM_TYPE (GstElevenlabsOverrun, gst_elevenlabs_overrun,
@@ -167,6 +169,7 @@ struct _GstElevenlabsTts
   GstElevenlabsAudioFormat transport_format;
   guint retries;
   guint max_chunk_chars;
+  guint response_timeout_ms;
 
   /* streaming thread */
   GstSegment in_segment;
@@ -631,11 +634,11 @@ src_loop (GstElevenlabsTts * self)
       g_queue_pop_head (&self->items);
       g_mutex_unlock (&self->lock);
       item_free (item);
+      /* The task keeps running after EOS: a new stream (STREAM_START
+       * without a flush) must be spoken too. Its timeline starts afresh. */
+      if (eos)
+        self->out_next = GST_CLOCK_TIME_NONE;
       gst_pad_push_event (self->srcpad, event);
-      if (eos) {
-        GST_DEBUG_OBJECT (self, "EOS pushed, pausing task");
-        gst_pad_pause_task (self->srcpad);
-      }
       return;
     }
     u = item->utterance;
@@ -1058,6 +1061,7 @@ snapshot_config (GstElevenlabsTts * self)
   cfg->inactivity_timeout_s = self->inactivity_timeout;
   cfg->keepalive = self->keepalive;
   cfg->retries = self->retries;
+  cfg->response_timeout_ms = self->response_timeout_ms;
   cfg->transport = self->transport;
   cfg->audio_format = self->transport_format;
   cfg->rate = self->output_rate;
@@ -1069,6 +1073,25 @@ static const ElevenlabsClientCallbacks client_callbacks = {
   on_audio, on_done, on_fatal
 };
 
+/* An absolute http or https URL with a host (the WebSocket URL is derived
+ * from it). */
+static gboolean
+valid_base_url (const gchar * url)
+{
+  GUri *uri = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const gchar *scheme, *host;
+  gboolean ok;
+
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  ok = host && *host && (g_ascii_strcasecmp (scheme, "http") == 0 ||
+      g_ascii_strcasecmp (scheme, "https") == 0);
+  g_uri_unref (uri);
+  return ok;
+}
+
 static gboolean
 start (GstElevenlabsTts * self)
 {
@@ -1079,6 +1102,15 @@ start (GstElevenlabsTts * self)
         ("No ElevenLabs API key: set the api-key property or the "
             SANDRA_ELEVENLABS_KEY_ENV " environment variable."),
         ("no key in the property nor in the environment"));
+    elevenlabs_config_free (cfg);
+    return FALSE;
+  }
+  if (!valid_base_url (cfg->base_url)) {
+    /* Caught here, not as a connection failure at the first text. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid ElevenLabs base URL: set base-url (or "
+            SANDRA_ELEVENLABS_BASE_URL_ENV ") to an http:// or https:// URL "
+            "such as " SANDRA_ELEVENLABS_DEFAULT_BASE_URL), (NULL));
     elevenlabs_config_free (cfg);
     return FALSE;
   }
@@ -1293,6 +1325,11 @@ set_property (GObject * object, guint prop_id, const GValue * value,
       self->max_chunk_chars = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_RESPONSE_TIMEOUT_MS:
+      GST_OBJECT_LOCK (self);
+      self->response_timeout_ms = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1379,6 +1416,9 @@ get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_CHUNK_CHARS:
       g_value_set_uint (value, self->max_chunk_chars);
       break;
+    case PROP_RESPONSE_TIMEOUT_MS:
+      g_value_set_uint (value, self->response_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1440,6 +1480,7 @@ gst_elevenlabs_tts_init (GstElevenlabsTts * self)
   self->transport_format = DEFAULT_TRANSPORT_FORMAT;
   self->retries = DEFAULT_RETRIES;
   self->max_chunk_chars = DEFAULT_MAX_CHUNK_CHARS;
+  self->response_timeout_ms = DEFAULT_RESPONSE_TIMEOUT_MS;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -1571,6 +1612,13 @@ gst_elevenlabs_tts_class_init (GstElevenlabsTtsClass * klass)
           "Characters held back waiting for a sentence end before they are "
           "sent up to the last word", 16, 5000, DEFAULT_MAX_CHUNK_CHARS,
           rw_ready));
+  g_object_class_install_property (gobject_class, PROP_RESPONSE_TIMEOUT_MS,
+      g_param_spec_uint ("response-timeout-ms", "Response timeout",
+          "Milliseconds the WebSocket waits for the service once an "
+          "utterance's text is all sent (counted from the last audio); "
+          "then the rest is skipped with a warning, so EOS is not held "
+          "back forever (0 = wait forever)", 0, 600000,
+          DEFAULT_RESPONSE_TIMEOUT_MS, rw_ready));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
