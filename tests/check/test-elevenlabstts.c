@@ -390,17 +390,22 @@ GST_START_TEST (test_alignment_matches_audio)
 
 GST_END_TEST;
 
-GST_START_TEST (test_tokens_become_sentences)
+GST_START_TEST (test_tokens_become_words_and_sentences)
 {
   SandraEmulator *emu = start_emulator (NULL);
   Tts *t = tts_new (emu, NULL);
   const gchar *tokens[] = { "Hel", "lo", " wor", "ld.", " How", " are",
     " you", "?", " Fi", "ne", NULL
   };
+  const gchar *expected[] = { "Hello ", "world. ", "How ", "are ", "you? ",
+    "Fine "
+  };
+  const gboolean expected_flush[] = { FALSE, TRUE, FALSE, FALSE, TRUE, TRUE };
   const gchar **tok;
   GPtrArray *texts;
   gboolean flushes[8] = { 0, };
   GList *bufs;
+  guint i;
 
   for (tok = tokens; *tok; tok++)
     push_text (t, *tok, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
@@ -408,16 +413,74 @@ GST_START_TEST (test_tokens_become_sentences)
   bufs = pull_until_eos (t);
   fail_unless (bufs != NULL);
 
+  /* whole words as soon as they are complete (the service buffers them by
+   * its chunk_length_schedule), a flush at each sentence end */
   texts = sent_texts (emu, flushes, G_N_ELEMENTS (flushes));
-  fail_unless_equals_int (texts->len, 3);
-  fail_unless_equals_string (g_ptr_array_index (texts, 0), "Hello world. ");
-  fail_unless_equals_string (g_ptr_array_index (texts, 1), "How are you? ");
-  fail_unless_equals_string (g_ptr_array_index (texts, 2), "Fine ");
-  fail_unless (flushes[0] && flushes[1] && flushes[2]);
+  fail_unless_equals_int (texts->len, G_N_ELEMENTS (expected));
+  for (i = 0; i < texts->len; i++) {
+    fail_unless_equals_string (g_ptr_array_index (texts, i), expected[i]);
+    fail_unless_equals_int (flushes[i], expected_flush[i]);
+  }
   /* the utterance ended with EOS: flush and close its context */
   fail_unless (sent_member (emu, "close_context", "sandra-1"));
   g_ptr_array_unref (texts);
   free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+audio_for_context_1 (SandraEmulator * emu, gpointer data);
+
+/* A long first sentence streamed token by token starts speaking once the
+ * service's first chunk_length_schedule step is reached, before the
+ * sentence (or the utterance) ends. */
+GST_START_TEST (test_long_sentence_starts_early)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  /* 200 characters without a sentence end: under max-chunk-chars (250),
+   * over the service's first schedule step (120) */
+  const gchar *sentence = "when the assistant starts a long answer with "
+      "a sentence that goes on and on through several clauses and lists "
+      "of things such as apples and pears and plums and cherries while "
+      "it keeps going";
+  gchar **words = g_strsplit (sentence, " ", -1);
+  GstBuffer *b;
+  GList *bufs, *msgs;
+  guint i;
+
+  fail_unless (strlen (sentence) > 150 && strlen (sentence) < 250);
+  for (i = 0; words[i]; i++) {
+    gchar *tok = g_strconcat (i ? " " : "", words[i], NULL);
+
+    push_text (t, tok, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+    g_free (tok);
+  }
+  /* the sentence has not ended, yet audio comes (safety-net wait) */
+  fail_unless (wait_for (audio_for_context_1, emu, NULL),
+      "nothing was generated before the sentence ended");
+  b = gst_harness_pull (t->h);
+  fail_unless (b != NULL);
+  gst_buffer_unref (b);
+  fail_if (sent_member (emu, "flush", "sandra-1"),
+      "a flush was sent although no sentence ended");
+
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  {
+    gchar *expected = g_strconcat (sentence, " ", NULL);
+
+    /* everything spoken, once */
+    fail_unless_equals_string (alignment_text (msgs, 1), expected);
+    g_free (expected);
+  }
+  free_messages (msgs);
+  free_buffers (bufs);
+  g_strfreev (words);
   tts_free (t);
   sandra_emulator_free (emu);
 }
@@ -446,6 +509,12 @@ server_audio_messages (SandraEmulator * emu, const gchar * context)
   }
   json_array_unref (events);
   return n;
+}
+
+static gboolean
+audio_for_context_1 (SandraEmulator * emu, gpointer data)
+{
+  return server_audio_messages (emu, "sandra-1") > 0;
 }
 
 GST_START_TEST (test_flush_drops_stale_audio)
@@ -1304,7 +1373,8 @@ elevenlabstts_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_speaks_text);
   tcase_add_test (tc, test_alignment_matches_audio);
-  tcase_add_test (tc, test_tokens_become_sentences);
+  tcase_add_test (tc, test_tokens_become_words_and_sentences);
+  tcase_add_test (tc, test_long_sentence_starts_early);
   tcase_add_test (tc, test_flush_drops_stale_audio);
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);

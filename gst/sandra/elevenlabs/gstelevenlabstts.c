@@ -1129,7 +1129,13 @@ start (GstElevenlabsTts * self)
     elevenlabs_config_free (cfg);
     return FALSE;
   }
+  GST_OBJECT_LOCK (self);
   self->chunker = elevenlabs_chunker_new (self->max_chunk_chars);
+  GST_OBJECT_UNLOCK (self);
+  /* Over the WebSocket the service applies chunk_length_schedule itself:
+   * holding words back for a sentence end would defeat it. */
+  elevenlabs_chunker_set_stream_words (self->chunker,
+      cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET);
   self->client = elevenlabs_client_new (GST_ELEMENT (self), cfg,
       &client_callbacks, self);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
@@ -1609,8 +1615,9 @@ gst_elevenlabs_tts_class_init (GstElevenlabsTtsClass * klass)
           "connection", 0, 20, DEFAULT_RETRIES, rw_ready));
   g_object_class_install_property (gobject_class, PROP_MAX_CHUNK_CHARS,
       g_param_spec_uint ("max-chunk-chars", "Maximum chunk",
-          "Characters held back waiting for a sentence end before they are "
-          "sent up to the last word", 16, 5000, DEFAULT_MAX_CHUNK_CHARS,
+          "HTTP: characters held back waiting for a sentence end before "
+          "they are sent up to the last word (the WebSocket sends every "
+          "word at once)", 16, 5000, DEFAULT_MAX_CHUNK_CHARS,
           rw_ready));
   g_object_class_install_property (gobject_class, PROP_RESPONSE_TIMEOUT_MS,
       g_param_spec_uint ("response-timeout-ms", "Response timeout",
