@@ -1364,6 +1364,154 @@ GST_START_TEST (test_silent_service_releases_eos)
 
 GST_END_TEST;
 
+/* The spoken text (alignment) is @full said once: nothing repeated and
+ * nothing lost but at most the tail of one word cut by a dropped
+ * connection. Spaces are ignored. */
+static void
+check_said_once (const gchar * spoken, const gchar * full)
+{
+  GString *a = g_string_new (NULL), *b = g_string_new (NULL);
+  gsize pre = 0, suf = 0, i;
+  const gchar *p;
+
+  for (p = spoken; *p; p++)
+    if (!g_ascii_isspace (*p))
+      g_string_append_c (a, *p);
+  for (p = full; *p; p++)
+    if (!g_ascii_isspace (*p))
+      g_string_append_c (b, *p);
+  fail_unless (a->len <= b->len, "said more than the text: '%s'", spoken);
+  while (pre < a->len && a->str[pre] == b->str[pre])
+    pre++;
+  while (suf < a->len - pre &&
+      a->str[a->len - 1 - suf] == b->str[b->len - 1 - suf])
+    suf++;
+  fail_unless (pre + suf == a->len, "not the text said once: '%s'", spoken);
+  /* what is missing lies within one word of the original */
+  {
+    gsize from = 0, skipped = b->len - a->len, words = 0;
+    const gchar *q;
+
+    /* map the missing non-space range back onto @full */
+    for (q = full; *q && from < pre; q++)
+      if (!g_ascii_isspace (*q))
+        from++;
+    for (i = 0; *q && i < skipped; q++) {
+      if (g_ascii_isspace (*q)) {
+        if (i > 0)
+          words++;
+      } else {
+        i++;
+      }
+    }
+    fail_unless (words == 0, "whole words were lost: '%s'", spoken);
+  }
+  g_string_free (a, TRUE);
+  g_string_free (b, TRUE);
+}
+
+static guint
+audio_on_record (SandraEmulator * emu, guint index)
+{
+  JsonObject *r = sandra_emulator_dup_request (emu, index);
+  JsonArray *ev;
+  guint i, n = 0;
+
+  if (r == NULL)
+    return 0;
+  ev = json_object_has_member (r, "server_events") ?
+      json_object_get_array_member (r, "server_events") : NULL;
+  for (i = 0; ev && i < json_array_get_length (ev); i++)
+    if (json_object_has_member (json_array_get_object_element (ev, i),
+            "audio_bytes"))
+      n++;
+  json_object_unref (r);
+  return n;
+}
+
+/* The connection drops (1011) while the utterance is being spoken: the
+ * text not heard yet goes again on the new socket, and the utterance is
+ * heard to its end, nothing twice. */
+GST_START_TEST (test_drop_mid_speech_resends_rest)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":100,"
+      "\"chunk_interval_ms\":100,\"connections\":[{\"close_after_ms\":800,"
+      "\"close_code\":1011,\"close_reason\":\"internal error\"}]}}");
+  Tts *t = tts_new (emu, NULL);
+  const gchar *text = "The quick brown fox jumps over the lazy dog near the "
+      "river bank today.";
+  GList *bufs, *msgs, *stats;
+  GstStructure *s;
+  gboolean complete;
+
+  push_text (t, text, 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 2);
+  /* the drop came in the middle: some audio before, the rest after */
+  fail_unless (audio_on_record (emu, 0) > 0, "no audio before the drop");
+  fail_unless (audio_on_record (emu, 1) > 0, "nothing spoken after the drop");
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  check_said_once (alignment_text (msgs, 1), text);
+  /* the last word made it */
+  fail_unless (g_str_has_suffix (alignment_text (msgs, 1), "today. "),
+      "%s", alignment_text (msgs, 1));
+  stats = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  s = utterance_stats (stats, 1);
+  fail_unless (gst_structure_get_boolean (s, "complete", &complete));
+  fail_unless (complete);
+  gst_structure_free (s);
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (stats);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static gboolean
+first_socket_dropped (SandraEmulator * emu, gpointer data)
+{
+  JsonObject *r = sandra_emulator_dup_request (emu, 0);
+  gboolean closed = r && json_object_get_int_member_with_default (r,
+      "close_code", 0) == 1011;
+
+  if (r)
+    json_object_unref (r);
+  return closed;
+}
+
+/* Text that comes while the socket reconnects is said once: the resend
+ * on the new socket carries it, the send queue does not repeat it. */
+GST_START_TEST (test_text_during_reconnect_said_once)
+{
+  /* no audio before the drop; the first reconnection is refused, so the
+   * second sentence surely arrives while reconnecting */
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{"
+      "\"first_audio_delay_ms\":500,\"connections\":[{\"close_after_ms\":"
+      "100,\"close_code\":1011},{\"reject_status\":503}]}}");
+  Tts *t = tts_new (emu, "retries", 5, NULL);
+  GList *bufs, *msgs;
+
+  push_text (t, "First part, ", 0, GST_CLOCK_TIME_NONE);
+  fail_unless (wait_for (first_socket_dropped, emu, NULL));
+  push_text (t, "second part.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 1),
+      "First part, second part. ");
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 elevenlabstts_suite (void)
 {
@@ -1394,6 +1542,8 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_invalid_base_url_fails_start);
   tcase_add_test (tc, test_server_error_never_shows_key);
   tcase_add_test (tc, test_silent_service_releases_eos);
+  tcase_add_test (tc, test_drop_mid_speech_resends_rest);
+  tcase_add_test (tc, test_text_during_reconnect_said_once);
   return s;
 }
 
