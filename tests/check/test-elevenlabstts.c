@@ -1512,6 +1512,88 @@ GST_START_TEST (test_text_during_reconnect_said_once)
 
 GST_END_TEST;
 
+/* Non-live: a GAP in timed text ends the utterance before it (it is
+ * spoken now, not when the next text comes) and the output stays
+ * continuous through the gap as silence, before any EOS. */
+GST_START_TEST (test_gap_fills_non_live)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GstClockTime expected = 0;
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gboolean speech = FALSE, silence_after = FALSE;
+  GList *msgs;
+
+  gst_harness_set_live (t->h, FALSE);
+  push_text (t, "Hello.", 0, GST_SECOND);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_gap (GST_SECOND,
+              4 * GST_SECOND)));
+  /* no EOS: the output must reach the gap's end by itself */
+  while (expected < 5 * GST_SECOND) {
+    GstBuffer *b = gst_harness_try_pull (t->h);
+
+    fail_unless (g_get_monotonic_time () < deadline,
+        "the output stopped at %" GST_TIME_FORMAT, GST_TIME_ARGS (expected));
+    if (b == NULL) {
+      g_usleep (2000);
+      continue;
+    }
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (b), expected);
+    expected += GST_BUFFER_DURATION (b);
+    if (GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_GAP))
+      silence_after |= speech;
+    else
+      speech = TRUE;
+    gst_buffer_unref (b);
+  }
+  fail_unless_equals_uint64 (expected, 5 * GST_SECOND);
+  fail_unless (speech && silence_after);
+  /* the utterance was over before any EOS */
+  msgs = pop_messages (t, "elevenlabstts-utterance", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  free_messages (msgs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* Live: a GAP pushes nothing (no stale silence); the next text is spoken
+ * at its own time. */
+GST_START_TEST (test_gap_live_pushes_nothing_stale)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *l, *msgs;
+  guint64 first2 = GST_CLOCK_TIME_NONE;
+
+  push_text (t, "Hello.", 0, GST_SECOND);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_gap (GST_SECOND,
+              4 * GST_SECOND)));
+  push_text (t, "World.", 5 * GST_SECOND, GST_SECOND);
+  finish (t);
+  bufs = pull_until_eos (t);
+  for (l = bufs; l; l = l->next)
+    fail_if (GST_BUFFER_FLAG_IS_SET (l->data, GST_BUFFER_FLAG_GAP));
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  for (l = msgs; l; l = l->next) {
+    const GstStructure *st = gst_message_get_structure (l->data);
+    guint64 u, rt;
+
+    gst_structure_get_uint64 (st, "utterance", &u);
+    gst_structure_get_uint64 (st, "running-time", &rt);
+    if (u == 2 && !GST_CLOCK_TIME_IS_VALID (first2))
+      first2 = rt;
+  }
+  fail_unless_equals_uint64 (first2, 5 * GST_SECOND);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 elevenlabstts_suite (void)
 {
@@ -1544,6 +1626,8 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_silent_service_releases_eos);
   tcase_add_test (tc, test_drop_mid_speech_resends_rest);
   tcase_add_test (tc, test_text_during_reconnect_said_once);
+  tcase_add_test (tc, test_gap_fills_non_live);
+  tcase_add_test (tc, test_gap_live_pushes_nothing_stale);
   return s;
 }
 

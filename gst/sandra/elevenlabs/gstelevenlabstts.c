@@ -347,25 +347,63 @@ set_flow (GstElevenlabsTts * self, GstFlowReturn ret)
     GST_ELEMENT_FLOW_ERROR (self, ret);
 }
 
+/* Silence from @from to @to, in pieces of at most a second (a subtitle an
+ * hour in must not allocate an hour of samples at once). */
 static GstFlowReturn
 push_silence (GstElevenlabsTts * self, GstClockTime from, GstClockTime to)
 {
   gint rate = GST_AUDIO_INFO_RATE (&self->out_info);
-  guint64 n = gst_util_uint64_scale (to - from, rate, GST_SECOND);
-  GstBuffer *buf;
-  GstMapInfo map;
+  guint64 total = gst_util_uint64_scale (to - from, rate, GST_SECOND);
+  guint64 done = 0;
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  if (n == 0)
-    return GST_FLOW_OK;
-  buf = gst_buffer_new_allocate (NULL, n * 2, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  memset (map.data, 0, map.size);
-  gst_buffer_unmap (buf, &map);
-  GST_BUFFER_PTS (buf) = from;
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (n, GST_SECOND, rate);
-  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
-  self->out_next = from + GST_BUFFER_DURATION (buf);
-  return gst_pad_push (self->srcpad, buf);
+  while (done < total && ret == GST_FLOW_OK) {
+    guint64 n = MIN (total - done, (guint64) rate);
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, n * 2, NULL);
+    GstMapInfo map;
+
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    memset (map.data, 0, map.size);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = from + gst_util_uint64_scale (done, GST_SECOND,
+        rate);
+    GST_BUFFER_DURATION (buf) = from + gst_util_uint64_scale (done + n,
+        GST_SECOND, rate) - GST_BUFFER_PTS (buf);
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+    done += n;
+    self->out_next = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    ret = gst_pad_push (self->srcpad, buf);
+  }
+  return ret;
+}
+
+/* An upstream GAP (already on the running-time timeline), in its turn
+ * after the utterances before it. Non-live output is continuous, so the
+ * gap becomes silence up to its end (never over audio already pushed).
+ * In a live pipeline the clock moves on by itself and a GAP for a time
+ * already gone would only make the sink wait: it is dropped. */
+static void
+push_gap (GstElevenlabsTts * self, GstEvent * event)
+{
+  GstClockTime ts, dur, end;
+  gboolean live;
+  GstFlowReturn ret;
+
+  gst_event_parse_gap (event, &ts, &dur);
+  gst_event_unref (event);
+  g_mutex_lock (&self->lock);
+  live = self->live;
+  g_mutex_unlock (&self->lock);
+  if (live || !GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  end = ts + (GST_CLOCK_TIME_IS_VALID (dur) ? dur : 0);
+  if (!GST_CLOCK_TIME_IS_VALID (self->out_next))
+    self->out_next = 0;
+  if (end <= self->out_next)
+    return;
+  ret = push_silence (self, self->out_next, end);
+  if (ret != GST_FLOW_OK)
+    set_flow (self, ret);
 }
 
 static GValue *
@@ -634,6 +672,10 @@ src_loop (GstElevenlabsTts * self)
       g_queue_pop_head (&self->items);
       g_mutex_unlock (&self->lock);
       item_free (item);
+      if (GST_EVENT_TYPE (event) == GST_EVENT_GAP) {
+        push_gap (self, event);
+        return;
+      }
       /* The task keeps running after EOS: a new stream (STREAM_START
        * without a flush) must be spoken too. Its timeline starts afresh. */
       if (eos)
@@ -913,11 +955,28 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       queue_event (self, gst_event_new_segment (&out));
       return TRUE;
     }
-    case GST_EVENT_GAP:
-      /* Silence in the text is not silence to fill: the audio timeline is
-       * written by the utterances themselves. */
+    case GST_EVENT_GAP:{
+      GstClockTime ts, dur, rt, end_rt;
+
+      gst_event_parse_gap (event, &ts, &dur);
+      rt = running_time (self, ts);
+      end_rt = GST_CLOCK_TIME_IS_VALID (dur) ?
+          running_time (self, ts + dur) : rt;
       gst_event_unref (event);
+      if (!GST_CLOCK_TIME_IS_VALID (rt))
+        return TRUE;
+      /* No text until the gap's end: timed text before it is complete,
+       * speak it now rather than when the next text comes. */
+      if (self->cur && GST_CLOCK_TIME_IS_VALID (self->cur->slot_end) &&
+          rt >= self->cur->slot_end)
+        end_utterance (self);
+      if (!self->latency_known)
+        learn_liveness (self);
+      queue_event (self, gst_event_new_gap (rt,
+              GST_CLOCK_TIME_IS_VALID (end_rt) && end_rt > rt ? end_rt - rt :
+              0));
       return TRUE;
+    }
     case GST_EVENT_EOS:
       end_utterance (self);
       /* queued behind every utterance: EOS waits for their audio */
