@@ -1594,6 +1594,134 @@ GST_START_TEST (test_gap_live_pushes_nothing_stale)
 
 GST_END_TEST;
 
+static GstPadProbeReturn
+flush_during_chain (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  gboolean *done = data;
+
+  /* the element asks upstream for the latency from inside its chain
+   * function: a FLUSH_START now lands while that buffer is being handled */
+  if (GST_QUERY_TYPE (GST_PAD_PROBE_INFO_QUERY (info)) == GST_QUERY_LATENCY
+      && !*done) {
+    *done = TRUE;
+    fail_unless (gst_pad_push_event (pad, gst_event_new_flush_start ()));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Text whose buffer was already inside the element when a flush started
+ * is not spoken after the flush. */
+GST_START_TEST (test_flush_during_chain_drops_its_text)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  gboolean flushed = FALSE;
+  GList *bufs, *msgs, *l;
+  GstSegment seg;
+  gulong id;
+
+  id = gst_pad_add_probe (t->h->srcpad, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+      flush_during_chain, &flushed, NULL);
+  /* the buffer was accepted before the flush began */
+  push_text (t, "Stale words. ", 0, GST_CLOCK_TIME_NONE);
+  fail_unless (flushed);
+  gst_pad_remove_probe (t->h->srcpad, id);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&seg)));
+  push_text (t, "Fresh words. ", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless (msgs != NULL);
+  for (l = msgs; l; l = l->next)
+    fail_if (strstr (gst_structure_get_string (gst_message_get_structure
+                (l->data), "text"), "Stale") != NULL,
+        "text from before the flush was spoken");
+  fail_unless_equals_string (alignment_text (msgs, 2), "Fresh words. ");
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean blocked, released;
+} Gate;
+
+static GstPadProbeReturn
+hold_stream_start (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Gate *g = data;
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+  g_mutex_lock (&g->lock);
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_FLUSH_START) {
+    g->released = TRUE;
+    g_cond_broadcast (&g->cond);
+  } else if (GST_EVENT_TYPE (ev) == GST_EVENT_STREAM_START && !g->blocked) {
+    /* the output task is held here, CAPS and SEGMENT still queued */
+    g->blocked = TRUE;
+    g_cond_broadcast (&g->cond);
+    while (!g->released)
+      g_cond_wait (&g->cond, &g->lock);
+  }
+  g_mutex_unlock (&g->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A flush before the output pushed the stream's CAPS keeps them: the
+ * audio after the flush still goes out with caps. */
+GST_START_TEST (test_flush_keeps_pending_caps)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = g_new0 (Tts, 1);
+  Gate gate = { 0, };
+  GList *bufs;
+  GstCaps *caps;
+  GstSegment seg;
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  t->tts = gst_element_factory_make ("elevenlabstts", NULL);
+  g_object_set (t->tts, "base-url", sandra_emulator_get_base_url (emu),
+      "api-key", "xi-local", NULL);
+  t->bus = gst_bus_new ();
+  gst_element_set_bus (t->tts, t->bus);
+  t->h = gst_harness_new_with_element (t->tts, "sink", "src");
+  gst_pad_add_probe (t->h->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH, hold_stream_start, &gate, NULL);
+  gst_harness_set_src_caps_str (t->h, "text/x-raw,format=utf8");
+  g_mutex_lock (&gate.lock);
+  while (!gate.blocked)
+    g_cond_wait (&gate.cond, &gate.lock);
+  g_mutex_unlock (&gate.lock);
+
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&seg)));
+  push_text (t, "After the flush.", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (bufs != NULL);
+  caps = gst_pad_get_current_caps (t->h->sinkpad);
+  fail_unless (caps != NULL, "audio went out without caps");
+  gst_caps_unref (caps);
+  free_buffers (bufs);
+  tts_free (t);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 elevenlabstts_suite (void)
 {
@@ -1628,6 +1756,8 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_text_during_reconnect_said_once);
   tcase_add_test (tc, test_gap_fills_non_live);
   tcase_add_test (tc, test_gap_live_pushes_nothing_stale);
+  tcase_add_test (tc, test_flush_during_chain_drops_its_text);
+  tcase_add_test (tc, test_flush_keeps_pending_caps);
   return s;
 }
 

@@ -860,6 +860,17 @@ begin_utterance (GstElevenlabsTts * self, GstClockTime pts)
   self->cur = u;
 
   g_mutex_lock (&self->lock);
+  if (self->flushing) {
+    /* A FLUSH_START came while this buffer was on its way in: its text is
+     * as stale as what the flush dropped. The utterance stays current
+     * (FLUSH_STOP forgets it) but is never queued nor sent. */
+    u->cancelled = TRUE;
+    g_mutex_unlock (&self->lock);
+    item_free (item);
+    GST_DEBUG_OBJECT (self, "utterance %" G_GUINT64_FORMAT " begun while "
+        "flushing: dropped", u->id);
+    return;
+  }
   g_hash_table_insert (self->active, &u->id, utterance_ref (u));
   g_queue_push_tail (&self->items, item);
   g_cond_broadcast (&self->cond);
@@ -903,7 +914,21 @@ cancel_all (GstElevenlabsTts * self)
     }
   }
   g_hash_table_remove_all (self->active);
-  g_queue_clear_full (&self->items, (GDestroyNotify) item_free);
+  /* Sticky events not pushed yet (STREAM_START, CAPS, TAG) survive a
+   * flush, as on a pad; SEGMENT and EOS do not. */
+  l = self->items.head;
+  while (l) {
+    GList *next = l->next;
+    Item *item = l->data;
+
+    if (item->event == NULL || !GST_EVENT_IS_STICKY (item->event) ||
+        GST_EVENT_TYPE (item->event) == GST_EVENT_SEGMENT ||
+        GST_EVENT_TYPE (item->event) == GST_EVENT_EOS) {
+      g_queue_delete_link (&self->items, l);
+      item_free (item);
+    }
+    l = next;
+  }
   g_mutex_unlock (&self->lock);
   for (i = 0; i < ids->len; i++)
     elevenlabs_client_cancel (self->client, g_array_index (ids, guint64, i));
