@@ -487,12 +487,6 @@ GST_START_TEST (test_long_sentence_starts_early)
 
 GST_END_TEST;
 
-static gboolean
-closed_context_1 (SandraEmulator * emu, gpointer data)
-{
-  return sent_member (emu, "close_context", "sandra-1");
-}
-
 static guint
 server_audio_messages (SandraEmulator * emu, const gchar * context)
 {
@@ -537,7 +531,8 @@ GST_START_TEST (test_flush_drops_stale_audio)
   /* barge-in */
   fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_stop (TRUE)));
-  fail_unless (wait_for (closed_context_1, emu, NULL));
+  /* (sandra-1 was closed by the end of sentence already; what matters is
+   * that its audio still arriving is dropped) */
   before = server_audio_messages (emu, "sandra-1");
   while ((head = gst_harness_try_pull (t->h)))
     gst_buffer_unref (head);
@@ -1095,12 +1090,6 @@ GST_START_TEST (test_overrun_clip)
 
 GST_END_TEST;
 
-static gboolean
-closed_context_1_early (SandraEmulator * emu, gpointer data)
-{
-  return sent_member (emu, "close_context", "sandra-1");
-}
-
 GST_START_TEST (test_overrun_interrupt)
 {
   /* the first answer trickles in (a 100 ms piece every 150 ms), the
@@ -1131,7 +1120,8 @@ GST_START_TEST (test_overrun_interrupt)
   fail_unless (gst_structure_get_boolean (s2, "interrupted", &interrupted));
   fail_if (interrupted);
   fail_unless (gst_structure_get_double (s2, "audio-seconds", &a1) && a1 > 0.3);
-  fail_unless (wait_for (closed_context_1_early, emu, NULL));
+  /* (no check on close_context here: the end of sentence closed
+   * sandra-1 before any interruption, so it could not tell) */
   gst_structure_free (s1);
   gst_structure_free (s2);
   free_messages (msgs);
