@@ -431,8 +431,7 @@ GST_START_TEST (test_tokens_become_words_and_sentences)
 
 GST_END_TEST;
 
-static gboolean
-audio_for_context_1 (SandraEmulator * emu, gpointer data);
+static gboolean audio_for_context_1 (SandraEmulator * emu, gpointer data);
 
 /* A long first sentence streamed token by token starts speaking once the
  * service's first chunk_length_schedule step is reached, before the
@@ -668,12 +667,13 @@ GST_START_TEST (test_opus_transport)
 
 GST_END_TEST;
 
+/* The first socket was closed by the emulator with close code @data. */
 static gboolean
-inactivity_closed (SandraEmulator * emu, gpointer data)
+first_socket_closed (SandraEmulator * emu, gpointer data)
 {
   JsonObject *r = sandra_emulator_dup_request (emu, 0);
   gboolean closed = r && json_object_get_int_member_with_default (r,
-      "close_code", 0) == 1008;
+      "close_code", 0) == GPOINTER_TO_INT (data);
 
   if (r)
     json_object_unref (r);
@@ -695,7 +695,7 @@ GST_START_TEST (test_reconnect_after_inactivity)
   fail_unless (b != NULL);
   gst_buffer_unref (b);
   /* the service gives up on the silent socket */
-  fail_unless (wait_for (inactivity_closed, emu, NULL));
+  fail_unless (wait_for (first_socket_closed, emu, GINT_TO_POINTER (1008)));
 
   push_text (t, "After the pause.", 10 * GST_SECOND, GST_CLOCK_TIME_NONE);
   finish (t);
@@ -1462,18 +1462,6 @@ GST_START_TEST (test_drop_mid_speech_resends_rest)
 
 GST_END_TEST;
 
-static gboolean
-first_socket_dropped (SandraEmulator * emu, gpointer data)
-{
-  JsonObject *r = sandra_emulator_dup_request (emu, 0);
-  gboolean closed = r && json_object_get_int_member_with_default (r,
-      "close_code", 0) == 1011;
-
-  if (r)
-    json_object_unref (r);
-  return closed;
-}
-
 /* Text that comes while the socket reconnects is said once: the resend
  * on the new socket carries it, the send queue does not repeat it. */
 GST_START_TEST (test_text_during_reconnect_said_once)
@@ -1487,7 +1475,7 @@ GST_START_TEST (test_text_during_reconnect_said_once)
   GList *bufs, *msgs;
 
   push_text (t, "First part, ", 0, GST_CLOCK_TIME_NONE);
-  fail_unless (wait_for (first_socket_dropped, emu, NULL));
+  fail_unless (wait_for (first_socket_closed, emu, GINT_TO_POINTER (1011)));
   push_text (t, "second part.", 0, GST_CLOCK_TIME_NONE);
   finish (t);
   bufs = pull_until_eos (t);

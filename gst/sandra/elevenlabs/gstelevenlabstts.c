@@ -10,7 +10,8 @@
  * Speaks UTF-8 text with an ElevenLabs voice. Text may arrive in any
  * pieces, down to one token per buffer from a language model: it is
  * gathered into well-formed chunks and streamed to the service as it
- * comes, so speech starts after the first sentence, not the last.
+ * comes (over the WebSocket word by word, with a flush at each sentence
+ * end), so speech starts early, not after the last sentence.
  *
  * An utterance is the text between two sandra end-of-sentence events (as
  * sent by openairealtime and openaistt) or up to EOS; timed text that
@@ -1701,8 +1702,7 @@ gst_elevenlabs_tts_class_init (GstElevenlabsTtsClass * klass)
       g_param_spec_uint ("max-chunk-chars", "Maximum chunk",
           "HTTP: characters held back waiting for a sentence end before "
           "they are sent up to the last word (the WebSocket sends every "
-          "word at once)", 16, 5000, DEFAULT_MAX_CHUNK_CHARS,
-          rw_ready));
+          "word at once)", 16, 5000, DEFAULT_MAX_CHUNK_CHARS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_RESPONSE_TIMEOUT_MS,
       g_param_spec_uint ("response-timeout-ms", "Response timeout",
           "Milliseconds the WebSocket waits for the service once an "
