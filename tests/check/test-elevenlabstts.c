@@ -431,6 +431,35 @@ GST_START_TEST (test_tokens_become_words_and_sentences)
 
 GST_END_TEST;
 
+/* With auto-mode the service wants whole sentences and no flush. */
+GST_START_TEST (test_auto_mode_sends_sentences)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, "auto-mode", TRUE, NULL);
+  const gchar *tokens[] = { "Hel", "lo", " wor", "ld.", " How", " are",
+    " you", "?", NULL
+  };
+  const gchar **tok;
+  GPtrArray *texts;
+  GList *bufs;
+
+  for (tok = tokens; *tok; tok++)
+    push_text (t, *tok, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless (bufs != NULL);
+  texts = sent_texts (emu, NULL, 0);
+  fail_unless_equals_int (texts->len, 2);
+  fail_unless_equals_string (g_ptr_array_index (texts, 0), "Hello world. ");
+  fail_unless_equals_string (g_ptr_array_index (texts, 1), "How are you? ");
+  g_ptr_array_unref (texts);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static gboolean audio_for_context_1 (SandraEmulator * emu, gpointer data);
 
 /* A long first sentence streamed token by token starts speaking once the
@@ -1711,6 +1740,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_alignment_matches_audio);
   tcase_add_test (tc, test_tokens_become_words_and_sentences);
   tcase_add_test (tc, test_long_sentence_starts_early);
+  tcase_add_test (tc, test_auto_mode_sends_sentences);
   tcase_add_test (tc, test_flush_drops_stale_audio);
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);

@@ -1218,9 +1218,10 @@ start (GstElevenlabsTts * self)
   self->chunker = elevenlabs_chunker_new (self->max_chunk_chars);
   GST_OBJECT_UNLOCK (self);
   /* Over the WebSocket the service applies chunk_length_schedule itself:
-   * holding words back for a sentence end would defeat it. */
+   * holding words back for a sentence end would defeat it. auto_mode has
+   * no schedule and wants whole sentences. */
   elevenlabs_chunker_set_stream_words (self->chunker,
-      cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET);
+      cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET && !cfg->auto_mode);
   self->client = elevenlabs_client_new (GST_ELEMENT (self), cfg,
       &client_callbacks, self);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
