@@ -1729,6 +1729,43 @@ GST_START_TEST (test_flush_keeps_pending_caps)
 
 GST_END_TEST;
 
+/* Speech pushed into an unlinked source pad is an error (as for any
+ * source), and the text that follows is refused, not sent to be billed. */
+GST_START_TEST (test_not_linked_is_an_error)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  gchar *desc = g_strdup_printf ("appsrc name=src format=time "
+      "caps=text/x-raw,format=utf8 ! elevenlabstts name=tts base-url=%s "
+      "api-key=xi-local", sandra_emulator_get_base_url (emu));
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  GstMessage *msg;
+  GError *err = NULL;
+  GstBuffer *b;
+
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  b = gst_buffer_new_memdup ("Nobody listens.", 15);
+  GST_BUFFER_PTS (b) = 0;
+  gst_app_src_push_buffer (GST_APP_SRC (src), b);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 20 * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for an unlinked source pad");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FAILED), "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+  g_free (desc);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 elevenlabstts_suite (void)
 {
@@ -1766,6 +1803,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_gap_live_pushes_nothing_stale);
   tcase_add_test (tc, test_flush_during_chain_drops_its_text);
   tcase_add_test (tc, test_flush_keeps_pending_caps);
+  tcase_add_test (tc, test_not_linked_is_an_error);
   return s;
 }
 

@@ -343,8 +343,9 @@ set_flow (GstElevenlabsTts * self, GstFlowReturn ret)
   g_mutex_lock (&self->lock);
   self->last_flow = ret;
   g_mutex_unlock (&self->lock);
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING &&
-      ret != GST_FLOW_NOT_LINKED && ret != GST_FLOW_EOS)
+  /* Not linked is an error too, as for any source: speech nobody hears
+   * still costs characters. EOS from downstream is not. */
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING && ret != GST_FLOW_EOS)
     GST_ELEMENT_FLOW_ERROR (self, ret);
 }
 
@@ -1058,7 +1059,7 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   g_mutex_lock (&self->lock);
   ret = self->last_flow;
   g_mutex_unlock (&self->lock);
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED) {
+  if (ret != GST_FLOW_OK) {
     gst_buffer_unref (buf);
     return ret;
   }
