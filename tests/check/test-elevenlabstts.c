@@ -591,6 +591,22 @@ GST_START_TEST (test_flush_drops_stale_audio)
   }
   fail_unless (msgs != NULL);
   fail_unless_equals_string (alignment_text (msgs, 2), "Sure. ");
+  /* after the barge-in, the timings still describe exactly the audio */
+  fail_unless_equals_int (g_list_length (msgs), g_list_length (bufs));
+  {
+    GList *b, *m;
+
+    for (b = bufs, m = msgs; b && m; b = b->next, m = m->next) {
+      guint64 rt, dur;
+
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure
+              (m->data), "running-time", &rt));
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure
+              (m->data), "duration", &dur));
+      fail_unless_equals_uint64 (rt, GST_BUFFER_PTS (b->data));
+      fail_unless_equals_uint64 (dur, GST_BUFFER_DURATION (b->data));
+    }
+  }
   free_messages (msgs);
   free_buffers (bufs);
   tts_free (t);
