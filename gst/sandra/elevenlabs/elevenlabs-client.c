@@ -831,11 +831,19 @@ ws_check_deadlines (gpointer data)
 {
   ElevenlabsClient *client = data;
   gint64 now = g_get_monotonic_time ();
+  gboolean open = sandra_websocket_get_state (client->ws) ==
+      SANDRA_WS_STATE_OPEN;
   GList *l;
 
   for (l = client->utts; l; l = l->next) {
     Utt *u = l->data;
 
+    /* Only a service that can answer is waited for: connecting and
+     * reconnecting have their own timeouts and retries. */
+    if (!open && u->deadline_us) {
+      u->deadline_us = now + (gint64) client->cfg->response_timeout_ms * 1000;
+      continue;
+    }
     if (u->cancelled || u->reported || u->utterance == 0 ||
         u->deadline_us == 0 || now < u->deadline_us)
       continue;

@@ -1707,7 +1707,7 @@ gst_elevenlabs_tts_class_init (GstElevenlabsTtsClass * klass)
           "word at once)", 16, 5000, DEFAULT_MAX_CHUNK_CHARS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_RESPONSE_TIMEOUT_MS,
       g_param_spec_uint ("response-timeout-ms", "Response timeout",
-          "Milliseconds the WebSocket waits for the service once an "
+          "Milliseconds the open WebSocket waits for the service once an "
           "utterance's text is all sent (counted from the last audio); "
           "then the rest is skipped with a warning, so EOS is not held "
           "back forever (0 = wait forever)", 0, 600000,
