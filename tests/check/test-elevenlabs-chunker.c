@@ -54,6 +54,39 @@ GST_START_TEST (test_tokens_to_sentences)
 
 GST_END_TEST;
 
+GST_START_TEST (test_stream_words)
+{
+  const gchar *tokens[] = { "Hel", "lo", " wor", "ld.", " Mr.", " Smith",
+    " is", " here", NULL
+  };
+  ElevenlabsChunker *c = elevenlabs_chunker_new (250);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      elevenlabs_chunk_free);
+  GString *s = g_string_new (NULL);
+  const gchar **t;
+  guint i;
+
+  elevenlabs_chunker_set_stream_words (c, TRUE);
+  for (t = tokens; *t; t++)
+    elevenlabs_chunker_push (c, *t, out);
+  /* "here" is still being typed */
+  fail_unless_equals_int (elevenlabs_chunker_pending (c), 4);
+  elevenlabs_chunker_finish (c, out);
+  for (i = 0; i < out->len; i++) {
+    ElevenlabsChunk *ch = g_ptr_array_index (out, i);
+
+    g_string_append_printf (s, "[%s]%s", ch->text, ch->flush ? "F" : "");
+  }
+  /* whole words as they complete, a flush where a sentence ends */
+  fail_unless_equals_string (s->str, "[Hello ][world. ]F[Mr. ][Smith ]"
+      "[is ][here ]F");
+  g_string_free (s, TRUE);
+  g_ptr_array_unref (out);
+  elevenlabs_chunker_free (c);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_not_sentence_ends)
 {
   const gchar *a[] = { "It costs 3.50 euros. Mr. Smith and J. R. R. Tolkien "
@@ -117,6 +150,7 @@ chunker_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_tokens_to_sentences);
+  tcase_add_test (tc, test_stream_words);
   tcase_add_test (tc, test_not_sentence_ends);
   tcase_add_test (tc, test_long_sentence_split_at_words);
   tcase_add_test (tc, test_utf8);

@@ -703,6 +703,9 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
     fail (conn, "invalid_message", "Messages must be JSON objects sent as "
         "text frames.");
+  } else if (conn->script && json_object_get_boolean_member_with_default
+      (conn->script, "silent", FALSE)) {
+    /* a service that takes every message and never answers */
   } else if (conn->script && json_object_has_member (conn->script, "error")
       && conn->n_messages >= (guint)
       json_object_get_int_member_with_default (conn->script,

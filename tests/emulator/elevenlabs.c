@@ -55,7 +55,7 @@ static const gchar *const request_members[] = { "status", "detail",
 
 static const gchar *const connection_members[] = { "reject_status",
   "reject_detail", "error", "error_after_messages", "close_after_ms",
-  "close_code", "close_reason", "raw_message", NULL
+  "close_code", "close_reason", "raw_message", "silent", NULL
 };
 
 static gboolean

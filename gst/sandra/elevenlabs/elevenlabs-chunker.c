@@ -14,6 +14,7 @@ struct _ElevenlabsChunker
 {
   GString *pending;
   guint max_chars;
+  gboolean stream_words;
 };
 
 /* Words after which a full stop does not end a sentence. */
@@ -48,6 +49,12 @@ elevenlabs_chunker_free (ElevenlabsChunker * c)
     return;
   g_string_free (c->pending, TRUE);
   g_free (c);
+}
+
+void
+elevenlabs_chunker_set_stream_words (ElevenlabsChunker * c, gboolean stream)
+{
+  c->stream_words = stream;
 }
 
 void
@@ -174,6 +181,19 @@ elevenlabs_chunker_push (ElevenlabsChunker * c, const gchar * text,
   g_string_append (c->pending, text);
   while ((end = sentence_end (c)) > 0)
     emit (c, end, TRUE, out);
+  if (c->stream_words) {
+    const gchar *str = c->pending->str;
+    gsize i, last = 0;
+
+    /* Complete words go at once, unflushed: the service buffers them by
+     * its chunk_length_schedule and starts a long sentence before it
+     * ends. A word still being typed waits for its whitespace. */
+    for (i = 0; i < c->pending->len; i++)
+      if (g_ascii_isspace (str[i]))
+        last = i + 1;
+    if (last)
+      emit (c, last, FALSE, out);
+  }
   while (elevenlabs_chunker_pending (c) > c->max_chars) {
     gsize cut = word_cut (c);
 

@@ -8,7 +8,8 @@
  * sentence ends to start talking without waiting for more text. The
  * chunker accumulates the pieces and hands out such chunks: one per
  * sentence (flushed), or up to the last word boundary when a sentence
- * grows beyond max_chars (not flushed).
+ * grows beyond max_chars (not flushed); or, streaming words, every
+ * complete word at once (not flushed) and a flush at each sentence end.
  */
 #ifndef __ELEVENLABS_CHUNKER_H__
 #define __ELEVENLABS_CHUNKER_H__
@@ -30,6 +31,14 @@ typedef struct _ElevenlabsChunker ElevenlabsChunker;
 /* @max_chars: longest chunk held back while waiting for a sentence end. */
 ElevenlabsChunker *elevenlabs_chunker_new (guint max_chars);
 void elevenlabs_chunker_free (ElevenlabsChunker * chunker);
+
+/* With @stream TRUE, every complete word is handed out as soon as its
+ * whitespace arrives (unflushed), sentence ends still flushed: for a
+ * transport where the service does its own buffering (WebSocket). Default
+ * FALSE: text is held until a sentence end or max_chars (one request per
+ * chunk). */
+void elevenlabs_chunker_set_stream_words (ElevenlabsChunker * chunker,
+    gboolean stream);
 
 /* Appends @text (UTF-8) and adds the chunks that are now complete to @out
  * (ElevenlabsChunk *, owned by the array's free function). */

@@ -72,6 +72,9 @@ typedef struct
   gboolean got_audio;
   gboolean reported;            /* `done` was called */
   gboolean resend;              /* lost with a connection that comes back */
+  gboolean last_flush;          /* its last text was sent with flush */
+  guint spoken;                 /* non-space characters of @text heard */
+  gint64 deadline_us;           /* ended: give up when nothing came by then */
   GQueue chunks;                /* http: Chunk *, not sent yet */
 } Utt;
 
@@ -90,11 +93,13 @@ struct _ElevenlabsClient
 
   /* worker thread only */
   SandraWebSocket *ws;
+  gboolean ws_was_open;         /* a drop loses what the service held */
   GList *utts;                  /* Utt *, in order (websocket: live contexts) */
   Utt *spare;
   guint next_context;
   SandraApiError *last_ws_error;
   GSource *keepalive;
+  GSource *deadlines;
   gint64 last_send_us;
   gboolean http_busy;
   Utt *http_utt;
@@ -450,6 +455,15 @@ ws_send_end (ElevenlabsClient * client, Utt * u, SandraWsSendFlags flags)
   ws_send_close_context (client, u, flags);
 }
 
+static gboolean
+is_blank (const gchar * s)
+{
+  for (; *s; s = g_utf8_next_char (s))
+    if (!g_unichar_isspace (g_utf8_get_char (s)))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
 {
@@ -474,6 +488,9 @@ ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
     return;
   }
 
+  if (u->deadline_us)
+    u->deadline_us = g_get_monotonic_time () +
+        (gint64) client->cfg->response_timeout_ms * 1000;
   if (audio && JSON_NODE_HOLDS_VALUE (audio) &&
       json_node_get_value_type (audio) == G_TYPE_STRING) {
     ElevenlabsAudio *a = audio_new (client, u);
@@ -500,6 +517,8 @@ ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
                 json_node_get_string (c) : ""));
         g_array_append_val (a->starts, s);
         g_array_append_val (a->ends, e);
+        if (!is_blank (g_ptr_array_index (a->chars, i)))
+          u->spoken++;
       }
     }
     u->got_audio = TRUE;
@@ -534,6 +553,14 @@ ws_text (SandraWebSocket * ws, const gchar * text, gsize len,
   }
   if (json_object_has_member (json_node_get_object (node), "error") &&
       (err = sandra_api_error_new_from_json (0, text, len))) {
+    /* The service's words reach the bus: never with the key in them. */
+    if (err->message) {
+      gchar *clean = sandra_credentials_redact_text (err->message,
+          client->cfg->api_key);
+
+      g_free (err->message);
+      err->message = clean;
+    }
     GST_INFO_OBJECT (client->element, "ElevenLabs error %s: %s",
         GST_STR_NULL (err->code), GST_STR_NULL (err->message));
     if (client->last_ws_error)
@@ -543,6 +570,59 @@ ws_text (SandraWebSocket * ws, const gchar * text, gsize len,
     ws_on_audio_message (client, json_node_get_object (node));
   }
   json_node_unref (node);
+}
+
+/* Byte offset in @u's text where what was not heard yet starts: after
+ * its first u->spoken non-space characters, moved on to the next word so
+ * that a word cut by the drop is not said twice. Updates u->spoken to
+ * match. */
+static gsize
+unspoken_offset (Utt * u)
+{
+  const gchar *str = u->text->str, *p = str;
+  guint n = 0;
+
+  while (*p && n < u->spoken) {
+    if (!g_unichar_isspace (g_utf8_get_char (p)))
+      n++;
+    p = g_utf8_next_char (p);
+  }
+  /* the rest of a half-heard word is dropped, not repeated */
+  if (p > str && *p && !g_unichar_isspace (g_utf8_get_char (p)) &&
+      !g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (p)))) {
+    while (*p && !g_unichar_isspace (g_utf8_get_char (p))) {
+      p = g_utf8_next_char (p);
+      n++;
+    }
+  }
+  while (*p && g_unichar_isspace (g_utf8_get_char (p)))
+    p = g_utf8_next_char (p);
+  u->spoken = n;
+  return p - str;
+}
+
+/* Opens @u's context on a new socket with the text not heard yet. */
+static void
+ws_resend (ElevenlabsClient * client, Utt * u, SandraWsSendFlags flags)
+{
+  gsize from = unspoken_offset (u);
+
+  if (u->ended && u->text->str[from] == '\0' && u->got_audio) {
+    /* all of it was heard; only its isFinal was lost */
+    report_done (client, u, TRUE);
+    remove_utt (client, u);
+    return;
+  }
+  if (u->got_audio)
+    GST_INFO_OBJECT (client->element, "utterance %" G_GUINT64_FORMAT
+        ": sending again from character %u: %s", u->utterance, u->spoken,
+        u->text->str + from);
+  ws_send_init (client, u, flags);
+  if (u->text->str[from])
+    ws_send_text (client, u, u->text->str + from, (u->ended ||
+            u->last_flush) && !client->cfg->auto_mode, flags);
+  if (u->ended)
+    ws_send_close_context (client, u, flags);
 }
 
 static void
@@ -555,16 +635,15 @@ ws_opened (SandraWebSocket * ws, const gchar * protocol,
   GST_DEBUG_OBJECT (client->element, "WebSocket open%s",
       reconnected ? " again" : "");
   g_clear_pointer (&client->last_ws_error, sandra_api_error_free);
-  if (!reconnected)
-    return;
+  client->ws_was_open = TRUE;
   /* The service forgot every context: open them again, ahead of what was
-   * queued meanwhile. Text whose audio had started cannot be resumed
-   * exactly; that utterance is reported incomplete. */
+   * queued meanwhile, with the text it had not spoken yet. Text that came
+   * during the reconnection was kept out of the queue (resend), so
+   * nothing goes twice. */
   copy = g_list_copy (client->utts);
   for (l = copy; l; l = l->next) {
     Utt *u = l->data;
 
-    /* utterances begun since the drop are in the send queue already */
     if (!u->resend)
       continue;
     u->resend = FALSE;
@@ -572,20 +651,7 @@ ws_opened (SandraWebSocket * ws, const gchar * protocol,
       remove_utt (client, u);
       continue;
     }
-    if (u->got_audio) {
-      post_warning (client, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-          g_strdup_printf ("The ElevenLabs connection was lost while "
-              "utterance %" G_GUINT64_FORMAT " was being spoken; the rest "
-              "of it is lost", u->utterance));
-      report_done (client, u, FALSE);
-      remove_utt (client, u);
-      continue;
-    }
-    ws_send_init (client, u, SANDRA_WS_SEND_FIRST);
-    if (u->text->len)
-      ws_send_text (client, u, u->text->str, TRUE, SANDRA_WS_SEND_FIRST);
-    if (u->ended)
-      ws_send_close_context (client, u, SANDRA_WS_SEND_FIRST);
+    ws_resend (client, u, SANDRA_WS_SEND_FIRST);
   }
   g_list_free (copy);
 }
@@ -602,36 +668,34 @@ ws_forget_all (ElevenlabsClient * client)
 }
 
 /* The service closed an idle socket. Text that crossed the close on the
- * wire (sent, no audio yet) is not lost: it goes again on a new socket.
+ * wire (sent, not heard yet) is not lost: it goes again on a new socket.
  * The send queue was dropped with the old one, so nothing is doubled. */
 static void
 ws_after_idle_close (ElevenlabsClient * client)
 {
   GList *l, *copy = g_list_copy (client->utts);
-  gboolean again = FALSE;
 
   for (l = copy; l; l = l->next) {
     Utt *u = l->data;
 
-    if (u->cancelled || u->utterance == 0 || u->got_audio ||
-        (u->ended && u->text->len == 0)) {
+    if (u->cancelled || u->utterance == 0 || (u->ended && u->text->len == 0)) {
       report_done (client, u, FALSE);
       remove_utt (client, u);
       continue;
     }
-    GST_DEBUG_OBJECT (client->element, "sending utterance %" G_GUINT64_FORMAT
-        " again on a new connection", u->utterance);
-    ws_send_init (client, u, SANDRA_WS_SEND_NONE);
-    if (u->text->len)
-      ws_send_text (client, u, u->text->str, TRUE, SANDRA_WS_SEND_NONE);
-    if (u->ended)
-      ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
-    again = TRUE;
+    if (u->got_audio && u->text->str[unspoken_offset (u)] == '\0') {
+      /* all heard: no reason to reconnect now; more text for it starts
+       * a new utterance */
+      report_done (client, u, TRUE);
+      remove_utt (client, u);
+      continue;
+    }
+    GST_DEBUG_OBJECT (client->element, "utterance %" G_GUINT64_FORMAT
+        " continues on a new connection", u->utterance);
+    u->resend = FALSE;
+    ws_resend (client, u, SANDRA_WS_SEND_NONE);
   }
   g_list_free (copy);
-  if (again)
-    GST_INFO_OBJECT (client->element, "reconnecting for text sent as the "
-        "socket closed");
 }
 
 static void
@@ -647,8 +711,20 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
   if (info->will_reconnect) {
     GList *l;
 
-    for (l = client->utts; l; l = l->next)
-      ((Utt *) l->data)->resend = TRUE;
+    /* Before the first open, everything is still in the send queue,
+     * which survives the reconnection. */
+    if (client->ws_was_open) {
+      guint dropped;
+
+      for (l = client->utts; l; l = l->next)
+        ((Utt *) l->data)->resend = TRUE;
+      /* What the old socket never wrote is in the utterances' text and
+       * goes with the resend: kept in the queue too, it would go twice. */
+      dropped = sandra_websocket_clear_queue (client->ws);
+      if (dropped)
+        GST_DEBUG_OBJECT (client->element, "%u unsent messages folded into "
+            "the resend", dropped);
+    }
     post_warning (client, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
         g_strdup_printf ("%s (close code %u%s%s, HTTP status %u); "
             "reconnecting", info->http_status == 429 ?
@@ -665,6 +741,9 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
   }
 
   if (err == NULL) {
+    gchar *reason = sandra_credentials_redact_text (info->reason,
+        client->cfg->api_key);
+
     err = sandra_api_error_new_from_response (info->http_status, NULL, NULL);
     if (info->klass == SANDRA_WS_CLOSE_FATAL_AUTH)
       err->klass = SANDRA_API_ERROR_CLASS_FATAL_AUTH;
@@ -673,7 +752,8 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
     if (err->message == NULL)
       err->message = g_strdup_printf ("the WebSocket %s (close code %u%s%s)",
           info->http_status ? "upgrade failed" : "closed", info->code,
-          *info->reason ? ", " : "", info->reason);
+          *reason ? ", " : "", reason);
+    g_free (reason);
     client->last_ws_error = err;
   }
   {
@@ -743,6 +823,41 @@ ws_keepalive (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* An utterance whose text is all sent waits for its audio and isFinal; a
+ * service that goes quiet (no message for response_timeout_ms) must not
+ * hold EOS and the utterances behind it back forever. */
+static gboolean
+ws_check_deadlines (gpointer data)
+{
+  ElevenlabsClient *client = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean open = sandra_websocket_get_state (client->ws) ==
+      SANDRA_WS_STATE_OPEN;
+  GList *l;
+
+  for (l = client->utts; l; l = l->next) {
+    Utt *u = l->data;
+
+    /* Only a service that can answer is waited for: connecting and
+     * reconnecting have their own timeouts and retries. */
+    if (!open && u->deadline_us) {
+      u->deadline_us = now + (gint64) client->cfg->response_timeout_ms * 1000;
+      continue;
+    }
+    if (u->cancelled || u->reported || u->utterance == 0 ||
+        u->deadline_us == 0 || now < u->deadline_us)
+      continue;
+    post_warning (client, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        g_strdup_printf ("ElevenLabs did not finish utterance %"
+            G_GUINT64_FORMAT " within %u ms; the rest of it is skipped",
+            u->utterance, client->cfg->response_timeout_ms));
+    /* kept until its isFinal, so that late audio is dropped by id */
+    u->cancelled = TRUE;
+    report_done (client, u, FALSE);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 ws_create (ElevenlabsClient * client)
 {
@@ -779,6 +894,10 @@ ws_create (ElevenlabsClient * client)
   if (cfg->keepalive)
     client->keepalive = sandra_worker_timeout_add (client->worker,
         MAX (cfg->inactivity_timeout_s * 1000 / 4, 250), ws_keepalive,
+        client, NULL);
+  if (cfg->response_timeout_ms)
+    client->deadlines = sandra_worker_timeout_add (client->worker,
+        CLAMP (cfg->response_timeout_ms / 4, 10, 1000), ws_check_deadlines,
         client, NULL);
   g_string_free (url, TRUE);
   g_free (model);
@@ -828,20 +947,27 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       if (u == NULL || u->cancelled || u->ended)
         break;
       g_string_append (u->text, cmd->text);
-      ws_send_text (client, u, cmd->text, cmd->flush && !client->cfg->auto_mode,
-          SANDRA_WS_SEND_NONE);
+      u->last_flush = cmd->flush;
+      /* while reconnecting, the text goes with the resend on open */
+      if (!u->resend)
+        ws_send_text (client, u, cmd->text, cmd->flush &&
+            !client->cfg->auto_mode, SANDRA_WS_SEND_NONE);
       break;
     case CMD_END:
       u = find_utt (client, cmd->utterance);
       if (u == NULL || u->cancelled || u->ended)
         break;
       u->ended = TRUE;
+      if (client->cfg->response_timeout_ms)
+        u->deadline_us = g_get_monotonic_time () +
+            (gint64) client->cfg->response_timeout_ms * 1000;
       if (u->text->len == 0) {
         /* Nothing to say: no audio will come. */
-        ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
+        if (!u->resend)
+          ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
         report_done (client, u, TRUE);
         u->cancelled = TRUE;
-      } else {
+      } else if (!u->resend) {
         ws_send_end (client, u, SANDRA_WS_SEND_NONE);
       }
       ws_ensure_spare (client);
@@ -850,7 +976,7 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       u = find_utt (client, cmd->utterance);
       if (u == NULL || u->cancelled)
         break;
-      if (!u->ended)
+      if (!u->ended && !u->resend)
         ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
       u->cancelled = TRUE;
       u->ended = TRUE;
@@ -1199,6 +1325,10 @@ teardown (gpointer data)
   if (client->keepalive) {
     g_source_destroy (client->keepalive);
     g_clear_pointer (&client->keepalive, g_source_unref);
+  }
+  if (client->deadlines) {
+    g_source_destroy (client->deadlines);
+    g_clear_pointer (&client->deadlines, g_source_unref);
   }
   if (client->http_cancel)
     g_cancellable_cancel (client->http_cancel);

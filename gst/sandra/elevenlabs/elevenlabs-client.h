@@ -69,6 +69,7 @@ typedef struct
   guint inactivity_timeout_s;
   gboolean keepalive;
   guint retries;
+  guint response_timeout_ms;    /* 0: wait for the service forever */
   GstElevenlabsTransport transport;
   GstElevenlabsAudioFormat audio_format;
   gint rate;                    /* PCM output rate */

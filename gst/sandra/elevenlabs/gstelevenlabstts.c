@@ -10,7 +10,8 @@
  * Speaks UTF-8 text with an ElevenLabs voice. Text may arrive in any
  * pieces, down to one token per buffer from a language model: it is
  * gathered into well-formed chunks and streamed to the service as it
- * comes, so speech starts after the first sentence, not the last.
+ * comes (over the WebSocket word by word, with a flush at each sentence
+ * end), so speech starts early, not after the last sentence.
  *
  * An utterance is the text between two sandra end-of-sentence events (as
  * sent by openairealtime and openaistt) or up to EOS; timed text that
@@ -71,6 +72,7 @@ GST_DEBUG_CATEGORY_STATIC (elevenlabs_tts_debug);
 #define DEFAULT_TRANSPORT_FORMAT ELEVENLABS_AUDIO_FORMAT_PCM
 #define DEFAULT_RETRIES 3
 #define DEFAULT_MAX_CHUNK_CHARS 250
+#define DEFAULT_RESPONSE_TIMEOUT_MS 15000
 
 /* In a live pipeline audio that is late is stamped this far ahead of
  * "now minus latency", so that the sink still plays it, not drops it. */
@@ -101,6 +103,7 @@ enum
   PROP_TRANSPORT_FORMAT,
   PROP_RETRIES,
   PROP_MAX_CHUNK_CHARS,
+  PROP_RESPONSE_TIMEOUT_MS,
 };
 
 G_DEFINE_ENUM_TYPE (GstElevenlabsOverrun, gst_elevenlabs_overrun,
@@ -167,6 +170,7 @@ struct _GstElevenlabsTts
   GstElevenlabsAudioFormat transport_format;
   guint retries;
   guint max_chunk_chars;
+  guint response_timeout_ms;
 
   /* streaming thread */
   GstSegment in_segment;
@@ -339,30 +343,69 @@ set_flow (GstElevenlabsTts * self, GstFlowReturn ret)
   g_mutex_lock (&self->lock);
   self->last_flow = ret;
   g_mutex_unlock (&self->lock);
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING &&
-      ret != GST_FLOW_NOT_LINKED && ret != GST_FLOW_EOS)
+  /* Not linked is an error too, as for any source: speech nobody hears
+   * still costs characters. EOS from downstream is not. */
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING && ret != GST_FLOW_EOS)
     GST_ELEMENT_FLOW_ERROR (self, ret);
 }
 
+/* Silence from @from to @to, in pieces of at most a second (a subtitle an
+ * hour in must not allocate an hour of samples at once). */
 static GstFlowReturn
 push_silence (GstElevenlabsTts * self, GstClockTime from, GstClockTime to)
 {
   gint rate = GST_AUDIO_INFO_RATE (&self->out_info);
-  guint64 n = gst_util_uint64_scale (to - from, rate, GST_SECOND);
-  GstBuffer *buf;
-  GstMapInfo map;
+  guint64 total = gst_util_uint64_scale (to - from, rate, GST_SECOND);
+  guint64 done = 0;
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  if (n == 0)
-    return GST_FLOW_OK;
-  buf = gst_buffer_new_allocate (NULL, n * 2, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  memset (map.data, 0, map.size);
-  gst_buffer_unmap (buf, &map);
-  GST_BUFFER_PTS (buf) = from;
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (n, GST_SECOND, rate);
-  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
-  self->out_next = from + GST_BUFFER_DURATION (buf);
-  return gst_pad_push (self->srcpad, buf);
+  while (done < total && ret == GST_FLOW_OK) {
+    guint64 n = MIN (total - done, (guint64) rate);
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, n * 2, NULL);
+    GstMapInfo map;
+
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    memset (map.data, 0, map.size);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = from + gst_util_uint64_scale (done, GST_SECOND,
+        rate);
+    GST_BUFFER_DURATION (buf) = from + gst_util_uint64_scale (done + n,
+        GST_SECOND, rate) - GST_BUFFER_PTS (buf);
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+    done += n;
+    self->out_next = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    ret = gst_pad_push (self->srcpad, buf);
+  }
+  return ret;
+}
+
+/* An upstream GAP (already on the running-time timeline), in its turn
+ * after the utterances before it. Non-live output is continuous, so the
+ * gap becomes silence up to its end (never over audio already pushed).
+ * In a live pipeline the clock moves on by itself and a GAP for a time
+ * already gone would only make the sink wait: it is dropped. */
+static void
+push_gap (GstElevenlabsTts * self, GstEvent * event)
+{
+  GstClockTime ts, dur, end;
+  gboolean live;
+  GstFlowReturn ret;
+
+  gst_event_parse_gap (event, &ts, &dur);
+  gst_event_unref (event);
+  g_mutex_lock (&self->lock);
+  live = self->live;
+  g_mutex_unlock (&self->lock);
+  if (live || !GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  end = ts + (GST_CLOCK_TIME_IS_VALID (dur) ? dur : 0);
+  if (!GST_CLOCK_TIME_IS_VALID (self->out_next))
+    self->out_next = 0;
+  if (end <= self->out_next)
+    return;
+  ret = push_silence (self, self->out_next, end);
+  if (ret != GST_FLOW_OK)
+    set_flow (self, ret);
 }
 
 static GValue *
@@ -631,11 +674,15 @@ src_loop (GstElevenlabsTts * self)
       g_queue_pop_head (&self->items);
       g_mutex_unlock (&self->lock);
       item_free (item);
-      gst_pad_push_event (self->srcpad, event);
-      if (eos) {
-        GST_DEBUG_OBJECT (self, "EOS pushed, pausing task");
-        gst_pad_pause_task (self->srcpad);
+      if (GST_EVENT_TYPE (event) == GST_EVENT_GAP) {
+        push_gap (self, event);
+        return;
       }
+      /* The task keeps running after EOS: a new stream (STREAM_START
+       * without a flush) must be spoken too. Its timeline starts afresh. */
+      if (eos)
+        self->out_next = GST_CLOCK_TIME_NONE;
+      gst_pad_push_event (self->srcpad, event);
       return;
     }
     u = item->utterance;
@@ -815,6 +862,17 @@ begin_utterance (GstElevenlabsTts * self, GstClockTime pts)
   self->cur = u;
 
   g_mutex_lock (&self->lock);
+  if (self->flushing) {
+    /* A FLUSH_START came while this buffer was on its way in: its text is
+     * as stale as what the flush dropped. The utterance stays current
+     * (FLUSH_STOP forgets it) but is never queued nor sent. */
+    u->cancelled = TRUE;
+    g_mutex_unlock (&self->lock);
+    item_free (item);
+    GST_DEBUG_OBJECT (self, "utterance %" G_GUINT64_FORMAT " begun while "
+        "flushing: dropped", u->id);
+    return;
+  }
   g_hash_table_insert (self->active, &u->id, utterance_ref (u));
   g_queue_push_tail (&self->items, item);
   g_cond_broadcast (&self->cond);
@@ -858,7 +916,21 @@ cancel_all (GstElevenlabsTts * self)
     }
   }
   g_hash_table_remove_all (self->active);
-  g_queue_clear_full (&self->items, (GDestroyNotify) item_free);
+  /* Sticky events not pushed yet (STREAM_START, CAPS, TAG) survive a
+   * flush, as on a pad; SEGMENT and EOS do not. */
+  l = self->items.head;
+  while (l) {
+    GList *next = l->next;
+    Item *item = l->data;
+
+    if (item->event == NULL || !GST_EVENT_IS_STICKY (item->event) ||
+        GST_EVENT_TYPE (item->event) == GST_EVENT_SEGMENT ||
+        GST_EVENT_TYPE (item->event) == GST_EVENT_EOS) {
+      g_queue_delete_link (&self->items, l);
+      item_free (item);
+    }
+    l = next;
+  }
   g_mutex_unlock (&self->lock);
   for (i = 0; i < ids->len; i++)
     elevenlabs_client_cancel (self->client, g_array_index (ids, guint64, i));
@@ -910,11 +982,28 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       queue_event (self, gst_event_new_segment (&out));
       return TRUE;
     }
-    case GST_EVENT_GAP:
-      /* Silence in the text is not silence to fill: the audio timeline is
-       * written by the utterances themselves. */
+    case GST_EVENT_GAP:{
+      GstClockTime ts, dur, rt, end_rt;
+
+      gst_event_parse_gap (event, &ts, &dur);
+      rt = running_time (self, ts);
+      end_rt = GST_CLOCK_TIME_IS_VALID (dur) ?
+          running_time (self, ts + dur) : rt;
       gst_event_unref (event);
+      if (!GST_CLOCK_TIME_IS_VALID (rt))
+        return TRUE;
+      /* No text until the gap's end: timed text before it is complete,
+       * speak it now rather than when the next text comes. */
+      if (self->cur && GST_CLOCK_TIME_IS_VALID (self->cur->slot_end) &&
+          rt >= self->cur->slot_end)
+        end_utterance (self);
+      if (!self->latency_known)
+        learn_liveness (self);
+      queue_event (self, gst_event_new_gap (rt,
+              GST_CLOCK_TIME_IS_VALID (end_rt) && end_rt > rt ? end_rt - rt :
+              0));
       return TRUE;
+    }
     case GST_EVENT_EOS:
       end_utterance (self);
       /* queued behind every utterance: EOS waits for their audio */
@@ -970,7 +1059,7 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   g_mutex_lock (&self->lock);
   ret = self->last_flow;
   g_mutex_unlock (&self->lock);
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED) {
+  if (ret != GST_FLOW_OK) {
     gst_buffer_unref (buf);
     return ret;
   }
@@ -1058,6 +1147,7 @@ snapshot_config (GstElevenlabsTts * self)
   cfg->inactivity_timeout_s = self->inactivity_timeout;
   cfg->keepalive = self->keepalive;
   cfg->retries = self->retries;
+  cfg->response_timeout_ms = self->response_timeout_ms;
   cfg->transport = self->transport;
   cfg->audio_format = self->transport_format;
   cfg->rate = self->output_rate;
@@ -1069,6 +1159,25 @@ static const ElevenlabsClientCallbacks client_callbacks = {
   on_audio, on_done, on_fatal
 };
 
+/* An absolute http or https URL with a host (the WebSocket URL is derived
+ * from it). */
+static gboolean
+valid_base_url (const gchar * url)
+{
+  GUri *uri = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const gchar *scheme, *host;
+  gboolean ok;
+
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  ok = host && *host && (g_ascii_strcasecmp (scheme, "http") == 0 ||
+      g_ascii_strcasecmp (scheme, "https") == 0);
+  g_uri_unref (uri);
+  return ok;
+}
+
 static gboolean
 start (GstElevenlabsTts * self)
 {
@@ -1079,6 +1188,15 @@ start (GstElevenlabsTts * self)
         ("No ElevenLabs API key: set the api-key property or the "
             SANDRA_ELEVENLABS_KEY_ENV " environment variable."),
         ("no key in the property nor in the environment"));
+    elevenlabs_config_free (cfg);
+    return FALSE;
+  }
+  if (!valid_base_url (cfg->base_url)) {
+    /* Caught here, not as a connection failure at the first text. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid ElevenLabs base URL: set base-url (or "
+            SANDRA_ELEVENLABS_BASE_URL_ENV ") to an http:// or https:// URL "
+            "such as " SANDRA_ELEVENLABS_DEFAULT_BASE_URL), (NULL));
     elevenlabs_config_free (cfg);
     return FALSE;
   }
@@ -1097,7 +1215,14 @@ start (GstElevenlabsTts * self)
     elevenlabs_config_free (cfg);
     return FALSE;
   }
+  GST_OBJECT_LOCK (self);
   self->chunker = elevenlabs_chunker_new (self->max_chunk_chars);
+  GST_OBJECT_UNLOCK (self);
+  /* Over the WebSocket the service applies chunk_length_schedule itself:
+   * holding words back for a sentence end would defeat it. auto_mode has
+   * no schedule and wants whole sentences. */
+  elevenlabs_chunker_set_stream_words (self->chunker,
+      cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET && !cfg->auto_mode);
   self->client = elevenlabs_client_new (GST_ELEMENT (self), cfg,
       &client_callbacks, self);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
@@ -1293,6 +1418,11 @@ set_property (GObject * object, guint prop_id, const GValue * value,
       self->max_chunk_chars = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_RESPONSE_TIMEOUT_MS:
+      GST_OBJECT_LOCK (self);
+      self->response_timeout_ms = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1379,6 +1509,9 @@ get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_CHUNK_CHARS:
       g_value_set_uint (value, self->max_chunk_chars);
       break;
+    case PROP_RESPONSE_TIMEOUT_MS:
+      g_value_set_uint (value, self->response_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1440,6 +1573,7 @@ gst_elevenlabs_tts_init (GstElevenlabsTts * self)
   self->transport_format = DEFAULT_TRANSPORT_FORMAT;
   self->retries = DEFAULT_RETRIES;
   self->max_chunk_chars = DEFAULT_MAX_CHUNK_CHARS;
+  self->response_timeout_ms = DEFAULT_RESPONSE_TIMEOUT_MS;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -1568,9 +1702,16 @@ gst_elevenlabs_tts_class_init (GstElevenlabsTtsClass * klass)
           "connection", 0, 20, DEFAULT_RETRIES, rw_ready));
   g_object_class_install_property (gobject_class, PROP_MAX_CHUNK_CHARS,
       g_param_spec_uint ("max-chunk-chars", "Maximum chunk",
-          "Characters held back waiting for a sentence end before they are "
-          "sent up to the last word", 16, 5000, DEFAULT_MAX_CHUNK_CHARS,
-          rw_ready));
+          "HTTP: characters held back waiting for a sentence end before "
+          "they are sent up to the last word (the WebSocket sends every "
+          "word at once)", 16, 5000, DEFAULT_MAX_CHUNK_CHARS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_RESPONSE_TIMEOUT_MS,
+      g_param_spec_uint ("response-timeout-ms", "Response timeout",
+          "Milliseconds the open WebSocket waits for the service once an "
+          "utterance's text is all sent (counted from the last audio); "
+          "then the rest is skipped with a warning, so EOS is not held "
+          "back forever (0 = wait forever)", 0, 600000,
+          DEFAULT_RESPONSE_TIMEOUT_MS, rw_ready));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -1081,6 +1081,18 @@ sandra_websocket_get_queued (SandraWebSocket * ws)
   return n;
 }
 
+guint
+sandra_websocket_clear_queue (SandraWebSocket * ws)
+{
+  guint n;
+
+  g_return_val_if_fail (ws != NULL, 0);
+  g_mutex_lock (&ws->lock);
+  n = clear_queue_locked (ws);
+  g_mutex_unlock (&ws->lock);
+  return n;
+}
+
 /* Worker thread: stop everything; callbacks are off from here on. */
 static void
 ws_shutdown (gpointer data)

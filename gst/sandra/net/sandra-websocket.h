@@ -198,6 +198,11 @@ void sandra_websocket_close (SandraWebSocket * ws, guint16 code,
 SandraWsState sandra_websocket_get_state (SandraWebSocket * ws);
 /* Messages waiting in the queue. */
 guint sandra_websocket_get_queued (SandraWebSocket * ws);
+/* Drops what is waiting in the queue and returns how many messages that
+ * was: for a client that resends its own state after a reconnection (from
+ * the `closed` callback), so that what the dropped connection never wrote
+ * does not go twice. */
+guint sandra_websocket_clear_queue (SandraWebSocket * ws);
 
 /* Closes (1001 "going away", waiting at most one second for the peer),
  * cancels everything and frees. No callback runs after it returns. Never
