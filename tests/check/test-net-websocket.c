@@ -133,8 +133,9 @@ typedef struct
   gboolean wrong_thread;
   gboolean notified;
   SandraWebSocket *ws;
-  /* sent from the opened callback with SANDRA_WS_SEND_FIRST */
+  /* sent from the opened callback with SANDRA_WS_SEND_FIRST, in order */
   const gchar *hello;
+  const gchar *hello2;
   SandraWsCloseInfo last_close;
   gboolean timed_out;
 } Client;
@@ -168,6 +169,12 @@ on_opened (SandraWebSocket * ws, const gchar * protocol,
 
   if (c->hello) {
     GBytes *b = g_bytes_new_static (c->hello, strlen (c->hello));
+    fail_unless (sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
+            SANDRA_WS_SEND_FIRST, NULL));
+    g_bytes_unref (b);
+  }
+  if (c->hello2) {
+    GBytes *b = g_bytes_new_static (c->hello2, strlen (c->hello2));
     fail_unless (sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
             SANDRA_WS_SEND_FIRST, NULL));
     g_bytes_unref (b);
@@ -385,6 +392,29 @@ GST_START_TEST (test_queue_holds_until_open)
   fail_unless_equals_string (g_ptr_array_index (srv_received, 1), "t:a1");
   fail_unless_equals_string (g_ptr_array_index (srv_received, 2), "t:a2");
   fail_unless_equals_int (sandra_websocket_get_queued (c->ws), 0);
+  client_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_several_first_messages_precede_queue)
+{
+  Client *c = client_new ("/ws");
+
+  /* A session setup of two messages (configuration, then replayed context)
+   * must reach the server before anything queued while connecting. */
+  c->hello = "session.update";
+  c->hello2 = "conversation.item.create";
+  fail_unless (sandra_websocket_send_text (c->ws, "a1", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws, "a2", NULL));
+  sandra_websocket_connect (c->ws);
+  wait_received (4);
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 0),
+      "t:session.update");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 1),
+      "t:conversation.item.create");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 2), "t:a1");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 3), "t:a2");
   client_free (c);
 }
 
@@ -713,6 +743,7 @@ net_websocket_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_echo);
   tcase_add_test (tc, test_queue_holds_until_open);
+  tcase_add_test (tc, test_several_first_messages_precede_queue);
   tcase_add_test (tc, test_bounded_queue);
   tcase_add_test (tc, test_classification_table);
   tcase_add_test (tc, test_server_close_codes);

@@ -625,6 +625,11 @@ on_connected (GObject * source, GAsyncResult * res, gpointer data)
   keepalive = ws->keepalive_s;
   max_incoming = ws->max_incoming;
   ws->state = SANDRA_WS_STATE_OPEN;
+  /* The flush below runs once the opened callback has returned: marking it
+   * pending now keeps sends made from the callback from flushing early, so
+   * every SANDRA_WS_SEND_FIRST message of a session setup goes out before
+   * what was queued meanwhile, not just the first one. */
+  ws->flush_scheduled = TRUE;
   g_mutex_unlock (&ws->lock);
 
   soup_websocket_connection_set_keepalive_interval (conn, keepalive);
