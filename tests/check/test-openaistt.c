@@ -473,7 +473,12 @@ GST_END_TEST;
 
 GST_START_TEST (test_wrong_key_is_fatal_and_secret)
 {
-  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"sk-the-right-one\"]}");
+  /* The service quotes the refused key in its message; it must not reach
+   * the bus. */
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"transcription\":{\"replies\":[{\"status\":401,\"error\":{"
+      "\"message\":\"Incorrect API key provided: " KEY ".\","
+      "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}]}}");
   Stt *s = stt_new (emu, "stream", FALSE, NULL);
   GstMessage *m;
   GError *err = NULL;
