@@ -86,6 +86,7 @@ struct _OpenaiSttRealtime
   GstAudioResampler *resampler;
   gint resampler_rate;
   GByteArray *pending_out;      /* 24 kHz samples not yet APPEND_SAMPLES */
+  GByteArray *resampled;        /* scratch, reused for every buffer */
   GstClockTime pending_out_pts;
 
   GMutex lock;
@@ -759,6 +760,7 @@ openai_stt_realtime_new (GstElement * element, OpenaiSttConfig * cfg,
   rt->held_commits = g_array_new (FALSE, FALSE, sizeof (gsize));
   rt->held_anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
   rt->pending_out = g_byte_array_new ();
+  rt->resampled = g_byte_array_new ();
   rt->pending_out_pts = GST_CLOCK_TIME_NONE;
   rt->anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
   g_queue_init (&rt->barriers);
@@ -802,6 +804,7 @@ openai_stt_realtime_free (OpenaiSttRealtime * rt)
   g_array_unref (rt->held_commits);
   g_array_unref (rt->held_anchors);
   g_byte_array_unref (rt->pending_out);
+  g_byte_array_unref (rt->resampled);
   g_queue_clear_full (&rt->commits, g_free);
   g_hash_table_unref (rt->turns);
   g_hash_table_unref (rt->speech);
@@ -946,14 +949,14 @@ openai_stt_realtime_push (OpenaiSttRealtime * rt, GstClockTime pts,
   }
   {
     gsize out_n = gst_audio_resampler_get_out_frames (rt->resampler, n);
-    gint16 *out = g_new (gint16, MAX (out_n, 1));
     gpointer in_planes[1] = { (gpointer) samples };
-    gpointer out_planes[1] = { out };
+    gpointer out_planes[1];
 
+    g_byte_array_set_size (rt->resampled, MAX (out_n, 1) * 2);
+    out_planes[0] = rt->resampled->data;
     gst_audio_resampler_resample (rt->resampler, in_planes, n, out_planes,
         out_n);
-    queue_out (rt, out, out_n, pts);
-    g_free (out);
+    queue_out (rt, (const gint16 *) rt->resampled->data, out_n, pts);
   }
 }
 
