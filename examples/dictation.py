@@ -37,7 +37,7 @@ def build_pipeline(args):
         stt.append(f'api-key="{args.api_key}"')
     return Gst.parse_launch(
         f"{source} ! audioconvert ! audioresample ! "
-        "audio/x-raw,rate=16000,channels=1 ! sandravad ! "
+        "audio/x-raw,rate=16000,channels=1 ! sandravad min-silence-ms=500 ! "
         f"{' '.join(stt)} ! fakesink sync=false")
 
 

@@ -108,7 +108,7 @@ def build_description(args):
         # (a valve would freeze it until the pause ends, and the last
         # transcript before the assistant spoke would wait for it).
         "mic. ! queue ! volume name=dictation_gate ! audioresample ! "
-        "audio/x-raw,rate=16000 ! sandravad ! "
+        "audio/x-raw,rate=16000 ! sandravad min-silence-ms=500 ! "
         f"openaistt name=stt {args.stt_props} ! fakesink sync=false async=false",
         "mic. ! queue ! sandraaec probe=turnmgr_speaker ! audioconvert ! "
         f"audioresample ! {RT_CAPS} ! {valve} name=talk_valve "

@@ -22,7 +22,7 @@ sox -n -r 16000 -c 1 -b 16 "$tmp/s1.wav" trim 0 1.0
 sox -n -r 16000 -c 1 -b 16 "$tmp/s2.wav" trim 0 1.5
 sox "$tmp/s1.wav" "$a" "$tmp/s2.wav" "$b" "$tmp/s1.wav" "$tmp/speech.wav"
 len=$(soxi -D "$tmp/speech.wav")
-sox -n -r 16000 -c 1 -b 16 "$tmp/noise.wav" synth "$len" pinknoise vol 0.003
+sox -R -n -r 16000 -c 1 -b 16 "$tmp/noise.wav" synth "$len" pinknoise vol 0.003
 sox -m "$tmp/speech.wav" "$tmp/noise.wav" "$tmp/demo.wav"
 
 la=$(soxi -D "$a")

@@ -5,9 +5,21 @@
  * Builds a labelled recording from real speech (LibriVox and CMU Sphinx test
  * utterances shipped by Debian's pocketsphinx package) separated by pauses,
  * adds pink noise at several signal-to-noise ratios and runs every detector
- * on it. Labels come from the clean speech: a 10 ms frame is speech when its
- * level is within label_range_db (40 dB unless told) of the loudest frame of
- * its utterance.
+ * on it.
+ *
+ * Labels (--labels):
+ *  - words (the default): where the words are, as PocketSphinx's forced
+ *    alignment found them (bench/vad/labels/, made by
+ *    scripts/vad-labels/align.py, independent of every detector measured).
+ *    A 10 ms frame is speech when it overlaps a word. A pause between two
+ *    words shorter than --bridge-ms (250 ms unless told, the usual
+ *    threshold between the gaps of articulation and real pauses in the
+ *    phonetics literature) counts as speech too: a detector that cuts
+ *    utterances should not split there, nor is it wrong to keep it.
+ *  - level: a frame is speech when its level is within --label-range-db
+ *    (40 dB unless told) of the loudest frame of its utterance. This also
+ *    takes in breaths and the recordings' room noise at utterance edges, so
+ *    it rewards a detector that keeps them.
  * Everything is generated in memory; nothing is written. audiotestsrc's
  * pink noise is not seeded, so figures move a little from run to run; all
  * detectors of one run see the same noise.
@@ -27,6 +39,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/audio/audio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +60,17 @@ static const gchar *speech_files[] = {
   "librivox/sense_and_sensibility_01_austen_64kb-0920.wav",
   "librivox/sense_and_sensibility_01_austen_64kb-0930.wav",
 };
+
+/* What counts as speech in the reference. */
+typedef enum
+{
+  LABELS_WORDS,
+  LABELS_LEVEL,
+} LabelKind;
+
+static LabelKind label_kind = LABELS_WORDS;
+static gchar *labels_dir = NULL;
+static gint bridge_ms = 250;
 
 /* pause before each utterance, seconds; the last entry also ends the set */
 static const gdouble pauses[] = { 1.0, 1.5, 0.7, 2.0, 1.2, 0.9, 1.8, 1.1, 1.5 };
@@ -170,9 +194,84 @@ frame_db (const gint16 * x, gsize n)
   return acc > 0 ? 10.0 * log10 (acc / n / (32768.0 * 32768.0)) : -120.0;
 }
 
+/* The word intervals of one recording, in samples from its start, from
+ * bench/vad/labels/<basename>.words ("start_s end_s word" lines). */
+static GArray *
+load_words (const gchar * speech_file)
+{
+  gchar *base = g_path_get_basename (speech_file);
+  gchar *dot = strrchr (base, '.');
+  gchar *name, *path, *text = NULL, **lines;
+  GArray *words = NULL;
+  guint i;
+
+  if (dot)
+    *dot = '\0';
+  name = g_strconcat (base, ".words", NULL);
+  path = g_build_filename (labels_dir, name, NULL);
+  if (!g_file_get_contents (path, &text, NULL, NULL)) {
+    g_printerr ("no word alignment %s (scripts/vad-labels/align.py makes "
+        "it)\n", path);
+    goto out;
+  }
+  words = g_array_new (FALSE, FALSE, sizeof (Utterance));
+  lines = g_strsplit (text, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    gdouble a, b;
+    Utterance w;
+
+    if (lines[i][0] == '#' || sscanf (lines[i], "%lf %lf", &a, &b) != 2)
+      continue;
+    w.start = (gsize) lrint (a * RATE);
+    w.end = (gsize) lrint (b * RATE);
+    g_array_append_val (words, w);
+  }
+  g_strfreev (lines);
+  if (words->len == 0) {
+    g_printerr ("%s holds no words\n", path);
+    g_clear_pointer (&words, g_array_unref);
+  }
+out:
+  g_free (text);
+  g_free (path);
+  g_free (name);
+  g_free (base);
+  return words;
+}
+
+/* Marks the frames of @words (offset by @base) as speech, bridging pauses
+ * shorter than bridge_ms; returns the utterance they span. */
+static Utterance
+label_words (LabelledSet * set, GArray * words, gsize base)
+{
+  gsize bridge = (gsize) bridge_ms * RATE / 1000;
+  Utterance u = { G_MAXSIZE, 0 };
+  guint i;
+
+  for (i = 0; i < words->len; i++) {
+    Utterance *w = &g_array_index (words, Utterance, i);
+    gsize from = base + w->start, to = base + w->end, g;
+
+    if (i + 1 < words->len) {
+      gsize next = base + g_array_index (words, Utterance, i + 1).start;
+
+      if (next > to && next - to < bridge)
+        to = next;
+    }
+    for (g = from / GRID; g < (to + GRID - 1) / GRID && g < set->n_grid; g++)
+      set->label[g] = 1;
+    u.start = MIN (u.start, from);
+    u.end = MAX (u.end, to);
+  }
+  return u;
+}
+
 static gboolean
 build_set (LabelledSet * set, const gchar * dir)
 {
+  GPtrArray *alignments = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) g_array_unref);
+  GArray *bases = g_array_new (FALSE, FALSE, sizeof (gsize));
   GArray *a = g_array_new (FALSE, TRUE, sizeof (gint16));
   guint f;
 
@@ -190,6 +289,15 @@ build_set (LabelledSet * set, const gchar * dir)
     len = s->len / 2 / GRID * GRID;
     g_array_append_vals (a, s->data, len);
     g_byte_array_unref (s);
+    g_array_append_val (bases, base);
+    if (label_kind == LABELS_WORDS) {
+      GArray *words = load_words (speech_files[f]);
+
+      if (words == NULL)
+        return FALSE;
+      g_ptr_array_add (alignments, words);
+      continue;
+    }
 
     for (i = 0; i < len; i += GRID)
       peak = MAX (peak, frame_db (&g_array_index (a, gint16, base + i), GRID));
@@ -212,7 +320,17 @@ build_set (LabelledSet * set, const gchar * dir)
   set->clean = (gint16 *) g_array_free (a, FALSE);
   set->n_grid = set->n / GRID;
   set->label = g_new0 (guint8, set->n_grid);
-  for (f = 0; f < set->utterances->len; f++) {
+  if (label_kind == LABELS_WORDS) {
+    for (f = 0; f < alignments->len; f++) {
+      Utterance u = label_words (set, g_ptr_array_index (alignments, f),
+          g_array_index (bases, gsize, f));
+
+      g_array_append_val (set->utterances, u);
+    }
+  }
+  g_ptr_array_unref (alignments);
+  g_array_unref (bases);
+  for (f = 0; label_kind == LABELS_LEVEL && f < set->utterances->len; f++) {
     Utterance *u = &g_array_index (set->utterances, Utterance, f);
     gdouble peak = -120.0;
     gsize i;
@@ -703,15 +821,24 @@ int
 main (int argc, char **argv)
 {
   gchar *data_dir = g_strdup ("/usr/share/pocketsphinx/test/data");
+  gchar *labels = NULL;
   gint repeat = 3;
   GOptionEntry entries[] = {
     {"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
         "Directory of the pocketsphinx test data", "DIR"},
     {"mode", 0, 0, G_OPTION_ARG_INT, &engine_mode,
         "Engine aggressiveness, 0-3 (sandravad's mode property)", "MODE"},
+    {"labels", 0, 0, G_OPTION_ARG_STRING, &labels,
+        "Reference: words (forced alignment, the default) or level", "KIND"},
+    {"labels-dir", 0, 0, G_OPTION_ARG_FILENAME, &labels_dir,
+        "Directory of the word alignments (default: bench/vad/labels of the "
+          "source tree)", "DIR"},
+    {"bridge-ms", 0, 0, G_OPTION_ARG_INT, &bridge_ms,
+        "words: pauses between words shorter than this are speech "
+          "(default 250)", "MS"},
     {"label-range-db", 0, 0, G_OPTION_ARG_DOUBLE, &label_range_db,
-        "Frames within this many dB of their utterance's peak are speech "
-          "(default 40)", "DB"},
+        "level: frames within this many dB of their utterance's peak are "
+          "speech (default 40)", "DB"},
     {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
         "Runs per figure for the real-time factor (the fastest counts)", "N"},
     {NULL}
@@ -731,6 +858,16 @@ main (int argc, char **argv)
     return 1;
   }
   g_option_context_free (ctx);
+  if (labels == NULL || g_str_equal (labels, "words"))
+    label_kind = LABELS_WORDS;
+  else if (g_str_equal (labels, "level"))
+    label_kind = LABELS_LEVEL;
+  else {
+    g_printerr ("--labels: words or level, not '%s'\n", labels);
+    return 1;
+  }
+  if (labels_dir == NULL)
+    labels_dir = g_strdup (SANDRA_VAD_LABELS_DIR);
 
   /* the element column uses the plugin from this build tree */
   if (!gst_registry_check_feature_version (gst_registry_get (), "sandravad",
@@ -744,10 +881,15 @@ main (int argc, char **argv)
   }
   for (g = 0; g < set.n_grid; g++)
     speech_frames += set.label[g];
-  g_print ("labelled set: %.1f s, %u utterances, %.1f s labelled speech "
-      "(10 ms frames within %.0f dB of each utterance's peak); pink noise\n\n",
+  g_print ("labelled set: %.1f s, %u utterances, %.1f s labelled speech ",
       (gdouble) set.n / RATE, set.utterances->len,
-      speech_frames * GRID / (gdouble) RATE, label_range_db);
+      speech_frames * GRID / (gdouble) RATE);
+  if (label_kind == LABELS_WORDS)
+    g_print ("(10 ms frames overlapping a force-aligned word, pauses under "
+        "%d ms bridged); pink noise\n\n", bridge_ms);
+  else
+    g_print ("(10 ms frames within %.0f dB of each utterance's peak); pink "
+        "noise\n\n", label_range_db);
   noise = make_noise (set.n);
 
   for (d = 0; d < N_DETECTORS; d++)
@@ -829,5 +971,7 @@ main (int argc, char **argv)
   g_free (set.label);
   g_array_unref (set.utterances);
   g_free (data_dir);
+  g_free (labels_dir);
+  g_free (labels);
   return 0;
 }

@@ -396,6 +396,37 @@ GST_END_TEST;
 
 /* --- properties -------------------------------------------------------- */
 
+static guint
+get_uint (GstElement * e, const gchar * name)
+{
+  guint v;
+
+  g_object_get (e, name, &v, NULL);
+  return v;
+}
+
+/* A duration property of a fresh element with @props (the engine's default
+ * unless @props sets it), as a time. */
+static GstClockTime
+default_ms (const gchar * props, const gchar * name)
+{
+  GstElement *e = gst_element_factory_make ("sandravad", NULL);
+  gchar **kv = g_strsplit (props ? props : "", " ", -1), **p;
+  GstClockTime t;
+
+  for (p = kv; *p; p++) {
+    gchar **pair = g_strsplit (*p, "=", 2);
+
+    if (pair[0] && pair[1])
+      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
+  t = get_uint (e, name) * GST_MSECOND;
+  gst_object_unref (e);
+  return t;
+}
+
 static gchar *
 get_serialized (GObject * obj, const gchar * name)
 {
@@ -419,13 +450,14 @@ GST_START_TEST (test_properties)
     {"mode", "aggressive", "very-aggressive"},
     {"threshold", "0.5", "0.69999998807907104"},
     {"negative-threshold", "0.34999999403953552", "0.20000000298023224"},
-    {"min-speech-ms", "150", "60"},
-    {"min-silence-ms", "400", "900"},
-    {"pre-speech-pad-ms", "300", "120"},
+    /* silero's defaults: the default engine's */
+    {"min-speech-ms", "250", "60"},
+    {"min-silence-ms", "100", "900"},
+    {"pre-speech-pad-ms", "30", "120"},
     {"max-speech-ms", "0", "15000"},
     {"gate", "false", "true"},
     /* last: selecting an engine changes no property the user has set */
-    {"engine", "webrtc", "silero"},
+    {"engine", "silero", "webrtc"},
   };
   GstElement *vad = gst_element_factory_make ("sandravad", NULL);
   guint i;
@@ -485,6 +517,9 @@ speech_time (GArray * ev)
   return t;
 }
 
+/* Each property changes what the webrtc engine finds (its probabilities are
+ * steps of 1/3, so thresholds of 1 mean every frame of its window voiced,
+ * and mode is its own). */
 GST_START_TEST (test_properties_take_effect)
 {
   Recording rec;
@@ -492,12 +527,12 @@ GST_START_TEST (test_properties_take_effect)
   guint i;
 
   recording_init (&rec, 16000);
-  base = run_with (&rec, "pre-speech-pad-ms=0");
+  base = run_with (&rec, "engine=webrtc pre-speech-pad-ms=0");
   fail_unless (base->len >= 4);
 
   /* pre-speech-pad-ms moves every start (nothing is closer than 300 ms to
    * the stream start or to a previous stop here) and no stop */
-  ev = run_with (&rec, "pre-speech-pad-ms=200");
+  ev = run_with (&rec, "engine=webrtc pre-speech-pad-ms=200");
   fail_unless_equals_int (ev->len, base->len);
   for (i = 0; i < ev->len; i++) {
     if (i % 2 == 0 && (i == 0 || EV (base, i)->timestamp -
@@ -512,7 +547,8 @@ GST_START_TEST (test_properties_take_effect)
   g_array_unref (ev);
 
   /* a hangover longer than the 1.5 s pause joins both sentences */
-  ev = run_with (&rec, "pre-speech-pad-ms=0 min-silence-ms=2000");
+  ev = run_with (&rec,
+      "engine=webrtc pre-speech-pad-ms=0 min-silence-ms=2000");
   fail_unless_equals_int (ev->len, 2);
   fail_unless_equals_uint64 (EV (ev, 0)->timestamp, EV (base, 0)->timestamp);
   /* (a stray voiced frame in the trailing noise may extend it further) */
@@ -520,21 +556,23 @@ GST_START_TEST (test_properties_take_effect)
   g_array_unref (ev);
 
   /* max-speech-ms splits: no utterance is longer */
-  ev = run_with (&rec, "pre-speech-pad-ms=0 max-speech-ms=500");
+  ev = run_with (&rec,
+      "engine=webrtc pre-speech-pad-ms=0 max-speech-ms=500");
   fail_unless (ev->len > base->len);
   for (i = 1; i < ev->len; i += 2)
     fail_unless (EV (ev, i)->duration <= 500 * GST_MSECOND);
   g_array_unref (ev);
 
   /* min-speech-ms longer than either sentence: nothing is speech */
-  ev = run_with (&rec, "pre-speech-pad-ms=0 min-speech-ms=3000");
+  ev = run_with (&rec,
+      "engine=webrtc pre-speech-pad-ms=0 min-speech-ms=3000");
   fail_unless_equals_int (ev->len, 0);
   g_array_unref (ev);
 
   /* thresholds of 1 need every frame of the engine's window voiced, and
    * without hangover speech ends at the first doubt: what is found is a
    * subset of what the defaults find */
-  ev = run_with (&rec, "pre-speech-pad-ms=0 min-silence-ms=0 "
+  ev = run_with (&rec, "engine=webrtc pre-speech-pad-ms=0 min-silence-ms=0 "
       "threshold=1.0 negative-threshold=1.0");
   fail_unless (ev->len > 0);
   fail_unless (speech_time (ev) < speech_time (base));
@@ -553,8 +591,10 @@ GST_START_TEST (test_properties_take_effect)
   /* quality mode calls more of the noisy signal speech than very
    * aggressive: its utterances cover at least as much time */
   {
-    GArray *q = run_with (&rec, "pre-speech-pad-ms=0 mode=quality");
-    GArray *va = run_with (&rec, "pre-speech-pad-ms=0 mode=very-aggressive");
+    GArray *q = run_with (&rec,
+        "engine=webrtc pre-speech-pad-ms=0 mode=quality");
+    GArray *va = run_with (&rec,
+        "engine=webrtc pre-speech-pad-ms=0 mode=very-aggressive");
     GstClockTime tq = speech_time (q), tva = speech_time (va);
 
     GST_INFO ("speech time: quality %" GST_TIME_FORMAT ", very aggressive %"
@@ -572,8 +612,16 @@ GST_END_TEST;
 
 /* --- passthrough: order of events and buffers --------------------------- */
 
-GST_START_TEST (test_passthrough_order)
+/* Engine frames, for the bounds on when a decision is announced. */
+#define WEBRTC_FRAME (10 * GST_MSECOND)
+#define SILERO_FRAME (32 * GST_MSECOND)
+
+static void
+check_passthrough_order (const gchar * props, GstClockTime frame)
 {
+  GstClockTime pad = default_ms (props, "pre-speech-pad-ms");
+  GstClockTime min_speech = default_ms (props, "min-speech-ms");
+  GstClockTime min_silence = default_ms (props, "min-silence-ms");
   Recording rec;
   Capture c;
   GstClockTime out_end = 0, first_speech_buffer = GST_CLOCK_TIME_NONE;
@@ -582,7 +630,7 @@ GST_START_TEST (test_passthrough_order)
   guint64 out_samples = 0;
 
   recording_init (&rec, 16000);
-  capture_init (&c, 16000, NULL);
+  capture_init (&c, 16000, props);
   push_recording (&c, &rec);
 
   for (i = 0; i < c.items->len; i++) {
@@ -620,16 +668,17 @@ GST_START_TEST (test_passthrough_order)
         fail_unless (!in_utterance);
         /* the start is decided after min-speech-ms of speech (the
          * timestamp is at least that far back, more with the padding) */
-        fail_unless (out_end >= info.timestamp + 150 * GST_MSECOND);
-        /* and announced within one buffer of that decision */
-        fail_unless (out_end <= info.timestamp + 300 * GST_MSECOND +
-            150 * GST_MSECOND + 2 * BUFFER_MS * GST_MSECOND);
+        fail_unless (out_end >= info.timestamp + min_speech);
+        /* and announced within one buffer of that decision (durations are
+         * counted in whole engine frames) */
+        fail_unless (out_end <= info.timestamp + pad + min_speech + frame +
+            2 * BUFFER_MS * GST_MSECOND);
         n_starts++;
       } else {
         fail_unless (in_utterance);
         /* the stop is decided after min-silence-ms of silence */
-        fail_unless (out_end >= info.timestamp + 400 * GST_MSECOND);
-        fail_unless (out_end <= info.timestamp + 400 * GST_MSECOND +
+        fail_unless (out_end >= info.timestamp + min_silence);
+        fail_unless (out_end <= info.timestamp + min_silence + frame +
             2 * BUFFER_MS * GST_MSECOND);
       }
       in_utterance = info.boundary == SANDRA_VAD_SPEECH_START;
@@ -646,6 +695,12 @@ GST_START_TEST (test_passthrough_order)
 
   capture_clear (&c);
   recording_clear (&rec);
+}
+
+GST_START_TEST (test_passthrough_order)
+{
+  check_passthrough_order (NULL, SILERO_FRAME);
+  check_passthrough_order ("engine=webrtc", WEBRTC_FRAME);
 }
 
 GST_END_TEST;
@@ -668,11 +723,24 @@ query_latency (GstHarness * h, gboolean * live)
 
 GST_START_TEST (test_gate)
 {
-  const gint rates[] = { 16000, 24000 };
+  /* the engine, and the gate's latency: the longest wait, pre-speech
+   * padding plus min-speech-ms (webrtc 300 + 150 ms; silero 30 ms + 250 ms
+   * in whole 32 ms chunks), plus up to a frame and the resampler */
+  static const struct
+  {
+    const gchar *props;
+    gint rate;
+    GstClockTime min, max;
+  } runs[] = {
+    {"gate=true", 16000, 286 * GST_MSECOND, 336 * GST_MSECOND},
+    {"gate=true", 24000, 286 * GST_MSECOND, 336 * GST_MSECOND},
+    {"gate=true engine=webrtc", 16000, 450 * GST_MSECOND, 500 * GST_MSECOND},
+    {"gate=true engine=webrtc", 24000, 450 * GST_MSECOND, 500 * GST_MSECOND},
+  };
   guint r;
 
-  for (r = 0; r < G_N_ELEMENTS (rates); r++) {
-    gint rate = rates[r];
+  for (r = 0; r < G_N_ELEMENTS (runs); r++) {
+    gint rate = runs[r].rate;
     gsize chunk = rate * BUFFER_MS / 1000, pushed;
     Recording rec;
     Capture c;
@@ -682,13 +750,12 @@ GST_START_TEST (test_gate)
     GArray *ev;
 
     recording_init (&rec, rate);
-    capture_init (&c, rate, "gate=true");
+    capture_init (&c, rate, runs[r].props);
     gst_harness_set_upstream_latency (c.h, 5 * GST_MSECOND);
     latency = query_latency (c.h, &live) - 5 * GST_MSECOND;
-    /* pre-speech padding plus the decision delay, and no more than the
-     * longest of the two waits plus a frame and the resampler */
-    fail_unless (latency >= 450 * GST_MSECOND);
-    fail_unless (latency <= 500 * GST_MSECOND, "latency %" GST_TIME_FORMAT,
+    fail_unless (latency >= runs[r].min, "latency %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (latency));
+    fail_unless (latency <= runs[r].max, "latency %" GST_TIME_FORMAT,
         GST_TIME_ARGS (latency));
 
     for (pushed = 0; pushed < rec.n; pushed += chunk) {
@@ -773,7 +840,8 @@ GST_START_TEST (test_gate)
 
     ev = capture_vad_events (&c);
     assert_well_formed (ev);
-    assert_boundaries (ev, &rec, 300 * GST_MSECOND);
+    assert_boundaries (ev, &rec, default_ms (runs[r].props,
+            "pre-speech-pad-ms"));
     assert_messages_match_events (&c);
     g_array_unref (ev);
 
@@ -852,7 +920,7 @@ GST_START_TEST (test_24k_matches_16k)
   recording_init (&r24, 24000);
   e16 = run_with (&r16, NULL);
   e24 = run_with (&r24, NULL);
-  assert_boundaries (e24, &r24, 300 * GST_MSECOND);
+  assert_boundaries (e24, &r24, default_ms (NULL, "pre-speech-pad-ms"));
   /* the 24 kHz input is resampled to 16 kHz for the engine: the same
    * utterances, within a couple of frames */
   fail_unless_equals_int (e24->len, e16->len);
@@ -1120,15 +1188,6 @@ GST_START_TEST (test_silero_boundaries)
 }
 
 GST_END_TEST;
-
-static guint
-get_uint (GstElement * e, const gchar * name)
-{
-  guint v;
-
-  g_object_get (e, name, &v, NULL);
-  return v;
-}
 
 /* Selecting an engine brings its defaults for every threshold and duration
  * the user has not set, whichever order the properties come in. */
