@@ -10,6 +10,7 @@
 #include "sandra-emulator.h"
 #include "sandra-events.h"
 #include "test-util.h"
+#include "sandra-tcp-proxy.h"
 
 #define RATE 16000
 #define KEY "sk-test-4f9a1c"
@@ -1064,6 +1065,127 @@ GST_START_TEST (test_realtime_replayed_onset_is_not_sent_twice)
 }
 GST_END_TEST;
 
+/* At least @min_ms of silence, and then more until the fixture is at 1 s,
+ * in the middle of a word: speech pushed next starts at once. */
+static void
+push_silence_before_speech (Stt * s, guint min_ms)
+{
+  gsize n_fixture = g_bytes_get_size (speech) / 2;
+  guint64 at;
+
+  push_audio (s, min_ms, FALSE);
+  at = (RATE + n_fixture - s->pos % n_fixture) % n_fixture;
+  push_audio (s, at * 1000 / RATE, FALSE);
+  fail_unless_equals_int (s->pos % n_fixture, RATE);
+}
+
+/* Through a relay on the way to the emulator, to stage connection trouble. */
+static gchar *
+proxy_url (SandraTcpProxy * proxy)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u/v1",
+      sandra_tcp_proxy_get_port (proxy));
+}
+
+/* Audio the socket had queued but not written when the connection
+ * dropped goes to the next session; the first turn there is still placed
+ * where its speech was. */
+GST_START_TEST (test_realtime_timestamps_after_reconnection)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"Cut off.\","
+      "\"disconnect\":true},{\"transcript\":\"After.\"}]}}");
+  SandraTcpProxy *proxy =
+      sandra_tcp_proxy_new (sandra_emulator_get_port (emu));
+  gchar *url = proxy_url (proxy);
+  Stt *s = stt_new (emu, "mode", 1, "base-url", url, NULL);
+  GstClockTime speech_start;
+  GstBuffer *buf;
+  gchar *text;
+
+  /* The first turn makes the server close the socket. The relay keeps the
+   * client in the closing handshake, so the next 2 s of audio stay in the
+   * socket's queue, unwritten, until the connection is gone. */
+  sandra_tcp_proxy_set_linger (proxy, TRUE);
+  push_audio (s, 1000, FALSE);
+  push_audio (s, 1500, TRUE);
+  push_audio (s, 1500, FALSE);
+  fail_unless (sandra_tcp_proxy_wait_server_closes (proxy, 1, 20000));
+  push_audio (s, 2000, FALSE);
+  sandra_tcp_proxy_release (proxy);
+
+  push_silence_before_speech (s, 1000);
+  speech_start = now_pts (s);
+  push_audio (s, 2500, TRUE);
+  push_audio (s, 1500, FALSE);
+
+  /* The first turn was lost with the connection (a GAP). */
+  buf = gst_harness_pull (s->h);
+  fail_unless (buf != NULL);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "After.");
+  fail_unless (ABS (GST_CLOCK_DIFF (speech_start, GST_BUFFER_PTS (buf))) <
+      300 * GST_MSECOND, "turn at %" GST_TIME_FORMAT ", speech at %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+      GST_TIME_ARGS (speech_start));
+  g_free (text);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu, REALTIME), 2);
+  stt_free (s);
+  sandra_tcp_proxy_free (proxy);
+  g_free (url);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
+/* With the server's VAD, EOS waits for the turn the element commits for
+ * the audio before it, not for whichever commit is answered next: here
+ * the server's own commit of the first turn arrives after the element's
+ * commit was sent. */
+GST_START_TEST (test_realtime_eos_follows_the_last_turn)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"First.\"},"
+      "{\"transcript\":\"Second.\"}]}}");
+  SandraTcpProxy *proxy =
+      sandra_tcp_proxy_new (sandra_emulator_get_port (emu));
+  gchar *url = proxy_url (proxy);
+  Stt *s = stt_new (emu, "mode", 1, "base-url", url, NULL);
+  const gchar *expect[] = { "First.", "Second." };
+  guint i;
+
+  push_audio (s, 300, FALSE);
+  fail_unless (sandra_emulator_wait_ws_events (emu,
+          "input_audio_buffer.append", 1, 20000));
+  /* Everything the server says from here on arrives after EOS. */
+  sandra_tcp_proxy_set_paused (proxy, TRUE);
+  push_audio (s, 1500, TRUE);
+  push_audio (s, 1000, FALSE);
+  push_audio (s, 800, TRUE);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  fail_unless (sandra_emulator_wait_ws_events (emu,
+          "input_audio_buffer.commit", 1, 20000));
+  fail_unless (sandra_emulator_wait_ws_server_events (emu,
+          "input_audio_buffer.committed", 2, 20000));
+  sandra_tcp_proxy_set_paused (proxy, FALSE);
+
+  pull_until_eos (s);
+  fail_unless_equals_int (gst_harness_buffers_received (s->h), 2);
+  for (i = 0; i < 2; i++) {
+    GstBuffer *buf = gst_harness_pull (s->h);
+    gchar *text = buffer_text (buf);
+
+    fail_unless_equals_string (text, expect[i]);
+    g_free (text);
+    gst_buffer_unref (buf);
+  }
+  stt_free (s);
+  sandra_tcp_proxy_free (proxy);
+  g_free (url);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_new_stream_after_eos)
 {
   SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
@@ -1185,6 +1307,8 @@ openaistt_suite (void)
   tcase_add_test (tc, test_realtime_turn_deadline_releases_eos);
   tcase_add_test (tc, test_realtime_timestamps_after_a_gap);
   tcase_add_test (tc, test_realtime_replayed_onset_is_not_sent_twice);
+  tcase_add_test (tc, test_realtime_timestamps_after_reconnection);
+  tcase_add_test (tc, test_realtime_eos_follows_the_last_turn);
   tcase_add_test (tc, test_new_stream_after_eos);
   tcase_add_test (tc, test_downstream_eos_is_not_an_error);
   tcase_add_test (tc, test_invalid_base_url);
