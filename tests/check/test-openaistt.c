@@ -1138,6 +1138,50 @@ GST_START_TEST (test_realtime_timestamps_after_reconnection)
 }
 GST_END_TEST;
 
+/* With turn detection off, a commit the socket had not written when the
+ * connection dropped goes to the next session with its audio: that turn
+ * is transcribed there, with the element's exact timestamps. */
+GST_START_TEST (test_realtime_unwritten_commit_survives_reconnection)
+{
+  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"One.\","
+      "\"disconnect\":true},{\"transcript\":\"Two.\"}]}}");
+  SandraTcpProxy *proxy =
+      sandra_tcp_proxy_new (sandra_emulator_get_port (emu));
+  gchar *url = proxy_url (proxy);
+  Stt *s = stt_new (emu, "mode", 1, "turn-detection", 2 /* none */ ,
+      "base-url", url, NULL);
+  GstClockTime start, end;
+  GstBuffer *buf;
+  gchar *text;
+
+  sandra_tcp_proxy_set_linger (proxy, TRUE);
+  push_utterance (s, 300, 1000);
+  fail_unless (sandra_tcp_proxy_wait_server_closes (proxy, 1, 20000));
+  /* This utterance and its commit stay in the socket's queue. */
+  start = push_utterance (s, 300, 1000);
+  end = now_pts (s);
+  sandra_tcp_proxy_release (proxy);
+
+  buf = gst_harness_pull (s->h);
+  fail_unless (buf != NULL);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "Two.");
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), start);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), end - start);
+  g_free (text);
+  gst_buffer_unref (buf);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  pull_until_eos (s);
+  fail_unless_equals_int (gst_harness_buffers_received (s->h), 1);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu, REALTIME), 2);
+  stt_free (s);
+  sandra_tcp_proxy_free (proxy);
+  g_free (url);
+  sandra_emulator_free (emu);
+}
+GST_END_TEST;
+
 /* With the server's VAD, EOS waits for the turn the element commits for
  * the audio before it, not for whichever commit is answered next: here
  * the server's own commit of the first turn arrives after the element's
@@ -1309,6 +1353,7 @@ openaistt_suite (void)
   tcase_add_test (tc, test_realtime_replayed_onset_is_not_sent_twice);
   tcase_add_test (tc, test_realtime_timestamps_after_reconnection);
   tcase_add_test (tc, test_realtime_eos_follows_the_last_turn);
+  tcase_add_test (tc, test_realtime_unwritten_commit_survives_reconnection);
   tcase_add_test (tc, test_new_stream_after_eos);
   tcase_add_test (tc, test_downstream_eos_is_not_an_error);
   tcase_add_test (tc, test_invalid_base_url);
