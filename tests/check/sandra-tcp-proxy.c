@@ -209,22 +209,26 @@ sandra_tcp_proxy_get_port (SandraTcpProxy * p)
   return p->port;
 }
 
-void
-sandra_tcp_proxy_set_paused (SandraTcpProxy * p, gboolean paused)
+/* The relay threads wait on these flags. */
+static void
+set_flag (SandraTcpProxy * p, gboolean * flag, gboolean value)
 {
   g_mutex_lock (&p->lock);
-  p->paused = paused;
+  *flag = value;
   g_cond_broadcast (&p->cond);
   g_mutex_unlock (&p->lock);
 }
 
 void
+sandra_tcp_proxy_set_paused (SandraTcpProxy * p, gboolean paused)
+{
+  set_flag (p, &p->paused, paused);
+}
+
+void
 sandra_tcp_proxy_set_linger (SandraTcpProxy * p, gboolean linger)
 {
-  g_mutex_lock (&p->lock);
-  p->linger = linger;
-  g_cond_broadcast (&p->cond);
-  g_mutex_unlock (&p->lock);
+  set_flag (p, &p->linger, linger);
 }
 
 void

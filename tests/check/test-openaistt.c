@@ -1079,12 +1079,38 @@ push_silence_before_speech (Stt * s, guint min_ms)
   fail_unless_equals_int (s->pos % n_fixture, RATE);
 }
 
-/* Through a relay on the way to the emulator, to stage connection trouble. */
-static gchar *
-proxy_url (SandraTcpProxy * proxy)
+typedef struct
 {
-  return g_strdup_printf ("http://127.0.0.1:%u/v1",
-      sandra_tcp_proxy_get_port (proxy));
+  SandraEmulator *emu;
+  SandraTcpProxy *proxy;
+  Stt *s;
+} Relayed;
+
+/* mode=realtime with @turn_detection, reaching the emulator through a
+ * relay, to stage connection trouble. */
+static Relayed *
+relayed_new (const gchar * scenario, gint turn_detection)
+{
+  Relayed *r = g_new0 (Relayed, 1);
+  gchar *url;
+
+  r->emu = emulator_new (scenario);
+  r->proxy = sandra_tcp_proxy_new (sandra_emulator_get_port (r->emu));
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1",
+      sandra_tcp_proxy_get_port (r->proxy));
+  r->s = stt_new (r->emu, "mode", 1, "turn-detection", turn_detection,
+      "base-url", url, NULL);
+  g_free (url);
+  return r;
+}
+
+static void
+relayed_free (Relayed * r)
+{
+  stt_free (r->s);
+  sandra_tcp_proxy_free (r->proxy);
+  sandra_emulator_free (r->emu);
+  g_free (r);
 }
 
 /* Audio the socket had queued but not written when the connection
@@ -1092,13 +1118,10 @@ proxy_url (SandraTcpProxy * proxy)
  * where its speech was. */
 GST_START_TEST (test_realtime_timestamps_after_reconnection)
 {
-  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
       "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"Cut off.\","
-      "\"disconnect\":true},{\"transcript\":\"After.\"}]}}");
-  SandraTcpProxy *proxy =
-      sandra_tcp_proxy_new (sandra_emulator_get_port (emu));
-  gchar *url = proxy_url (proxy);
-  Stt *s = stt_new (emu, "mode", 1, "base-url", url, NULL);
+      "\"disconnect\":true},{\"transcript\":\"After.\"}]}}", 0);
+  Stt *s = r->s;
   GstClockTime speech_start;
   GstBuffer *buf;
   gchar *text;
@@ -1106,13 +1129,13 @@ GST_START_TEST (test_realtime_timestamps_after_reconnection)
   /* The first turn makes the server close the socket. The relay keeps the
    * client in the closing handshake, so the next 2 s of audio stay in the
    * socket's queue, unwritten, until the connection is gone. */
-  sandra_tcp_proxy_set_linger (proxy, TRUE);
+  sandra_tcp_proxy_set_linger (r->proxy, TRUE);
   push_audio (s, 1000, FALSE);
   push_audio (s, 1500, TRUE);
   push_audio (s, 1500, FALSE);
-  fail_unless (sandra_tcp_proxy_wait_server_closes (proxy, 1, 20000));
+  fail_unless (sandra_tcp_proxy_wait_server_closes (r->proxy, 1, 20000));
   push_audio (s, 2000, FALSE);
-  sandra_tcp_proxy_release (proxy);
+  sandra_tcp_proxy_release (r->proxy);
 
   push_silence_before_speech (s, 1000);
   speech_start = now_pts (s);
@@ -1130,11 +1153,9 @@ GST_START_TEST (test_realtime_timestamps_after_reconnection)
       GST_TIME_ARGS (speech_start));
   g_free (text);
   gst_buffer_unref (buf);
-  fail_unless_equals_int (sandra_emulator_count_requests (emu, REALTIME), 2);
-  stt_free (s);
-  sandra_tcp_proxy_free (proxy);
-  g_free (url);
-  sandra_emulator_free (emu);
+  fail_unless_equals_int (sandra_emulator_count_requests (r->emu, REALTIME),
+      2);
+  relayed_free (r);
 }
 GST_END_TEST;
 
@@ -1143,25 +1164,21 @@ GST_END_TEST;
  * is transcribed there, with the element's exact timestamps. */
 GST_START_TEST (test_realtime_unwritten_commit_survives_reconnection)
 {
-  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
       "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"One.\","
-      "\"disconnect\":true},{\"transcript\":\"Two.\"}]}}");
-  SandraTcpProxy *proxy =
-      sandra_tcp_proxy_new (sandra_emulator_get_port (emu));
-  gchar *url = proxy_url (proxy);
-  Stt *s = stt_new (emu, "mode", 1, "turn-detection", 2 /* none */ ,
-      "base-url", url, NULL);
+      "\"disconnect\":true},{\"transcript\":\"Two.\"}]}}", 2 /* none */ );
+  Stt *s = r->s;
   GstClockTime start, end;
   GstBuffer *buf;
   gchar *text;
 
-  sandra_tcp_proxy_set_linger (proxy, TRUE);
+  sandra_tcp_proxy_set_linger (r->proxy, TRUE);
   push_utterance (s, 300, 1000);
-  fail_unless (sandra_tcp_proxy_wait_server_closes (proxy, 1, 20000));
+  fail_unless (sandra_tcp_proxy_wait_server_closes (r->proxy, 1, 20000));
   /* This utterance and its commit stay in the socket's queue. */
   start = push_utterance (s, 300, 1000);
   end = now_pts (s);
-  sandra_tcp_proxy_release (proxy);
+  sandra_tcp_proxy_release (r->proxy);
 
   buf = gst_harness_pull (s->h);
   fail_unless (buf != NULL);
@@ -1174,11 +1191,9 @@ GST_START_TEST (test_realtime_unwritten_commit_survives_reconnection)
   fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
   pull_until_eos (s);
   fail_unless_equals_int (gst_harness_buffers_received (s->h), 1);
-  fail_unless_equals_int (sandra_emulator_count_requests (emu, REALTIME), 2);
-  stt_free (s);
-  sandra_tcp_proxy_free (proxy);
-  g_free (url);
-  sandra_emulator_free (emu);
+  fail_unless_equals_int (sandra_emulator_count_requests (r->emu, REALTIME),
+      2);
+  relayed_free (r);
 }
 GST_END_TEST;
 
@@ -1188,30 +1203,27 @@ GST_END_TEST;
  * commit was sent. */
 GST_START_TEST (test_realtime_eos_follows_the_last_turn)
 {
-  SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
       "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"First.\"},"
-      "{\"transcript\":\"Second.\"}]}}");
-  SandraTcpProxy *proxy =
-      sandra_tcp_proxy_new (sandra_emulator_get_port (emu));
-  gchar *url = proxy_url (proxy);
-  Stt *s = stt_new (emu, "mode", 1, "base-url", url, NULL);
+      "{\"transcript\":\"Second.\"}]}}", 0);
+  Stt *s = r->s;
   const gchar *expect[] = { "First.", "Second." };
   guint i;
 
   push_audio (s, 300, FALSE);
-  fail_unless (sandra_emulator_wait_ws_events (emu,
+  fail_unless (sandra_emulator_wait_ws_events (r->emu,
           "input_audio_buffer.append", 1, 20000));
   /* Everything the server says from here on arrives after EOS. */
-  sandra_tcp_proxy_set_paused (proxy, TRUE);
+  sandra_tcp_proxy_set_paused (r->proxy, TRUE);
   push_audio (s, 1500, TRUE);
   push_audio (s, 1000, FALSE);
   push_audio (s, 800, TRUE);
   fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
-  fail_unless (sandra_emulator_wait_ws_events (emu,
+  fail_unless (sandra_emulator_wait_ws_events (r->emu,
           "input_audio_buffer.commit", 1, 20000));
-  fail_unless (sandra_emulator_wait_ws_server_events (emu,
+  fail_unless (sandra_emulator_wait_ws_server_events (r->emu,
           "input_audio_buffer.committed", 2, 20000));
-  sandra_tcp_proxy_set_paused (proxy, FALSE);
+  sandra_tcp_proxy_set_paused (r->proxy, FALSE);
 
   pull_until_eos (s);
   fail_unless_equals_int (gst_harness_buffers_received (s->h), 2);
@@ -1223,10 +1235,7 @@ GST_START_TEST (test_realtime_eos_follows_the_last_turn)
     g_free (text);
     gst_buffer_unref (buf);
   }
-  stt_free (s);
-  sandra_tcp_proxy_free (proxy);
-  g_free (url);
-  sandra_emulator_free (emu);
+  relayed_free (r);
 }
 GST_END_TEST;
 
