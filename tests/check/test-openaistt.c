@@ -1239,6 +1239,43 @@ GST_START_TEST (test_realtime_eos_follows_the_last_turn)
 }
 GST_END_TEST;
 
+/* A turn committed just before a flush is answered after it: its
+ * transcript belongs to the flushed data and never comes out. */
+GST_START_TEST (test_realtime_flush_drops_turns_answered_late)
+{
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"Stale.\"},"
+      "{\"transcript\":\"Fresh.\"}]}}", 2 /* none */ );
+  Stt *s = r->s;
+  GstSegment segment;
+  GstBuffer *buf;
+  gchar *text;
+
+  push_audio (s, 300, FALSE);
+  fail_unless (sandra_emulator_wait_ws_events (r->emu,
+          "input_audio_buffer.append", 1, 20000));
+  /* The answer to this commit reaches the element after the flush. */
+  sandra_tcp_proxy_set_paused (r->proxy, TRUE);
+  push_utterance (s, 200, 1000);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_flush_stop (TRUE)));
+  fail_unless (sandra_emulator_wait_ws_server_events (r->emu,
+          "input_audio_buffer.cleared", 1, 20000));
+  sandra_tcp_proxy_set_paused (r->proxy, FALSE);
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_segment (&segment)));
+  s->pos = 0;
+  push_utterance (s, 300, 1000);
+  buf = gst_harness_pull (s->h);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "Fresh.");
+  g_free (text);
+  gst_buffer_unref (buf);
+  relayed_free (r);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_new_stream_after_eos)
 {
   SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
@@ -1363,6 +1400,7 @@ openaistt_suite (void)
   tcase_add_test (tc, test_realtime_timestamps_after_reconnection);
   tcase_add_test (tc, test_realtime_eos_follows_the_last_turn);
   tcase_add_test (tc, test_realtime_unwritten_commit_survives_reconnection);
+  tcase_add_test (tc, test_realtime_flush_drops_turns_answered_late);
   tcase_add_test (tc, test_new_stream_after_eos);
   tcase_add_test (tc, test_downstream_eos_is_not_an_error);
   tcase_add_test (tc, test_invalid_base_url);

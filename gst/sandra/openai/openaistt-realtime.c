@@ -132,6 +132,11 @@ struct _OpenaiSttRealtime
   guint64 commits_answered;     /* ... answered (or given up) */
   GQueue sent;                  /* Sent*: the newest messages handed to the
                                  * socket, at least those it still holds */
+  /* The server answers each clear with `cleared`, in order: until the
+   * clear sent on a flush is answered, commits are of flushed audio. */
+  guint64 clears_sent;
+  guint64 clears_answered;
+  guint64 flushed_until;        /* clears_answered must reach this */
   GQueue barriers;              /* Barrier* */
   GSource *sweeper;             /* deadlines of turns and barriers */
   gsize send_dropped;           /* samples the socket queue refused */
@@ -283,6 +288,25 @@ send_locked (OpenaiSttRealtime * rt, gchar * json, SandraWsSendFlags flags,
   while (rt->sent.length > queued)
     sent_free (g_queue_pop_head (&rt->sent));
   return TRUE;
+}
+
+/* Under the lock: the server's input buffer loses what was not
+ * committed. */
+static gboolean
+send_clear_locked (OpenaiSttRealtime * rt)
+{
+  if (!send_locked (rt, sandra_realtime_event_input_audio_clear (NULL),
+          SANDRA_WS_SEND_NONE, SENT_CLEAR, NULL, 0, GST_CLOCK_TIME_NONE))
+    return FALSE;
+  rt->clears_sent++;
+  return TRUE;
+}
+
+/* Under the lock: whether events now come from before a flush. */
+static gboolean
+flushed_locked (OpenaiSttRealtime * rt)
+{
+  return rt->clears_answered < rt->flushed_until;
 }
 
 /* Under the lock. */
@@ -623,6 +647,16 @@ on_committed (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
   t->end_us = g_get_monotonic_time ();
   t->deadline_us = t->end_us + timeout_ms (rt) * G_TIME_SPAN_MILLISECOND;
   g_mutex_lock (&rt->lock);
+  if (flushed_locked (rt)) {
+    /* A turn of flushed audio: its transcript must not come out. */
+    if (ev->item_id)
+      g_hash_table_remove (rt->speech, ev->item_id);
+    g_mutex_unlock (&rt->lock);
+    GST_DEBUG_OBJECT (rt->element, "ignoring turn %s, committed before a "
+        "flush", GST_STR_NULL (ev->item_id));
+    turn_free (t);
+    return;
+  }
   sp = ev->item_id ? g_hash_table_lookup (rt->speech, ev->item_id) : NULL;
   /* Whose commit is this? The server's VAD announces the end of speech
    * (speech_stopped) before it commits a turn; a commit without one
@@ -708,9 +742,12 @@ on_error_event (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
   if (g_strcmp0 (ev->error_code, "input_audio_buffer_commit_empty") == 0) {
     /* A commit with nothing (new) in it: that turn simply has no text. */
     g_mutex_lock (&rt->lock);
-    if (rt->commits_answered < rt->commits_sent)
-      g_free (g_queue_pop_head (&rt->commits));
-    commit_answered_locked (rt);
+    /* The flush forgot the commits made before it. */
+    if (!flushed_locked (rt)) {
+      if (rt->commits_answered < rt->commits_sent)
+        g_free (g_queue_pop_head (&rt->commits));
+      commit_answered_locked (rt);
+    }
     g_mutex_unlock (&rt->lock);
     return;
   }
@@ -782,6 +819,14 @@ on_text (SandraWebSocket * ws, const gchar * text, gsize len,
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_COMMITTED:
       on_committed (rt, ev);
       break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_CLEARED:
+      g_mutex_lock (&rt->lock);
+      if (rt->clears_answered < rt->clears_sent)
+        rt->clears_answered++;
+      /* Speech in the cleared buffer will not be committed. */
+      g_hash_table_remove_all (rt->speech);
+      g_mutex_unlock (&rt->lock);
+      break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_DELTA:
       if ((t = lookup_turn (rt, ev->item_id))) {
         OpenaiSttResult r;
@@ -832,6 +877,8 @@ on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
     dropped = hold_unwritten_locked (rt);
   rt->open = FALSE;
   g_queue_clear_full (&rt->sent, (GDestroyNotify) sent_free);
+  /* Nothing from before a flush can come from the next session. */
+  rt->clears_answered = rt->clears_sent = rt->flushed_until = 0;
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
 
@@ -1208,8 +1255,7 @@ openai_stt_realtime_discard_uncommitted (OpenaiSttRealtime * rt)
   g_byte_array_set_size (rt->pending_out, 0);
   g_mutex_lock (&rt->lock);
   if (rt->open) {
-    send_locked (rt, sandra_realtime_event_input_audio_clear (NULL),
-        SANDRA_WS_SEND_NONE, SENT_CLEAR, NULL, 0, GST_CLOCK_TIME_NONE);
+    send_clear_locked (rt);
   } else {
     /* Still held: drop what follows the last commit. */
     held_discard_uncommitted_locked (rt);
@@ -1240,9 +1286,10 @@ openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt)
   rt->samples_since_commit = 0;
   /* Nothing sent before this is to be sent again after a reconnection. */
   g_queue_clear_full (&rt->sent, (GDestroyNotify) sent_free);
-  if (rt->open)
-    send_locked (rt, sandra_realtime_event_input_audio_clear (NULL),
-        SANDRA_WS_SEND_NONE, SENT_CLEAR, NULL, 0, GST_CLOCK_TIME_NONE);
+  /* Commits already on their way are answered after this: their turns
+   * are ignored until the server confirms the clear. */
+  if (rt->open && send_clear_locked (rt))
+    rt->flushed_until = rt->clears_sent;
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
 }
