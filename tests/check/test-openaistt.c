@@ -10,6 +10,7 @@
 #include "sandra-emulator.h"
 #include "sandra-events.h"
 #include "test-util.h"
+#include "sandra-tcp-proxy.h"
 
 #define RATE 16000
 #define KEY "sk-test-4f9a1c"
@@ -1064,6 +1065,217 @@ GST_START_TEST (test_realtime_replayed_onset_is_not_sent_twice)
 }
 GST_END_TEST;
 
+/* At least @min_ms of silence, and then more until the fixture is at 1 s,
+ * in the middle of a word: speech pushed next starts at once. */
+static void
+push_silence_before_speech (Stt * s, guint min_ms)
+{
+  gsize n_fixture = g_bytes_get_size (speech) / 2;
+  guint64 at;
+
+  push_audio (s, min_ms, FALSE);
+  at = (RATE + n_fixture - s->pos % n_fixture) % n_fixture;
+  push_audio (s, at * 1000 / RATE, FALSE);
+  fail_unless_equals_int (s->pos % n_fixture, RATE);
+}
+
+typedef struct
+{
+  SandraEmulator *emu;
+  SandraTcpProxy *proxy;
+  Stt *s;
+} Relayed;
+
+/* mode=realtime with @turn_detection, reaching the emulator through a
+ * relay, to stage connection trouble. */
+static Relayed *
+relayed_new (const gchar * scenario, gint turn_detection)
+{
+  Relayed *r = g_new0 (Relayed, 1);
+  gchar *url;
+
+  r->emu = emulator_new (scenario);
+  r->proxy = sandra_tcp_proxy_new (sandra_emulator_get_port (r->emu));
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1",
+      sandra_tcp_proxy_get_port (r->proxy));
+  r->s = stt_new (r->emu, "mode", 1, "turn-detection", turn_detection,
+      "base-url", url, NULL);
+  g_free (url);
+  return r;
+}
+
+static void
+relayed_free (Relayed * r)
+{
+  stt_free (r->s);
+  sandra_tcp_proxy_free (r->proxy);
+  sandra_emulator_free (r->emu);
+  g_free (r);
+}
+
+/* Audio the socket had queued but not written when the connection
+ * dropped goes to the next session; the first turn there is still placed
+ * where its speech was. */
+GST_START_TEST (test_realtime_timestamps_after_reconnection)
+{
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"Cut off.\","
+      "\"disconnect\":true},{\"transcript\":\"After.\"}]}}", 0);
+  Stt *s = r->s;
+  GstClockTime speech_start;
+  GstBuffer *buf;
+  gchar *text;
+
+  /* The first turn makes the server close the socket. The relay keeps the
+   * client in the closing handshake, so the next 2 s of audio stay in the
+   * socket's queue, unwritten, until the connection is gone. */
+  sandra_tcp_proxy_set_linger (r->proxy, TRUE);
+  push_audio (s, 1000, FALSE);
+  push_audio (s, 1500, TRUE);
+  push_audio (s, 1500, FALSE);
+  fail_unless (sandra_tcp_proxy_wait_server_closes (r->proxy, 1, 20000));
+  push_audio (s, 2000, FALSE);
+  sandra_tcp_proxy_release (r->proxy);
+
+  push_silence_before_speech (s, 1000);
+  speech_start = now_pts (s);
+  push_audio (s, 2500, TRUE);
+  push_audio (s, 1500, FALSE);
+
+  /* The first turn was lost with the connection (a GAP). */
+  buf = gst_harness_pull (s->h);
+  fail_unless (buf != NULL);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "After.");
+  fail_unless (ABS (GST_CLOCK_DIFF (speech_start, GST_BUFFER_PTS (buf))) <
+      300 * GST_MSECOND, "turn at %" GST_TIME_FORMAT ", speech at %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+      GST_TIME_ARGS (speech_start));
+  g_free (text);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (sandra_emulator_count_requests (r->emu, REALTIME),
+      2);
+  relayed_free (r);
+}
+GST_END_TEST;
+
+/* With turn detection off, a commit the socket had not written when the
+ * connection dropped goes to the next session with its audio: that turn
+ * is transcribed there, with the element's exact timestamps. */
+GST_START_TEST (test_realtime_unwritten_commit_survives_reconnection)
+{
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"One.\","
+      "\"disconnect\":true},{\"transcript\":\"Two.\"}]}}", 2 /* none */ );
+  Stt *s = r->s;
+  GstClockTime start, end;
+  GstBuffer *buf;
+  gchar *text;
+
+  sandra_tcp_proxy_set_linger (r->proxy, TRUE);
+  push_utterance (s, 300, 1000);
+  fail_unless (sandra_tcp_proxy_wait_server_closes (r->proxy, 1, 20000));
+  /* This utterance and its commit stay in the socket's queue. */
+  start = push_utterance (s, 300, 1000);
+  end = now_pts (s);
+  sandra_tcp_proxy_release (r->proxy);
+
+  buf = gst_harness_pull (s->h);
+  fail_unless (buf != NULL);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "Two.");
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), start);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), end - start);
+  g_free (text);
+  gst_buffer_unref (buf);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  pull_until_eos (s);
+  fail_unless_equals_int (gst_harness_buffers_received (s->h), 1);
+  fail_unless_equals_int (sandra_emulator_count_requests (r->emu, REALTIME),
+      2);
+  relayed_free (r);
+}
+GST_END_TEST;
+
+/* With the server's VAD, EOS waits for the turn the element commits for
+ * the audio before it, not for whichever commit is answered next: here
+ * the server's own commit of the first turn arrives after the element's
+ * commit was sent. */
+GST_START_TEST (test_realtime_eos_follows_the_last_turn)
+{
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"First.\"},"
+      "{\"transcript\":\"Second.\"}]}}", 0);
+  Stt *s = r->s;
+  const gchar *expect[] = { "First.", "Second." };
+  guint i;
+
+  push_audio (s, 300, FALSE);
+  fail_unless (sandra_emulator_wait_ws_events (r->emu,
+          "input_audio_buffer.append", 1, 20000));
+  /* Everything the server says from here on arrives after EOS. */
+  sandra_tcp_proxy_set_paused (r->proxy, TRUE);
+  push_audio (s, 1500, TRUE);
+  push_audio (s, 1000, FALSE);
+  push_audio (s, 800, TRUE);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_eos ()));
+  fail_unless (sandra_emulator_wait_ws_events (r->emu,
+          "input_audio_buffer.commit", 1, 20000));
+  fail_unless (sandra_emulator_wait_ws_server_events (r->emu,
+          "input_audio_buffer.committed", 2, 20000));
+  sandra_tcp_proxy_set_paused (r->proxy, FALSE);
+
+  pull_until_eos (s);
+  fail_unless_equals_int (gst_harness_buffers_received (s->h), 2);
+  for (i = 0; i < 2; i++) {
+    GstBuffer *buf = gst_harness_pull (s->h);
+    gchar *text = buffer_text (buf);
+
+    fail_unless_equals_string (text, expect[i]);
+    g_free (text);
+    gst_buffer_unref (buf);
+  }
+  relayed_free (r);
+}
+GST_END_TEST;
+
+/* A turn committed just before a flush is answered after it: its
+ * transcript belongs to the flushed data and never comes out. */
+GST_START_TEST (test_realtime_flush_drops_turns_answered_late)
+{
+  Relayed *r = relayed_new ("{\"api_keys\":[\"" KEY "\"],"
+      "\"realtime_transcription\":{\"turns\":[{\"transcript\":\"Stale.\"},"
+      "{\"transcript\":\"Fresh.\"}]}}", 2 /* none */ );
+  Stt *s = r->s;
+  GstSegment segment;
+  GstBuffer *buf;
+  gchar *text;
+
+  push_audio (s, 300, FALSE);
+  fail_unless (sandra_emulator_wait_ws_events (r->emu,
+          "input_audio_buffer.append", 1, 20000));
+  /* The answer to this commit reaches the element after the flush. */
+  sandra_tcp_proxy_set_paused (r->proxy, TRUE);
+  push_utterance (s, 200, 1000);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_flush_stop (TRUE)));
+  fail_unless (sandra_emulator_wait_ws_server_events (r->emu,
+          "input_audio_buffer.cleared", 1, 20000));
+  sandra_tcp_proxy_set_paused (r->proxy, FALSE);
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (s->h, gst_event_new_segment (&segment)));
+  s->pos = 0;
+  push_utterance (s, 300, 1000);
+  buf = gst_harness_pull (s->h);
+  text = buffer_text (buf);
+  fail_unless_equals_string (text, "Fresh.");
+  g_free (text);
+  gst_buffer_unref (buf);
+  relayed_free (r);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_new_stream_after_eos)
 {
   SandraEmulator *emu = emulator_new ("{\"api_keys\":[\"" KEY "\"],"
@@ -1185,6 +1397,10 @@ openaistt_suite (void)
   tcase_add_test (tc, test_realtime_turn_deadline_releases_eos);
   tcase_add_test (tc, test_realtime_timestamps_after_a_gap);
   tcase_add_test (tc, test_realtime_replayed_onset_is_not_sent_twice);
+  tcase_add_test (tc, test_realtime_timestamps_after_reconnection);
+  tcase_add_test (tc, test_realtime_eos_follows_the_last_turn);
+  tcase_add_test (tc, test_realtime_unwritten_commit_survives_reconnection);
+  tcase_add_test (tc, test_realtime_flush_drops_turns_answered_late);
   tcase_add_test (tc, test_new_stream_after_eos);
   tcase_add_test (tc, test_downstream_eos_is_not_an_error);
   tcase_add_test (tc, test_invalid_base_url);

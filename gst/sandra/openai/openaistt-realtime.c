@@ -29,12 +29,35 @@ GST_DEBUG_CATEGORY_STATIC (stt_realtime_debug);
 /* How often deadlines are checked. */
 #define SWEEP_MS 250
 
-/* A turn the element committed (turn detection off), not yet answered. */
+/* A commit the element sent, not yet answered. With turn detection off
+ * the element knows the turn exactly; with the server's VAD it only knows
+ * where the audio committed ends (at EOS or a new segment). */
 typedef struct
 {
   GstClockTime pts;
   GstClockTime duration;
+  GstClockTime end;
 } Commit;
+
+/* A message handed to the socket. The socket keeps what it has not
+ * written yet across a reconnection and sends it to the new session
+ * first; these records let that part be taken back and held again, with
+ * its timestamps, so that the new session's clock (audio_start_ms counts
+ * from its first sample) maps to the right audio. */
+typedef enum
+{
+  SENT_AUDIO,
+  SENT_COMMIT,
+  SENT_CLEAR,
+  SENT_OTHER                    /* session.update: sent afresh on reconnect */
+} SentKind;
+
+typedef struct
+{
+  SentKind kind;
+  GstClockTime pts;             /* SENT_AUDIO */
+  GBytes *samples;              /* SENT_AUDIO: S16 at SESSION_RATE */
+} Sent;
 
 /* A turn the server committed, waiting for its transcript. */
 typedef struct
@@ -88,6 +111,7 @@ struct _OpenaiSttRealtime
   GByteArray *pending_out;      /* 24 kHz samples not yet APPEND_SAMPLES */
   GByteArray *resampled;        /* scratch, reused for every buffer */
   GstClockTime pending_out_pts;
+  GstClockTime last_end_pts;    /* end of the last audio pushed */
 
   GMutex lock;
   GCond cond;
@@ -103,9 +127,16 @@ struct _OpenaiSttRealtime
   GArray *anchors;              /* Anchor */
   guint64 session_samples;
   guint64 samples_since_commit;
-  GQueue commits;               /* Commit*, turn detection off */
-  guint64 commits_sent;
-  guint64 commits_answered;
+  GQueue commits;               /* Commit*, the element's own, in order */
+  guint64 commits_sent;         /* the element's commits */
+  guint64 commits_answered;     /* ... answered (or given up) */
+  GQueue sent;                  /* Sent*: the newest messages handed to the
+                                 * socket, at least those it still holds */
+  /* The server answers each clear with `cleared`, in order: until the
+   * clear sent on a flush is answered, commits are of flushed audio. */
+  guint64 clears_sent;
+  guint64 clears_answered;
+  guint64 flushed_until;        /* clears_answered must reach this */
   GQueue barriers;              /* Barrier* */
   GSource *sweeper;             /* deadlines of turns and barriers */
   gsize send_dropped;           /* samples the socket queue refused */
@@ -113,6 +144,14 @@ struct _OpenaiSttRealtime
   GHashTable *speech;           /* item_id -> Speech* */
   guint64 next_turn_id;
 };
+
+static void
+sent_free (Sent * e)
+{
+  if (e->samples)
+    g_bytes_unref (e->samples);
+  g_free (e);
+}
 
 static void
 turn_free (Turn * t)
@@ -220,6 +259,56 @@ build_session_update (OpenaiSttRealtime * rt)
   return json;
 }
 
+/* Under the lock (every message goes through here, so that the records
+ * are in the order of the socket's queue): queues @json (taken) and
+ * records it. Only the records the socket may still hold are kept. */
+static gboolean
+send_locked (OpenaiSttRealtime * rt, gchar * json, SandraWsSendFlags flags,
+    SentKind kind, const gint16 * samples, gsize n, GstClockTime pts)
+{
+  GBytes *data = g_bytes_new_take (json, strlen (json));
+  gboolean queued_ok;
+  Sent *e;
+  guint queued;
+
+  queued_ok = sandra_websocket_send (rt->ws, SOUP_WEBSOCKET_DATA_TEXT, data,
+      flags, NULL);
+  g_bytes_unref (data);
+  if (!queued_ok)
+    return FALSE;
+  e = g_new0 (Sent, 1);
+  e->kind = kind;
+  e->pts = pts;
+  if (kind == SENT_AUDIO)
+    e->samples = g_bytes_new (samples, n * 2);
+  g_queue_push_tail (&rt->sent, e);
+  /* The socket writes its queue in order: what it no longer holds is the
+   * oldest part of the records. */
+  queued = sandra_websocket_get_queued (rt->ws);
+  while (rt->sent.length > queued)
+    sent_free (g_queue_pop_head (&rt->sent));
+  return TRUE;
+}
+
+/* Under the lock: the server's input buffer loses what was not
+ * committed. */
+static gboolean
+send_clear_locked (OpenaiSttRealtime * rt)
+{
+  if (!send_locked (rt, sandra_realtime_event_input_audio_clear (NULL),
+          SANDRA_WS_SEND_NONE, SENT_CLEAR, NULL, 0, GST_CLOCK_TIME_NONE))
+    return FALSE;
+  rt->clears_sent++;
+  return TRUE;
+}
+
+/* Under the lock: whether events now come from before a flush. */
+static gboolean
+flushed_locked (OpenaiSttRealtime * rt)
+{
+  return rt->clears_answered < rt->flushed_until;
+}
+
 /* Under the lock. */
 static void
 send_append_locked (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
@@ -228,13 +317,12 @@ send_append_locked (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
   gchar *event;
 
   event = sandra_realtime_event_input_audio_append (samples, n * 2, NULL);
-  if (!sandra_websocket_send_text (rt->ws, event, NULL)) {
+  if (!send_locked (rt, event, SANDRA_WS_SEND_NONE, SENT_AUDIO, samples, n,
+          pts)) {
     /* The socket's queue is full: the service is not keeping up. */
     rt->send_dropped += n;
-    g_free (event);
     return;
   }
-  g_free (event);
   note_append_locked (rt, pts, n);
 }
 
@@ -269,18 +357,17 @@ send_commit_locked (OpenaiSttRealtime * rt)
 {
   gchar *event = sandra_realtime_event_input_audio_commit (NULL);
 
-  if (!sandra_websocket_send_text (rt->ws, event, NULL)) {
-    Commit *c = server_vad (rt) ? NULL : g_queue_pop_tail (&rt->commits);
-
+  if (!send_locked (rt, event, SANDRA_WS_SEND_NONE, SENT_COMMIT, NULL, 0,
+          GST_CLOCK_TIME_NONE)) {
     GST_WARNING_OBJECT (rt->element, "commit could not be queued");
-    g_free (c);
+    g_free (g_queue_pop_tail (&rt->commits));
     commit_answered_locked (rt);
   }
-  g_free (event);
 }
 
 /* Worker thread: every turn still waiting is reported lost, so output
- * never stalls behind it. */
+ * never stalls behind it; commits without a record (see on_closed()) are
+ * given up. */
 static void
 fail_pending_turns (OpenaiSttRealtime * rt)
 {
@@ -294,7 +381,6 @@ fail_pending_turns (OpenaiSttRealtime * rt)
     lost = g_list_prepend (lost, value);
     g_hash_table_iter_steal (&iter);
   }
-  g_queue_clear_full (&rt->commits, g_free);
   g_hash_table_remove_all (rt->speech);
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
@@ -308,7 +394,8 @@ fail_pending_turns (OpenaiSttRealtime * rt)
   }
   g_list_free (lost);
   g_mutex_lock (&rt->lock);
-  rt->commits_answered = rt->commits_sent;
+  /* One record per open commit, including those made meanwhile. */
+  rt->commits_answered = rt->commits_sent - rt->commits.length;
   release_barriers_locked (rt);
   g_mutex_unlock (&rt->lock);
 }
@@ -351,6 +438,124 @@ held_next_anchor (OpenaiSttRealtime * rt, gsize off)
   return G_MAXSIZE;
 }
 
+/* Under the lock: appends to the held audio, which keeps its timeline
+ * (jumps included) and at most OPENAI_STT_REALTIME_HOLD_MS. Returns how
+ * much of the oldest audio was dropped, when that is worth a warning. */
+static gsize
+hold_audio_locked (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
+    GstClockTime pts)
+{
+  gsize dropped = 0;
+  gsize at = rt->held->len / 2;
+  GstClockTime expected = rt->held_anchors->len ? held_pts_at (rt, at) :
+      GST_CLOCK_TIME_NONE;
+
+  if (rt->held_anchors->len == 0 || (GST_CLOCK_TIME_IS_VALID (pts) &&
+          (!GST_CLOCK_TIME_IS_VALID (expected) ||
+              ABS (GST_CLOCK_DIFF (expected, pts)) > 2 * GST_MSECOND))) {
+    Anchor a = { at, pts };
+
+    g_array_append_val (rt->held_anchors, a);
+  }
+  g_byte_array_append (rt->held, (const guint8 *) samples, n * 2);
+  if (rt->held->len / 2 > HOLD_SAMPLES) {
+    gsize excess = rt->held->len / 2 - HOLD_SAMPLES;
+    guint i;
+
+    /* Keep the newest audio: it is what the user is saying now. Commits
+     * whose audio is gone now end whatever is left. */
+    g_byte_array_remove_range (rt->held, 0, excess * 2);
+    for (i = 0; i < rt->held_commits->len; i++) {
+      gsize *o = &g_array_index (rt->held_commits, gsize, i);
+
+      *o = *o > excess ? *o - excess : 0;
+    }
+    {
+      GstClockTime first = held_pts_at (rt, excess);
+      Anchor a = { 0, first };
+
+      /* Anchors move with the audio; the oldest kept sample gets one. */
+      while (rt->held_anchors->len > 0 &&
+          g_array_index (rt->held_anchors, Anchor, 0).offset <= excess)
+        g_array_remove_index (rt->held_anchors, 0);
+      for (i = 0; i < rt->held_anchors->len; i++)
+        g_array_index (rt->held_anchors, Anchor, i).offset -= excess;
+      g_array_prepend_val (rt->held_anchors, a);
+    }
+    rt->held_dropped += excess;
+    if (rt->held_dropped >= SESSION_RATE) {
+      dropped = rt->held_dropped;
+      rt->held_dropped = 0;
+    }
+  }
+  return dropped;
+}
+
+/* Under the lock: forgets the held audio after the last held commit. */
+static void
+held_discard_uncommitted_locked (OpenaiSttRealtime * rt)
+{
+  gsize keep = rt->held_commits->len > 0 ?
+      g_array_index (rt->held_commits, gsize, rt->held_commits->len - 1) : 0;
+
+  g_byte_array_set_size (rt->held, keep * 2);
+  while (rt->held_anchors->len > 0 && g_array_index (rt->held_anchors,
+          Anchor, rt->held_anchors->len - 1).offset >= keep && keep > 0)
+    g_array_remove_index (rt->held_anchors, rt->held_anchors->len - 1);
+  if (keep == 0)
+    g_array_set_size (rt->held_anchors, 0);
+}
+
+/* Worker thread, under the lock, an open socket just dropped: what it
+ * had not written yet would reach the next session ahead of the audio
+ * held from now on, unaccounted for, and shift that session's clock (its
+ * audio_start_ms count from its own first sample). Take it back and hold
+ * it, with its timestamps and commits. Commits the old session received
+ * and did not answer are given up (their records dropped); those taken
+ * back stay open. Returns what the hold limit dropped. */
+static gsize
+hold_unwritten_locked (OpenaiSttRealtime * rt)
+{
+  guint unwritten = MIN (sandra_websocket_clear_queue (rt->ws),
+      rt->sent.length);
+  guint commits = 0;
+  gsize dropped = 0;
+  GList *l;
+
+  /* The socket was open, so nothing was being held. */
+  g_warn_if_fail (rt->held->len == 0 && rt->held_commits->len == 0);
+  l = unwritten ? g_queue_peek_nth_link (&rt->sent,
+      rt->sent.length - unwritten) : NULL;
+  for (; l; l = l->next) {
+    Sent *e = l->data;
+    gsize at = rt->held->len / 2, n;
+    const gint16 *samples;
+
+    switch (e->kind) {
+      case SENT_AUDIO:
+        samples = g_bytes_get_data (e->samples, &n);
+        dropped += hold_audio_locked (rt, samples, n / 2, e->pts);
+        break;
+      case SENT_COMMIT:
+        g_array_append_val (rt->held_commits, at);
+        commits++;
+        break;
+      case SENT_CLEAR:
+        held_discard_uncommitted_locked (rt);
+        break;
+      case SENT_OTHER:
+        break;
+    }
+  }
+  /* Commits are answered in order: the ones taken back are the newest. */
+  while (rt->commits.length > commits)
+    g_free (g_queue_pop_head (&rt->commits));
+  GST_DEBUG_OBJECT (rt->element, "took back %u unwritten messages (%"
+      G_GSIZE_FORMAT " ms of audio, %u commits)", unwritten,
+      (gsize) rt->held->len / 2 * 1000 / SESSION_RATE, commits);
+  return dropped;
+}
+
 static void
 on_opened (SandraWebSocket * ws, const gchar * protocol,
     SoupMessageHeaders * headers, gboolean reconnected, gpointer user_data)
@@ -363,12 +568,12 @@ on_opened (SandraWebSocket * ws, const gchar * protocol,
 
   GST_INFO_OBJECT (rt->element, "transcription session %s",
       reconnected ? "reconnected" : "connected");
-  if (update)
-    sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT,
-        g_bytes_new_take (update, strlen (update)), SANDRA_WS_SEND_FIRST,
-        NULL);
-
   g_mutex_lock (&rt->lock);
+  /* The socket's queue is empty (see on_closed()): the records stay in
+   * the order it writes. */
+  if (update)
+    send_locked (rt, update, SANDRA_WS_SEND_FIRST, SENT_OTHER, NULL, 0,
+        GST_CLOCK_TIME_NONE);
   /* A new session counts its audio from zero. */
   g_array_set_size (rt->anchors, 0);
   rt->session_samples = 0;
@@ -435,33 +640,56 @@ static void
 on_committed (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
 {
   Turn *t = g_new0 (Turn, 1);
-  Commit *c;
+  Commit *c = NULL;
   Speech *sp;
 
   t->partial = g_string_new (NULL);
   t->end_us = g_get_monotonic_time ();
   t->deadline_us = t->end_us + timeout_ms (rt) * G_TIME_SPAN_MILLISECOND;
   g_mutex_lock (&rt->lock);
+  if (flushed_locked (rt)) {
+    /* A turn of flushed audio: its transcript must not come out. */
+    if (ev->item_id)
+      g_hash_table_remove (rt->speech, ev->item_id);
+    g_mutex_unlock (&rt->lock);
+    GST_DEBUG_OBJECT (rt->element, "ignoring turn %s, committed before a "
+        "flush", GST_STR_NULL (ev->item_id));
+    turn_free (t);
+    return;
+  }
+  sp = ev->item_id ? g_hash_table_lookup (rt->speech, ev->item_id) : NULL;
+  /* Whose commit is this? The server's VAD announces the end of speech
+   * (speech_stopped) before it commits a turn; a commit without one
+   * answers the oldest of the element's open commits. Events wait for
+   * the element's commits only: a turn the server cut before one of them
+   * must not release an event that follows the audio after the cut. */
+  if (rt->commits_answered < rt->commits_sent &&
+      (!server_vad (rt) || sp == NULL || sp->end_ms < 0))
+    c = g_queue_pop_head (&rt->commits);
   /* Its place in the output, then the events that waited for it. */
   t->ticket = rt->cb.reserve (rt->user_data);
-  commit_answered_locked (rt);
+  if (c)
+    commit_answered_locked (rt);
   t->id = rt->next_turn_id++;
   rt->samples_since_commit = 0;
-  c = server_vad (rt) ? NULL : g_queue_pop_head (&rt->commits);
-  if (c) {
-    /* Our own commit: the element knows exactly what it held. */
+  if (c && GST_CLOCK_TIME_IS_VALID (c->pts)) {
+    /* Turn detection off: the element knows exactly what it committed. */
     t->pts = c->pts;
     t->duration = c->duration;
-    g_free (c);
-  } else if ((sp = g_hash_table_lookup (rt->speech, ev->item_id))) {
+  } else if (sp) {
     t->pts = session_ms_to_pts (rt, sp->start_ms);
     t->duration = sp->end_ms >= sp->start_ms ?
         (GstClockTime) (sp->end_ms - sp->start_ms) * GST_MSECOND :
         GST_CLOCK_TIME_NONE;
+    /* Speech the element's commit cut short ends where that audio did. */
+    if (c && sp->end_ms < 0 && GST_CLOCK_TIME_IS_VALID (t->pts) &&
+        GST_CLOCK_TIME_IS_VALID (c->end) && c->end > t->pts)
+      t->duration = c->end - t->pts;
   } else {
     t->pts = GST_CLOCK_TIME_NONE;
     t->duration = GST_CLOCK_TIME_NONE;
   }
+  g_free (c);
   if (ev->item_id)
     g_hash_table_remove (rt->speech, ev->item_id);
   if (t->ticket == 0 || ev->item_id == NULL) {
@@ -513,13 +741,14 @@ on_error_event (OpenaiSttRealtime * rt, const SandraRealtimeServerEvent * ev)
 
   if (g_strcmp0 (ev->error_code, "input_audio_buffer_commit_empty") == 0) {
     /* A commit with nothing (new) in it: that turn simply has no text. */
-    Commit *c;
-
     g_mutex_lock (&rt->lock);
-    c = server_vad (rt) ? NULL : g_queue_pop_head (&rt->commits);
-    commit_answered_locked (rt);
+    /* The flush forgot the commits made before it. */
+    if (!flushed_locked (rt)) {
+      if (rt->commits_answered < rt->commits_sent)
+        g_free (g_queue_pop_head (&rt->commits));
+      commit_answered_locked (rt);
+    }
     g_mutex_unlock (&rt->lock);
-    g_free (c);
     return;
   }
   if (sandra_realtime_server_event_is_benign_error (ev))
@@ -590,6 +819,14 @@ on_text (SandraWebSocket * ws, const gchar * text, gsize len,
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_COMMITTED:
       on_committed (rt, ev);
       break;
+    case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_CLEARED:
+      g_mutex_lock (&rt->lock);
+      if (rt->clears_answered < rt->clears_sent)
+        rt->clears_answered++;
+      /* Speech in the cleared buffer will not be committed. */
+      g_hash_table_remove_all (rt->speech);
+      g_mutex_unlock (&rt->lock);
+      break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_TRANSCRIPTION_DELTA:
       if ((t = lookup_turn (rt, ev->item_id))) {
         OpenaiSttResult r;
@@ -629,15 +866,28 @@ on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
     gpointer user_data)
 {
   OpenaiSttRealtime *rt = user_data;
+  gsize dropped = 0;
 
   g_mutex_lock (&rt->lock);
-  rt->open = FALSE;
-  if (!info->will_reconnect)
+  if (!info->will_reconnect) {
     rt->closed_for_good = TRUE;
+    /* Nothing will answer the open commits. */
+    g_queue_clear_full (&rt->commits, g_free);
+  } else if (rt->open)
+    dropped = hold_unwritten_locked (rt);
+  rt->open = FALSE;
+  g_queue_clear_full (&rt->sent, (GDestroyNotify) sent_free);
+  /* Nothing from before a flush can come from the next session. */
+  rt->clears_answered = rt->clears_sent = rt->flushed_until = 0;
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
 
   fail_pending_turns (rt);
+  if (dropped)
+    post_warning (rt, g_strdup_printf ("Not connected to OpenAI: dropped %"
+            G_GSIZE_FORMAT " ms of the oldest held audio (at most %d ms is "
+            "kept)", dropped * 1000 / SESSION_RATE,
+            OPENAI_STT_REALTIME_HOLD_MS), NULL);
 
   if (info->will_reconnect) {
     post_warning (rt, g_strdup_printf ("The OpenAI Realtime connection was "
@@ -707,7 +957,10 @@ sweep (gpointer data)
   if (b && now - b->since_us > (gint64) timeout_ms (rt) * 1000) {
     GST_WARNING_OBJECT (rt->element, "no answer to a commit in %u ms; "
         "letting the events behind it through", timeout_ms (rt));
-    rt->commits_answered = MAX (rt->commits_answered, b->needed);
+    while (rt->commits_answered < b->needed) {
+      g_free (g_queue_pop_head (&rt->commits));
+      rt->commits_answered++;
+    }
     release_barriers_locked (rt);
   }
   dropped = rt->send_dropped;
@@ -762,6 +1015,8 @@ openai_stt_realtime_new (GstElement * element, OpenaiSttConfig * cfg,
   rt->pending_out = g_byte_array_new ();
   rt->resampled = g_byte_array_new ();
   rt->pending_out_pts = GST_CLOCK_TIME_NONE;
+  rt->last_end_pts = GST_CLOCK_TIME_NONE;
+  g_queue_init (&rt->sent);
   rt->anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
   g_queue_init (&rt->barriers);
   rt->turns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -806,6 +1061,7 @@ openai_stt_realtime_free (OpenaiSttRealtime * rt)
   g_byte_array_unref (rt->pending_out);
   g_byte_array_unref (rt->resampled);
   g_queue_clear_full (&rt->commits, g_free);
+  g_queue_clear_full (&rt->sent, (GDestroyNotify) sent_free);
   g_hash_table_unref (rt->turns);
   g_hash_table_unref (rt->speech);
   g_array_unref (rt->anchors);
@@ -836,52 +1092,7 @@ send_or_hold (OpenaiSttRealtime * rt, const gint16 * samples, gsize n,
     g_mutex_unlock (&rt->lock);
     return;
   }
-  {
-    gsize at = rt->held->len / 2;
-    GstClockTime expected = rt->held_anchors->len ? held_pts_at (rt, at) :
-        GST_CLOCK_TIME_NONE;
-
-    /* Held audio keeps its timeline, jumps included. */
-    if (rt->held_anchors->len == 0 || (GST_CLOCK_TIME_IS_VALID (pts) &&
-            (!GST_CLOCK_TIME_IS_VALID (expected) ||
-                ABS (GST_CLOCK_DIFF (expected, pts)) > 2 * GST_MSECOND))) {
-      Anchor a = { at, pts };
-
-      g_array_append_val (rt->held_anchors, a);
-    }
-  }
-  g_byte_array_append (rt->held, (const guint8 *) samples, n * 2);
-  if (rt->held->len / 2 > HOLD_SAMPLES) {
-    gsize excess = rt->held->len / 2 - HOLD_SAMPLES;
-
-    guint i;
-
-    /* Keep the newest audio: it is what the user is saying now. Commits
-     * whose audio is gone now end whatever is left. */
-    g_byte_array_remove_range (rt->held, 0, excess * 2);
-    for (i = 0; i < rt->held_commits->len; i++) {
-      gsize *o = &g_array_index (rt->held_commits, gsize, i);
-
-      *o = *o > excess ? *o - excess : 0;
-    }
-    {
-      GstClockTime first = held_pts_at (rt, excess);
-      Anchor a = { 0, first };
-
-      /* Anchors move with the audio; the oldest kept sample gets one. */
-      while (rt->held_anchors->len > 0 &&
-          g_array_index (rt->held_anchors, Anchor, 0).offset <= excess)
-        g_array_remove_index (rt->held_anchors, 0);
-      for (i = 0; i < rt->held_anchors->len; i++)
-        g_array_index (rt->held_anchors, Anchor, i).offset -= excess;
-      g_array_prepend_val (rt->held_anchors, a);
-    }
-    rt->held_dropped += excess;
-    if (rt->held_dropped >= SESSION_RATE) {
-      dropped = rt->held_dropped;
-      rt->held_dropped = 0;
-    }
-  }
+  dropped = hold_audio_locked (rt, samples, n, pts);
   g_mutex_unlock (&rt->lock);
   if (dropped)
     post_warning (rt, g_strdup_printf ("Still not connected to OpenAI: "
@@ -930,6 +1141,9 @@ void
 openai_stt_realtime_push (OpenaiSttRealtime * rt, GstClockTime pts,
     const gint16 * samples, gsize n, gint rate)
 {
+  rt->last_end_pts = GST_CLOCK_TIME_IS_VALID (pts) ?
+      pts + gst_util_uint64_scale_int (n, GST_SECOND, rate) :
+      GST_CLOCK_TIME_NONE;
   if (rate == SESSION_RATE) {
     queue_out (rt, samples, n, pts);
     return;
@@ -986,6 +1200,8 @@ openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
   flush_out (rt);
   c->pts = pts;
   c->duration = duration;
+  c->end = GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (duration)
+      ? pts + duration : GST_CLOCK_TIME_NONE;
   g_mutex_lock (&rt->lock);
   if (rt->closed_for_good) {
     /* Nothing will answer this commit. */
@@ -1010,8 +1226,16 @@ openai_stt_realtime_push_event (OpenaiSttRealtime * rt, GstEvent * event)
    * the end of a stream or segment is a turn of its own. */
   if ((type == GST_EVENT_EOS || type == GST_EVENT_SEGMENT) &&
       server_vad (rt) && !rt->closed_for_good &&
-      rt->samples_since_commit * 1000 / SESSION_RATE >= MIN_COMMIT_MS)
+      rt->samples_since_commit * 1000 / SESSION_RATE >= MIN_COMMIT_MS) {
+    Commit *c = g_new0 (Commit, 1);
+
+    /* The server places the turn; the element only knows its end. */
+    c->pts = GST_CLOCK_TIME_NONE;
+    c->duration = GST_CLOCK_TIME_NONE;
+    c->end = rt->last_end_pts;
+    g_queue_push_tail (&rt->commits, c);
     commit_locked (rt);
+  }
   if (g_queue_is_empty (&rt->barriers) &&
       rt->commits_answered >= rt->commits_sent) {
     rt->cb.event (event, rt->user_data);
@@ -1031,22 +1255,10 @@ openai_stt_realtime_discard_uncommitted (OpenaiSttRealtime * rt)
   g_byte_array_set_size (rt->pending_out, 0);
   g_mutex_lock (&rt->lock);
   if (rt->open) {
-    gchar *event = sandra_realtime_event_input_audio_clear (NULL);
-
-    sandra_websocket_send_text (rt->ws, event, NULL);
-    g_free (event);
+    send_clear_locked (rt);
   } else {
     /* Still held: drop what follows the last commit. */
-    gsize keep = rt->held_commits->len > 0 ?
-        g_array_index (rt->held_commits, gsize, rt->held_commits->len - 1) : 0;
-
-    g_byte_array_set_size (rt->held, keep * 2);
-    while (rt->held_anchors->len > 0 && g_array_index (rt->held_anchors,
-            Anchor, rt->held_anchors->len - 1).offset >= keep &&
-        keep > 0)
-      g_array_remove_index (rt->held_anchors, rt->held_anchors->len - 1);
-    if (keep == 0)
-      g_array_set_size (rt->held_anchors, 0);
+    held_discard_uncommitted_locked (rt);
   }
   rt->samples_since_commit = 0;
   g_mutex_unlock (&rt->lock);
@@ -1055,8 +1267,6 @@ openai_stt_realtime_discard_uncommitted (OpenaiSttRealtime * rt)
 void
 openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt)
 {
-  gchar *event = sandra_realtime_event_input_audio_clear (NULL);
-
   g_mutex_lock (&rt->lock);
   g_byte_array_set_size (rt->held, 0);
   g_array_set_size (rt->held_commits, 0);
@@ -1074,11 +1284,14 @@ openai_stt_realtime_cancel_all (OpenaiSttRealtime * rt)
   }
   rt->commits_answered = rt->commits_sent;
   rt->samples_since_commit = 0;
-  if (rt->open)
-    sandra_websocket_send_text (rt->ws, event, NULL);
+  /* Nothing sent before this is to be sent again after a reconnection. */
+  g_queue_clear_full (&rt->sent, (GDestroyNotify) sent_free);
+  /* Commits already on their way are answered after this: their turns
+   * are ignored until the server confirms the clear. */
+  if (rt->open && send_clear_locked (rt))
+    rt->flushed_until = rt->clears_sent;
   g_cond_broadcast (&rt->cond);
   g_mutex_unlock (&rt->lock);
-  g_free (event);
 }
 
 void
@@ -1105,7 +1318,6 @@ openai_stt_realtime_update_session (OpenaiSttRealtime * rt,
     const gchar * model, const gchar * language, const gchar * prompt)
 {
   gchar *update;
-  gboolean open;
 
   g_mutex_lock (&rt->lock);
   if (model) {
@@ -1120,12 +1332,15 @@ openai_stt_realtime_update_session (OpenaiSttRealtime * rt,
     g_free (rt->cfg->prompt);
     rt->cfg->prompt = g_strdup (prompt);
   }
-  open = rt->open;
   g_mutex_unlock (&rt->lock);
-  if (!open)
-    return;                     /* sent with the next session setup */
   update = build_session_update (rt);
-  if (update)
-    sandra_websocket_send_text (rt->ws, update, NULL);
-  g_free (update);
+  if (update == NULL)
+    return;
+  g_mutex_lock (&rt->lock);
+  if (rt->open)
+    send_locked (rt, update, SANDRA_WS_SEND_NONE, SENT_OTHER, NULL, 0,
+        GST_CLOCK_TIME_NONE);
+  else
+    g_free (update);            /* sent with the next session setup */
+  g_mutex_unlock (&rt->lock);
 }

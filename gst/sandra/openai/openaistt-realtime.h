@@ -10,7 +10,9 @@
  *
  * While the socket reconnects, captured audio is held (at most
  * OPENAI_STT_REALTIME_HOLD_MS, the oldest is dropped beyond that and a
- * warning says how much) and sent once the new session is configured.
+ * warning says how much) and sent once the new session is configured;
+ * what the socket had queued but not written when it dropped is taken
+ * back and held first, so the new session's clock stays aligned.
  * Turns the old session had not finished transcribing are reported lost,
  * and so is a turn without a transcript after the configured timeout.
  */
@@ -41,8 +43,9 @@ void openai_stt_realtime_commit (OpenaiSttRealtime * rt, GstClockTime pts,
     GstClockTime duration);
 
 /* Streaming thread: a serialized event (takes it). It is handed to the
- * `event` callback once every commit made before it has been answered, so
- * it keeps its place among the transcripts; this never blocks. EOS and
+ * `event` callback once every commit the element made before it has been
+ * answered (the server's own VAD commits do not count), so it keeps its
+ * place among the transcripts; this never blocks. EOS and
  * SEGMENT first commit the audio the server has not cut into a turn yet.
  * A commit left unanswered for the configured timeout no longer holds
  * events back. */
