@@ -1777,6 +1777,166 @@ GST_START_TEST (test_gate_off_posts_latency)
 
 GST_END_TEST;
 
+/* Going to READY in the middle of an utterance and starting again gives
+ * what a fresh element gives: no engine, resampler or gate state survives
+ * the stop. */
+GST_START_TEST (test_ready_cycle_forgets)
+{
+  const gchar *props[] = { NULL, "engine=webrtc", "gate=true" };
+  Recording rec;
+  guint p;
+
+  recording_init (&rec, 24000);
+  for (p = 0; p < G_N_ELEMENTS (props); p++) {
+    GArray *ref = run_with (&rec, props[p]), *ev;
+    gsize cut = gst_util_uint64_scale_int (rec.speech_start[1] +
+        GST_SECOND, 24000, GST_SECOND);
+    Capture c;
+
+    capture_init (&c, 24000, props[p]);
+    push_samples (&c, rec.samples, cut, 24000, 0);
+    ev = capture_vad_events (&c);
+    fail_unless (ev->len % 2 == 1, "%s: not in speech", props[p]);
+    g_array_unref (ev);
+
+    fail_unless_equals_int (gst_element_set_state (c.h->element,
+            GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (c.h->element,
+            GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+    g_ptr_array_set_size (c.items, 0);
+    gst_bus_set_flushing (c.bus, TRUE);
+    gst_bus_set_flushing (c.bus, FALSE);
+    gst_harness_set_src_caps_str (c.h, "audio/x-raw,format=S16LE,"
+        "layout=interleaved,rate=24000,channels=1");
+    push_recording (&c, &rec);
+    ev = capture_vad_events (&c);
+    assert_same_boundaries (ev, ref);
+    g_array_unref (ev);
+    g_array_unref (ref);
+    assert_messages_match_events (&c);
+    capture_clear (&c);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstElement *vad;
+  gint stop;
+  guint changes;
+} Changer;
+
+/* The application side: sets every property, over and over, as a control
+ * panel might, until told to stop. */
+static gpointer
+change_properties (gpointer data)
+{
+  Changer *ch = data;
+  GRand *rand = g_rand_new_with_seed (11);
+  const gchar *engines[] = { "webrtc", "silero" };
+  const gchar *modes[] = { "quality", "low-bitrate", "aggressive",
+    "very-aggressive"
+  };
+
+  while (!g_atomic_int_get (&ch->stop)) {
+    switch (g_rand_int_range (rand, 0, 8)) {
+      case 0:
+        gst_util_set_object_arg (G_OBJECT (ch->vad), "engine",
+            engines[g_rand_int_range (rand, 0, 2)]);
+        break;
+      case 1:
+        gst_util_set_object_arg (G_OBJECT (ch->vad), "mode",
+            modes[g_rand_int_range (rand, 0, 4)]);
+        break;
+      case 2:
+        g_object_set (ch->vad, "threshold", (gfloat) g_rand_double_range
+            (rand, 0.4, 0.7), NULL);
+        break;
+      case 3:
+        g_object_set (ch->vad, "negative-threshold", (gfloat)
+            g_rand_double_range (rand, 0.2, 0.4), NULL);
+        break;
+      case 4:
+        g_object_set (ch->vad, "min-speech-ms", g_rand_int_range (rand, 0,
+                400), "min-silence-ms", g_rand_int_range (rand, 0, 600),
+            NULL);
+        break;
+      case 5:
+        g_object_set (ch->vad, "pre-speech-pad-ms", g_rand_int_range (rand,
+                0, 400), "max-speech-ms", g_rand_int_range (rand, 0, 2000),
+            NULL);
+        break;
+      case 6:
+        g_object_set (ch->vad, "gate", g_rand_boolean (rand), NULL);
+        break;
+      default:{
+        guint v;
+
+        /* and reads them back */
+        g_object_get (ch->vad, "min-silence-ms", &v, NULL);
+        break;
+      }
+    }
+    ch->changes++;
+    g_usleep (g_rand_int_range (rand, 0, 500));
+  }
+  g_rand_free (rand);
+  return NULL;
+}
+
+/* Properties changed from another thread while the element streams: the
+ * output still tiles the timeline with audio and GAPs, boundaries still
+ * alternate and match the messages. */
+GST_START_TEST (test_properties_while_streaming)
+{
+  Recording rec;
+  Capture c;
+  Changer ch = { NULL, 0, 0 };
+  GThread *thread;
+  GArray *ev;
+  GstClockTime covered = 0;
+  guint i, pass;
+
+  recording_init (&rec, 24000);
+  capture_init (&c, 24000, NULL);
+  ch.vad = c.h->element;
+  thread = g_thread_new ("changer", change_properties, &ch);
+  for (pass = 0; pass < 3; pass++)
+    push_samples (&c, rec.samples, rec.n, 24000, pass * rec.n);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+  g_atomic_int_set (&ch.stop, 1);
+  g_thread_join (thread);
+  GST_INFO ("%u property changes", ch.changes);
+  fail_unless (ch.changes > 10);
+
+  for (i = 0; i < c.items->len; i++) {
+    GstMiniObject *obj = g_ptr_array_index (c.items, i);
+
+    if (GST_IS_BUFFER (obj)) {
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (obj), covered);
+      covered += GST_BUFFER_DURATION (obj);
+    } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+      GstClockTime ts, dur;
+
+      gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+      fail_unless_equals_uint64 (ts, covered);
+      covered += dur;
+    }
+  }
+  fail_unless_equals_uint64 (covered, samples_to_time (3 * rec.n, 24000));
+  ev = capture_vad_events (&c);
+  fail_unless (ev->len > 0);
+  assert_well_formed (ev);
+  g_array_unref (ev);
+  assert_messages_match_events (&c);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
 static Suite *
 sandravad_suite (void)
 {
@@ -1811,6 +1971,8 @@ sandravad_suite (void)
   tcase_add_test (tc, test_same_value_keeps_state);
   tcase_add_test (tc, test_gate_latency_engine_switch);
   tcase_add_test (tc, test_gate_off_posts_latency);
+  tcase_add_test (tc, test_ready_cycle_forgets);
+  tcase_add_test (tc, test_properties_while_streaming);
   return s;
 }
 
