@@ -793,6 +793,50 @@ gst_sandra_vad_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   return GST_FLOW_OK;
 }
 
+/* TRUE if @event repeats the stream-start, caps or segment the sink pad
+ * already has: some elements re-send their sticky events unchanged (on a
+ * relink, a renegotiation that ends where it began, a valve reopening), and
+ * that does not end the stream. */
+static gboolean
+repeats_sticky_event (GstSandraVad * self, GstEvent * event)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  gboolean same = FALSE;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:{
+      gchar *current = gst_pad_get_stream_id (trans->sinkpad);
+      const gchar *id;
+
+      gst_event_parse_stream_start (event, &id);
+      same = current != NULL && g_strcmp0 (id, current) == 0;
+      g_free (current);
+      break;
+    }
+    case GST_EVENT_CAPS:{
+      GstCaps *current = gst_pad_get_current_caps (trans->sinkpad), *caps;
+
+      gst_event_parse_caps (event, &caps);
+      same = current != NULL && gst_caps_is_equal (caps, current);
+      if (current)
+        gst_caps_unref (current);
+      break;
+    }
+    case GST_EVENT_SEGMENT:{
+      GstSegment segment;
+
+      /* (the position moves on with the buffers) */
+      gst_event_copy_segment (event, &segment);
+      segment.position = trans->segment.position;
+      same = gst_segment_is_equal (&segment, &trans->segment);
+      break;
+    }
+    default:
+      break;
+  }
+  return same;
+}
+
 static gboolean
 gst_sandra_vad_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -803,10 +847,13 @@ gst_sandra_vad_sink_event (GstBaseTransform * trans, GstEvent * event)
       reset_stream (self, TRUE);
       self->next_pts = GST_CLOCK_TIME_NONE;
       break;
-    case GST_EVENT_EOS:
     case GST_EVENT_SEGMENT:
     case GST_EVENT_CAPS:
     case GST_EVENT_STREAM_START:
+      if (repeats_sticky_event (self, event))
+        break;
+      G_GNUC_FALLTHROUGH;
+    case GST_EVENT_EOS:
       /* The stream as we know it ends here: speech-stop before EOS. */
       drain (self);
       push_queued (self);

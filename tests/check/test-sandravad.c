@@ -1937,6 +1937,121 @@ GST_START_TEST (test_properties_while_streaming)
 
 GST_END_TEST;
 
+/* Buffers of any size, down to a single sample and up to several frames,
+ * give exactly the boundaries of regular 20 ms buffers, with and without
+ * resampling, and gated output still tiles the timeline. */
+GST_START_TEST (test_irregular_buffers)
+{
+  static const struct
+  {
+    gint rate;
+    const gchar *props;
+  } runs[] = {
+    {16000, NULL}, {24000, NULL}, {8000, NULL},
+    {16000, "engine=webrtc"}, {24000, "gate=true"},
+  };
+  GRand *rand = g_rand_new_with_seed (3);
+  guint r;
+
+  for (r = 0; r < G_N_ELEMENTS (runs); r++) {
+    Recording rec;
+    Capture c;
+    GArray *ref, *ev;
+    gsize pushed = 0;
+    GstClockTime covered = 0;
+    guint i;
+
+    recording_init (&rec, runs[r].rate);
+    ref = run_with (&rec, runs[r].props);
+    capture_init (&c, runs[r].rate, runs[r].props);
+    while (pushed < rec.n) {
+      gsize len = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 8) :
+          g_rand_int_range (rand, 8, 2000);
+
+      len = MIN (len, rec.n - pushed);
+      fail_unless_equals_int (gst_harness_push (c.h,
+              sandra_test_audio_buffer (rec.samples + pushed, len,
+                  runs[r].rate, 1, pushed)), GST_FLOW_OK);
+      pushed += len;
+    }
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+    ev = capture_vad_events (&c);
+    assert_same_boundaries (ev, ref);
+    for (i = 0; i < c.items->len; i++) {
+      GstMiniObject *obj = g_ptr_array_index (c.items, i);
+
+      if (GST_IS_BUFFER (obj)) {
+        fail_unless_equals_uint64 (GST_BUFFER_PTS (obj), covered);
+        covered += GST_BUFFER_DURATION (obj);
+      } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+        GstClockTime ts, dur;
+
+        gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+        fail_unless_equals_uint64 (ts, covered);
+        covered += dur;
+      }
+    }
+    fail_unless_equals_uint64 (covered, samples_to_time (rec.n,
+            runs[r].rate));
+    g_array_unref (ev);
+    g_array_unref (ref);
+    capture_clear (&c);
+    recording_clear (&rec);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+/* Some elements re-send their sticky events unchanged (on a relink, a
+ * renegotiation that ends where it started, a valve reopening): the same
+ * stream-start, caps and segment in the middle of an utterance are not a
+ * new stream and change nothing. */
+GST_START_TEST (test_repeated_sticky_events)
+{
+  const gchar *props[] = { NULL, "gate=true" };
+  Recording rec;
+  guint p;
+
+  recording_init (&rec, 16000);
+  for (p = 0; p < G_N_ELEMENTS (props); p++) {
+    GArray *ref = run_with (&rec, props[p]), *ev;
+    GstClockTime at = rec.speech_start[0] + 700 * GST_MSECOND;
+    gsize cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
+    GstEvent *stream_start;
+    const gchar *stream_id;
+    GstSegment seg;
+    Capture c;
+
+    capture_init (&c, 16000, props[p]);
+    push_samples (&c, rec.samples, cut, 16000, 0);
+    stream_start = gst_pad_get_sticky_event (c.h->srcpad,
+        GST_EVENT_STREAM_START, 0);
+    fail_unless (stream_start != NULL);
+    gst_event_parse_stream_start (stream_start, &stream_id);
+    fail_unless (gst_harness_push_event (c.h,
+            gst_event_new_stream_start (stream_id)));
+    gst_event_unref (stream_start);
+    fail_unless (gst_harness_push_event (c.h,
+            gst_event_new_caps (gst_caps_from_string ("audio/x-raw,"
+                    "format=S16LE,layout=interleaved,rate=16000,"
+                    "channels=1"))));
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_segment (&seg)));
+    push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+    ev = capture_vad_events (&c);
+    assert_same_boundaries (ev, ref);
+    g_array_unref (ev);
+    g_array_unref (ref);
+    capture_clear (&c);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
 static Suite *
 sandravad_suite (void)
 {
@@ -1973,6 +2088,8 @@ sandravad_suite (void)
   tcase_add_test (tc, test_gate_off_posts_latency);
   tcase_add_test (tc, test_ready_cycle_forgets);
   tcase_add_test (tc, test_properties_while_streaming);
+  tcase_add_test (tc, test_irregular_buffers);
+  tcase_add_test (tc, test_repeated_sticky_events);
   return s;
 }
 
