@@ -1911,21 +1911,27 @@ GST_START_TEST (test_properties_while_streaming)
   GST_INFO ("%u property changes", ch.changes);
   fail_unless (ch.changes > 10);
 
+  /* Each stream (an engine change starts one) is timed from its first
+   * buffer's PTS: where a gated stream ends and the next begins, the two
+   * roundings of 1/24000 s to nanoseconds may differ by one. */
   for (i = 0; i < c.items->len; i++) {
     GstMiniObject *obj = g_ptr_array_index (c.items, i);
+    GstClockTime ts = GST_CLOCK_TIME_NONE, dur = 0;
 
     if (GST_IS_BUFFER (obj)) {
-      fail_unless_equals_uint64 (GST_BUFFER_PTS (obj), covered);
-      covered += GST_BUFFER_DURATION (obj);
+      ts = GST_BUFFER_PTS (obj);
+      dur = GST_BUFFER_DURATION (obj);
     } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
-      GstClockTime ts, dur;
-
       gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
-      fail_unless_equals_uint64 (ts, covered);
-      covered += dur;
+    }
+    if (GST_CLOCK_TIME_IS_VALID (ts)) {
+      fail_unless (time_diff (ts, covered) <= 1, "output at %"
+          GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS (ts),
+          GST_TIME_ARGS (covered));
+      covered = ts + dur;
     }
   }
-  fail_unless_equals_uint64 (covered, samples_to_time (3 * rec.n, 24000));
+  fail_unless (time_diff (covered, samples_to_time (3 * rec.n, 24000)) <= 1);
   ev = capture_vad_events (&c);
   fail_unless (ev->len > 0);
   assert_well_formed (ev);
