@@ -246,6 +246,69 @@ GST_START_TEST (test_silence)
 }
 GST_END_TEST;
 
+/* Input at the edges of what S16 can carry: digital silence, one-LSB
+ * noise, full-scale square waves, clipped noise and DC. Every probability
+ * stays a number in [0, 1], and the recurrent state is not left saturated
+ * or poisoned: speech afterwards still reads as speech. */
+GST_START_TEST (test_extreme_input)
+{
+  const gint rates[] = { 16000, 8000 };
+  const gchar *files[] = { "librivox-0870-16k.wav", "codec2-ve9qrp-8k.wav" };
+  guint r;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++) {
+    Audio audio = load_fixture (files[r], rates[r]);
+    SandraSilero *vad = sandra_silero_new (rates[r]);
+    guint chunk = sandra_silero_chunk_samples (vad), kind, i, j;
+    gfloat *x = g_new (gfloat, chunk), speech[100];
+    GRand *rand = g_rand_new_with_seed (5);
+
+    for (kind = 0; kind < 6; kind++) {
+      for (i = 0; i < 200; i++) {
+        gfloat p;
+
+        for (j = 0; j < chunk; j++) {
+          switch (kind) {
+            case 0:
+              x[j] = 0.0f;
+              break;
+            case 1:
+              x[j] = g_rand_int_range (rand, -1, 2) / 32768.0f;
+              break;
+            case 2:
+              x[j] = (j / 8) % 2 ? 32767 / 32768.0f : -1.0f;
+              break;
+            case 3:
+              x[j] = g_rand_boolean (rand) ? 32767 / 32768.0f : -1.0f;
+              break;
+            case 4:
+              x[j] = -1.0f;
+              break;
+            default:
+              x[j] = 32767 / 32768.0f;
+              break;
+          }
+        }
+        p = sandra_silero_process (vad, x);
+        fail_unless (isfinite (p) && p >= 0.0f && p <= 1.0f,
+            "%d Hz, input %u, chunk %u: probability %f", rates[r], kind, i,
+            p);
+      }
+    }
+    run (vad, &audio, 0, 100, speech);
+    for (i = 0; i < 100; i++)
+      if (speech[i] > 0.5f)
+        break;
+    fail_unless (i < 100, "%d Hz: no speech after extreme input", rates[r]);
+
+    g_rand_free (rand);
+    g_free (x);
+    sandra_silero_free (vad);
+    g_free (audio.samples);
+  }
+}
+GST_END_TEST;
+
 typedef struct
 {
   const Audio *audio[2];
@@ -360,6 +423,7 @@ silero_suite (void)
   tcase_add_test (tc, test_silence);
   tcase_add_test (tc, test_rates);
   tcase_add_test (tc, test_instances_in_threads);
+  tcase_add_test (tc, test_extreme_input);
   return s;
 }
 
