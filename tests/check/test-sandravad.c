@@ -2058,6 +2058,81 @@ GST_START_TEST (test_repeated_sticky_events)
 
 GST_END_TEST;
 
+/* The boundaries posted until EOS (or an error, which fails). */
+static GArray *
+collect_until_eos (GstBus * bus)
+{
+  GArray *ev = g_array_new (FALSE, FALSE, sizeof (SandraVadInfo));
+  GstMessage *msg;
+  gboolean eos = FALSE;
+
+  while (!eos && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+              GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
+    SandraVadInfo info;
+
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+      eos = TRUE;
+    else if (sandra_vad_info_from_structure (gst_message_get_structure (msg),
+            &info))
+      g_array_append_val (ev, info);
+    gst_message_unref (msg);
+  }
+  fail_unless (eos);
+  return ev;
+}
+
+/* Flushing seeks in a real pipeline (8 kHz, Silero's 8 kHz model): after a
+ * seek into the file the
+ * boundaries are in the file's time and the running time starts at 0;
+ * after a seek back to the start, the element finds exactly what it found
+ * the first time (nothing of the engine's state survives the flush). */
+GST_START_TEST (test_seek_pipeline)
+{
+  gchar *path = sandra_test_data_path ("codec2-ve9qrp-8k.wav");
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! "
+      "sandravad ! fakesink sync=false", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GArray *whole, *after, *again;
+  GstClockTime seek_to = 3 * GST_SECOND;
+  guint i;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  whole = collect_until_eos (bus);
+  fail_unless (whole->len >= 4);
+  assert_well_formed (whole);
+
+  fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, seek_to));
+  after = collect_until_eos (bus);
+  fail_unless (after->len >= 2);
+  for (i = 0; i < after->len; i++) {
+    fail_unless (EV (after, i)->timestamp >= seek_to);
+    fail_unless_equals_uint64 (EV (after, i)->running_time,
+        EV (after, i)->timestamp - seek_to);
+    fail_unless_equals_uint64 (EV (after, i)->stream_time,
+        EV (after, i)->timestamp);
+  }
+
+  fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, 0));
+  again = collect_until_eos (bus);
+  assert_same_boundaries (again, whole);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_array_unref (whole);
+  g_array_unref (after);
+  g_array_unref (again);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 sandravad_suite (void)
 {
@@ -2096,6 +2171,7 @@ sandravad_suite (void)
   tcase_add_test (tc, test_properties_while_streaming);
   tcase_add_test (tc, test_irregular_buffers);
   tcase_add_test (tc, test_repeated_sticky_events);
+  tcase_add_test (tc, test_seek_pipeline);
   return s;
 }
 
