@@ -1122,23 +1122,14 @@ GST_START_TEST (test_runtime_changes)
 
 GST_END_TEST;
 
-/* A real pipeline: decoding a fixture, resampling to 24 kHz; the bus gets
- * the utterance before EOS. */
-GST_START_TEST (test_pipeline)
+/* The boundaries posted until EOS (or an error, which fails). */
+static GArray *
+collect_until_eos (GstBus * bus)
 {
-  gchar *path = sandra_test_data_path ("cmu-goforward-trimmed-16k.wav");
-  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=24000,"
-      "channels=1 ! sandravad ! fakesink", path);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstBus *bus = gst_element_get_bus (pipeline);
   GArray *ev = g_array_new (FALSE, FALSE, sizeof (SandraVadInfo));
   GstMessage *msg;
   gboolean eos = FALSE;
-  GstClockTime len = 1722187500;        /* the fixture's length */
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
   while (!eos && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
               GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
     SandraVadInfo info;
@@ -1152,6 +1143,25 @@ GST_START_TEST (test_pipeline)
     gst_message_unref (msg);
   }
   fail_unless (eos);
+  return ev;
+}
+
+/* A real pipeline: decoding a fixture, resampling to 24 kHz; the bus gets
+ * the utterance before EOS. */
+GST_START_TEST (test_pipeline)
+{
+  gchar *path = sandra_test_data_path ("cmu-goforward-trimmed-16k.wav");
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=24000,"
+      "channels=1 ! sandravad ! fakesink", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GArray *ev;
+  GstClockTime len = 1722187500;        /* the fixture's length */
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  ev = collect_until_eos (bus);
   assert_well_formed (ev);
   fail_unless_equals_int (ev->len, 2);
   /* speech from the first sample: the padding cannot reach before it */
@@ -1410,6 +1420,37 @@ GST_START_TEST (test_state_cycling)
 GST_END_TEST;
 
 /* --- streams without timestamps, rate changes, upstream GAPs ---------- */
+
+/* The buffers and GAP events that came out tile the timeline from 0 to
+ * @end, each starting within @slack of where the one before ended. */
+static void
+assert_output_tiles (Capture * c, GstClockTime end, GstClockTime slack)
+{
+  GstClockTime covered = 0;
+  guint i;
+
+  for (i = 0; i < c->items->len; i++) {
+    GstMiniObject *obj = g_ptr_array_index (c->items, i);
+    GstClockTime ts = GST_CLOCK_TIME_NONE, dur = 0;
+
+    if (GST_IS_BUFFER (obj)) {
+      ts = GST_BUFFER_PTS (obj);
+      dur = GST_BUFFER_DURATION (obj);
+    } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+      gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+    }
+    if (GST_CLOCK_TIME_IS_VALID (ts)) {
+      fail_unless (time_diff (ts, covered) <= slack, "output at %"
+          GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS (ts),
+          GST_TIME_ARGS (covered));
+      covered = ts + dur;
+    }
+  }
+  fail_unless (time_diff (covered, end) <= slack, "output ends at %"
+      GST_TIME_FORMAT ", input at %" GST_TIME_FORMAT, GST_TIME_ARGS (covered),
+      GST_TIME_ARGS (end));
+}
+
 
 /* Like push_samples(), but the buffers carry no timestamps. */
 static void
@@ -1674,6 +1715,21 @@ GST_START_TEST (test_upstream_gap_ends_utterance)
 
 GST_END_TEST;
 
+/* Ends @c's stream, checks it found exactly @ref's boundaries, and frees
+ * both. */
+static void
+finish_like (Capture * c, GArray * ref)
+{
+  GArray *ev;
+
+  fail_unless (gst_harness_push_event (c->h, gst_event_new_eos ()));
+  ev = capture_vad_events (c);
+  assert_same_boundaries (ev, ref);
+  g_array_unref (ev);
+  g_array_unref (ref);
+  capture_clear (c);
+}
+
 /* An application that sets a property to the value it already has (say,
  * re-applying its whole configuration) does not disturb detection: the
  * engine keeps its state. */
@@ -1691,7 +1747,7 @@ GST_START_TEST (test_same_value_keeps_state)
 
   recording_init (&rec, 16000);
   for (r = 0; r < G_N_ELEMENTS (runs); r++) {
-    GArray *ref = run_with (&rec, runs[r].props), *ev;
+    GArray *ref = run_with (&rec, runs[r].props);
     gsize chunk = 16000 * BUFFER_MS / 1000, i;
     Capture c;
 
@@ -1703,12 +1759,7 @@ GST_START_TEST (test_same_value_keeps_state)
               sandra_test_audio_buffer (rec.samples + i, MIN (chunk,
                       rec.n - i), 16000, 1, i)), GST_FLOW_OK);
     }
-    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
-    ev = capture_vad_events (&c);
-    assert_same_boundaries (ev, ref);
-    g_array_unref (ev);
-    g_array_unref (ref);
-    capture_clear (&c);
+    finish_like (&c, ref);
   }
   recording_clear (&rec);
 }
@@ -1896,8 +1947,7 @@ GST_START_TEST (test_properties_while_streaming)
   Changer ch = { NULL, 0, 0 };
   GThread *thread;
   GArray *ev;
-  GstClockTime covered = 0;
-  guint i, pass;
+  guint pass;
 
   recording_init (&rec, 24000);
   capture_init (&c, 24000, NULL);
@@ -1914,24 +1964,7 @@ GST_START_TEST (test_properties_while_streaming)
   /* Each stream (an engine change starts one) is timed from its first
    * buffer's PTS: where a gated stream ends and the next begins, the two
    * roundings of 1/24000 s to nanoseconds may differ by one. */
-  for (i = 0; i < c.items->len; i++) {
-    GstMiniObject *obj = g_ptr_array_index (c.items, i);
-    GstClockTime ts = GST_CLOCK_TIME_NONE, dur = 0;
-
-    if (GST_IS_BUFFER (obj)) {
-      ts = GST_BUFFER_PTS (obj);
-      dur = GST_BUFFER_DURATION (obj);
-    } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
-      gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
-    }
-    if (GST_CLOCK_TIME_IS_VALID (ts)) {
-      fail_unless (time_diff (ts, covered) <= 1, "output at %"
-          GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS (ts),
-          GST_TIME_ARGS (covered));
-      covered = ts + dur;
-    }
-  }
-  fail_unless (time_diff (covered, samples_to_time (3 * rec.n, 24000)) <= 1);
+  assert_output_tiles (&c, samples_to_time (3 * rec.n, 24000), 1);
   ev = capture_vad_events (&c);
   fail_unless (ev->len > 0);
   assert_well_formed (ev);
@@ -1964,8 +1997,6 @@ GST_START_TEST (test_irregular_buffers)
     Capture c;
     GArray *ref, *ev;
     gsize pushed = 0;
-    GstClockTime covered = 0;
-    guint i;
 
     recording_init (&rec, runs[r].rate);
     ref = run_with (&rec, runs[r].props);
@@ -1983,22 +2014,7 @@ GST_START_TEST (test_irregular_buffers)
     fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
     ev = capture_vad_events (&c);
     assert_same_boundaries (ev, ref);
-    for (i = 0; i < c.items->len; i++) {
-      GstMiniObject *obj = g_ptr_array_index (c.items, i);
-
-      if (GST_IS_BUFFER (obj)) {
-        fail_unless_equals_uint64 (GST_BUFFER_PTS (obj), covered);
-        covered += GST_BUFFER_DURATION (obj);
-      } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
-        GstClockTime ts, dur;
-
-        gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
-        fail_unless_equals_uint64 (ts, covered);
-        covered += dur;
-      }
-    }
-    fail_unless_equals_uint64 (covered, samples_to_time (rec.n,
-            runs[r].rate));
+    assert_output_tiles (&c, samples_to_time (rec.n, runs[r].rate), 0);
     g_array_unref (ev);
     g_array_unref (ref);
     capture_clear (&c);
@@ -2021,7 +2037,7 @@ GST_START_TEST (test_repeated_sticky_events)
 
   recording_init (&rec, 16000);
   for (p = 0; p < G_N_ELEMENTS (props); p++) {
-    GArray *ref = run_with (&rec, props[p]), *ev;
+    GArray *ref = run_with (&rec, props[p]);
     GstClockTime at = rec.speech_start[0] + 700 * GST_MSECOND;
     gsize cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
     GstEvent *stream_start;
@@ -2045,42 +2061,12 @@ GST_START_TEST (test_repeated_sticky_events)
     gst_segment_init (&seg, GST_FORMAT_TIME);
     fail_unless (gst_harness_push_event (c.h, gst_event_new_segment (&seg)));
     push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
-    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
-
-    ev = capture_vad_events (&c);
-    assert_same_boundaries (ev, ref);
-    g_array_unref (ev);
-    g_array_unref (ref);
-    capture_clear (&c);
+    finish_like (&c, ref);
   }
   recording_clear (&rec);
 }
 
 GST_END_TEST;
-
-/* The boundaries posted until EOS (or an error, which fails). */
-static GArray *
-collect_until_eos (GstBus * bus)
-{
-  GArray *ev = g_array_new (FALSE, FALSE, sizeof (SandraVadInfo));
-  GstMessage *msg;
-  gboolean eos = FALSE;
-
-  while (!eos && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
-              GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
-    SandraVadInfo info;
-
-    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
-      eos = TRUE;
-    else if (sandra_vad_info_from_structure (gst_message_get_structure (msg),
-            &info))
-      g_array_append_val (ev, info);
-    gst_message_unref (msg);
-  }
-  fail_unless (eos);
-  return ev;
-}
 
 /* Flushing seeks in a real pipeline (8 kHz, Silero's 8 kHz model): after a
  * seek into the file the
