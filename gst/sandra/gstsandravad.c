@@ -76,7 +76,10 @@ struct _GstSandraVad
   gboolean gate;
   gboolean engine_dirty;
   gboolean settings_dirty;
-  /* engine geometry for latency queries from other threads */
+  /* for latency queries from other threads: the input rate (0 before the
+   * first caps), the running engine's geometry (frame size 0: none) and
+   * its resampler's look-ahead */
+  gint latency_in_rate;
   gint latency_rate;
   guint latency_frame_size;
   GstClockTime resampler_latency;
@@ -84,6 +87,8 @@ struct _GstSandraVad
   /* streaming state */
   gint in_rate;
   SandraVadEngine *engine;
+  SandraVadEngineKind engine_kind_running;
+  GstSandraVadMode mode_running;
   gint rate;                    /* engine rate */
   guint frame_size;             /* engine frame, samples */
   GstAudioResampler *resampler; /* in_rate -> rate, NULL when equal */
@@ -96,6 +101,10 @@ struct _GstSandraVad
 
   GstClockTime base_pts;        /* PTS of input sample 0 */
   guint64 in_samples;           /* input samples since base_pts */
+  /* Where untimestamped audio goes on after a stream ended without a flush
+   * or a new segment (caps or engine change, GAP): NONE for the segment
+   * start. */
+  GstClockTime next_pts;
 
   /* gate mode: held input, starting at input offset held_offset */
   GstAdapter *held;
@@ -182,27 +191,50 @@ engine_to_input_offset (GstSandraVad * self, guint64 offset)
   return gst_util_uint64_scale_int_round (offset, self->in_rate, self->rate);
 }
 
+static GstClockTime
+decision_delay (gint rate, guint frame_size,
+    const SandraVadSegmenterSettings * settings)
+{
+  return gst_util_uint64_scale_int (sandra_vad_segmenter_max_decision_delay
+      (rate, frame_size, settings), GST_SECOND, rate);
+}
+
 /* Extra latency of gate mode: the longest a sample waits before its fate is
- * known, plus the resampler's look-ahead. */
+ * known, plus the resampler's look-ahead. It is that of the engine selected
+ * (from the moment it is selected, even before caps, assuming 16 kHz), and
+ * of the one still running until the next buffer replaces it. */
 static GstClockTime
 gate_latency (GstSandraVad * self)
 {
   SandraVadSegmenterSettings settings;
+  SandraVadEngineKind kind;
   GstClockTime latency, resampler_latency;
-  gint rate;
-  guint frame_size;
+  gint in_rate, rate, running_rate;
+  guint frame_size, running_frame_size;
 
   GST_OBJECT_LOCK (self);
   settings = self->settings;
-  rate = self->latency_rate;
-  frame_size = self->latency_frame_size;
+  kind = self->engine_kind;
+  in_rate = self->latency_in_rate;
+  running_rate = self->latency_rate;
+  running_frame_size = self->latency_frame_size;
   resampler_latency = self->resampler_latency;
   GST_OBJECT_UNLOCK (self);
 
-  latency = gst_util_uint64_scale_int (sandra_vad_segmenter_max_decision_delay
-      (rate, frame_size, &settings), GST_SECOND, rate);
-  latency += resampler_latency;
-  return latency;
+  sandra_vad_engine_kind_get_geometry (kind, in_rate ? in_rate : 16000, &rate,
+      &frame_size);
+  latency = decision_delay (rate, frame_size, &settings);
+  if (running_frame_size > 0)
+    latency = MAX (latency, decision_delay (running_rate, running_frame_size,
+            &settings));
+  return latency + resampler_latency;
+}
+
+static void
+post_latency (GstSandraVad * self)
+{
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_latency (GST_OBJECT (self)));
 }
 
 static guint8
@@ -336,10 +368,16 @@ boundary_announce (GstSandraVad * self, const SandraVadSegmentEvent * ev)
   /* Computed at the engine rate: exact whatever the input rate. */
   info.timestamp = self->base_pts + gst_util_uint64_scale_int (ev->offset,
       GST_SECOND, self->rate);
-  info.running_time = gst_segment_to_running_time (&trans->segment,
-      GST_FORMAT_TIME, info.timestamp);
-  info.stream_time = gst_segment_to_stream_time (&trans->segment,
-      GST_FORMAT_TIME, info.timestamp);
+  /* Raw audio from a file or pipe may come in a BYTES segment: no
+   * running time then. */
+  if (trans->segment.format == GST_FORMAT_TIME) {
+    info.running_time = gst_segment_to_running_time (&trans->segment,
+        GST_FORMAT_TIME, info.timestamp);
+    info.stream_time = gst_segment_to_stream_time (&trans->segment,
+        GST_FORMAT_TIME, info.timestamp);
+  } else {
+    info.running_time = info.stream_time = GST_CLOCK_TIME_NONE;
+  }
   /* From the start's own timestamp, so that start + duration == stop to
    * the nanosecond. */
   info.duration = ev->boundary == SANDRA_VAD_SEGMENT_STOP ?
@@ -396,6 +434,8 @@ create_engine (GstSandraVad * self)
   SandraVadEngineKind kind;
   GstSandraVadMode mode;
   GError *err = NULL;
+  GstClockTime resampler_latency;
+  gboolean latency_changed;
 
   GST_OBJECT_LOCK (self);
   kind = self->engine_kind;
@@ -414,6 +454,8 @@ create_engine (GstSandraVad * self)
     g_clear_error (&err);
     return FALSE;
   }
+  self->engine_kind_running = kind;
+  self->mode_running = mode;
   self->rate = sandra_vad_engine_get_rate (self->engine);
   self->frame_size = sandra_vad_engine_get_frame_size (self->engine);
   self->frame = g_new0 (gint16, self->frame_size);
@@ -432,13 +474,24 @@ create_engine (GstSandraVad * self)
   self->seg = sandra_vad_segmenter_new (self->rate, self->frame_size,
       &settings);
 
-  GST_OBJECT_LOCK (self);
-  self->latency_rate = self->rate;
-  self->latency_frame_size = self->frame_size;
-  self->resampler_latency = self->resampler ?
+  resampler_latency = self->resampler ?
       gst_util_uint64_scale_int (gst_audio_resampler_get_max_latency
       (self->resampler), GST_SECOND, self->in_rate) : 0;
+  GST_OBJECT_LOCK (self);
+  /* What a latency query answered before (caps, or the engine's first
+   * buffer) may have been a guess: tell the pipeline if it was wrong. */
+  latency_changed = (self->gate || self->active_gate) &&
+      (self->latency_in_rate != self->in_rate ||
+      self->latency_rate != self->rate ||
+      self->latency_frame_size != self->frame_size ||
+      self->resampler_latency != resampler_latency);
+  self->latency_in_rate = self->in_rate;
+  self->latency_rate = self->rate;
+  self->latency_frame_size = self->frame_size;
+  self->resampler_latency = resampler_latency;
   GST_OBJECT_UNLOCK (self);
+  if (latency_changed)
+    post_latency (self);
   GST_DEBUG_OBJECT (self, "engine %s at %d Hz, %u-sample frames, input %d Hz",
       sandra_vad_engine_kind_name (kind), self->rate, self->frame_size,
       self->in_rate);
@@ -449,16 +502,10 @@ create_engine (GstSandraVad * self)
  * works on the same frames, so the utterance in progress and the timeline
  * go on. Returns FALSE (changing nothing) otherwise. */
 static gboolean
-swap_engine (GstSandraVad * self)
+swap_engine (GstSandraVad * self, SandraVadEngineKind kind,
+    GstSandraVadMode mode)
 {
   SandraVadEngine *engine;
-  SandraVadEngineKind kind;
-  GstSandraVadMode mode;
-
-  GST_OBJECT_LOCK (self);
-  kind = self->engine_kind;
-  mode = self->mode;
-  GST_OBJECT_UNLOCK (self);
 
   engine = sandra_vad_engine_new (kind, self->in_rate, mode, NULL);
   if (engine == NULL || sandra_vad_engine_get_rate (engine) != self->rate ||
@@ -468,9 +515,8 @@ swap_engine (GstSandraVad * self)
   }
   sandra_vad_engine_free (self->engine);
   self->engine = engine;
-  GST_OBJECT_LOCK (self);
-  self->engine_dirty = FALSE;
-  GST_OBJECT_UNLOCK (self);
+  self->engine_kind_running = kind;
+  self->mode_running = mode;
   GST_DEBUG_OBJECT (self, "engine %s, mode %d from the next frame",
       sandra_vad_engine_kind_name (kind), mode);
   return TRUE;
@@ -482,6 +528,8 @@ swap_engine (GstSandraVad * self)
 static void
 reset_stream (GstSandraVad * self, gboolean discard)
 {
+  gboolean gate_dropped;
+
   if (self->engine)
     sandra_vad_engine_reset (self->engine);
   if (self->resampler)
@@ -499,8 +547,13 @@ reset_stream (GstSandraVad * self, gboolean discard)
   if (discard)
     clear_queue (&self->out);
   GST_OBJECT_LOCK (self);
+  gate_dropped = self->active_gate && !self->gate;
   self->active_gate = self->gate;
   GST_OBJECT_UNLOCK (self);
+  /* The latency query stops counting the gate from here on: let the
+   * pipeline lower its latency. */
+  if (gate_dropped && self->in_rate != 0)
+    post_latency (self);
 }
 
 /* End of a stream (EOS, new segment or caps, discontinuity): closes the
@@ -511,10 +564,12 @@ drain (GstSandraVad * self)
 {
   SandraVadSegmentEvent events[SANDRA_VAD_SEGMENTER_MAX_EVENTS];
   GQueue pending = G_QUEUE_INIT;
+  GstClockTime end;
   guint n, i;
 
   if (self->seg == NULL || !GST_CLOCK_TIME_IS_VALID (self->base_pts))
     return;
+  end = input_offset_to_time (self, self->in_samples);
 
   n = sandra_vad_segmenter_finish (self->seg, events);
   for (i = 0; i < n; i++)
@@ -526,6 +581,7 @@ drain (GstSandraVad * self)
   while (!g_queue_is_empty (&pending))
     g_queue_push_tail (&self->out, g_queue_pop_head (&pending));
   reset_stream (self, FALSE);
+  self->next_pts = end;
 }
 
 /* Pushes the output queue from an event handler (outside the chain loop). */
@@ -603,6 +659,23 @@ apply_settings (GstSandraVad * self)
     sandra_vad_segmenter_set_settings (self->seg, &settings);
 }
 
+/* Where a stream whose first buffer has timestamp @pts starts: there; for
+ * untimestamped audio, where the previous stream ended or else at the
+ * segment start. */
+static GstClockTime
+stream_start_time (GstSandraVad * self, GstClockTime pts)
+{
+  const GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    return pts;
+  if (GST_CLOCK_TIME_IS_VALID (self->next_pts))
+    return self->next_pts;
+  if (segment->format == GST_FORMAT_TIME && segment->rate > 0.0)
+    return segment->start;
+  return 0;
+}
+
 static GstFlowReturn
 gst_sandra_vad_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * buf)
@@ -612,6 +685,8 @@ gst_sandra_vad_submit_input_buffer (GstBaseTransform * trans,
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstMapInfo map;
   gboolean voice, engine_dirty;
+  SandraVadEngineKind kind;
+  GstSandraVadMode mode;
   gsize n;
 
   if (self->in_rate == 0) {
@@ -619,10 +694,20 @@ gst_sandra_vad_submit_input_buffer (GstBaseTransform * trans,
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
+  /* Read and cleared in one go, so that a change made meanwhile is seen at
+   * the next buffer. */
   GST_OBJECT_LOCK (self);
   engine_dirty = self->engine_dirty;
+  self->engine_dirty = FALSE;
+  kind = self->engine_kind;
+  mode = self->mode;
   GST_OBJECT_UNLOCK (self);
-  if (engine_dirty && self->engine && swap_engine (self)) {
+  /* Setting the engine or mode it already has changes nothing (modes are
+   * webrtc's): the engine keeps its state. */
+  if (engine_dirty && self->engine && kind == self->engine_kind_running &&
+      (mode == self->mode_running || kind != SANDRA_VAD_ENGINE_WEBRTC))
+    engine_dirty = FALSE;
+  if (engine_dirty && self->engine && swap_engine (self, kind, mode)) {
     /* same frames: the segmenter carries on with the new engine */
   } else if (engine_dirty || self->engine == NULL) {
     /* Different frames are a new stream: close what the old engine found. */
@@ -646,7 +731,7 @@ gst_sandra_vad_submit_input_buffer (GstBaseTransform * trans,
     }
   }
   if (!GST_CLOCK_TIME_IS_VALID (self->base_pts))
-    self->base_pts = GST_CLOCK_TIME_IS_VALID (pts) ? pts : 0;
+    self->base_pts = stream_start_time (self, pts);
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
     gst_buffer_unref (buf);
@@ -708,6 +793,50 @@ gst_sandra_vad_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   return GST_FLOW_OK;
 }
 
+/* TRUE if @event repeats the stream-start, caps or segment the sink pad
+ * already has: some elements re-send their sticky events unchanged (on a
+ * relink, a renegotiation that ends where it began, a valve reopening), and
+ * that does not end the stream. */
+static gboolean
+repeats_sticky_event (GstSandraVad * self, GstEvent * event)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  gboolean same = FALSE;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:{
+      gchar *current = gst_pad_get_stream_id (trans->sinkpad);
+      const gchar *id;
+
+      gst_event_parse_stream_start (event, &id);
+      same = current != NULL && g_strcmp0 (id, current) == 0;
+      g_free (current);
+      break;
+    }
+    case GST_EVENT_CAPS:{
+      GstCaps *current = gst_pad_get_current_caps (trans->sinkpad), *caps;
+
+      gst_event_parse_caps (event, &caps);
+      same = current != NULL && gst_caps_is_equal (caps, current);
+      if (current)
+        gst_caps_unref (current);
+      break;
+    }
+    case GST_EVENT_SEGMENT:{
+      GstSegment segment;
+
+      /* (the position moves on with the buffers) */
+      gst_event_copy_segment (event, &segment);
+      segment.position = trans->segment.position;
+      same = gst_segment_is_equal (&segment, &trans->segment);
+      break;
+    }
+    default:
+      break;
+  }
+  return same;
+}
+
 static gboolean
 gst_sandra_vad_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -716,17 +845,47 @@ gst_sandra_vad_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self, TRUE);
+      self->next_pts = GST_CLOCK_TIME_NONE;
       break;
-    case GST_EVENT_EOS:
     case GST_EVENT_SEGMENT:
     case GST_EVENT_CAPS:
     case GST_EVENT_STREAM_START:
+      if (repeats_sticky_event (self, event))
+        break;
+      G_GNUC_FALLTHROUGH;
+    case GST_EVENT_EOS:
       /* The stream as we know it ends here: speech-stop before EOS. */
       drain (self);
       push_queued (self);
+      /* Untimestamped audio of a new segment starts at its start. */
+      if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+        self->next_pts = GST_CLOCK_TIME_NONE;
       break;
     case GST_EVENT_FLUSH_START:
       break;
+    case GST_EVENT_GAP:{
+      GstClockTime ts, duration, end;
+
+      /* Upstream has no audio for this time (a muted or dropped-out
+       * source): if that leaves a hole, the stream ends here as at a
+       * timestamp jump, and the utterance in progress with it. */
+      gst_event_parse_gap (event, &ts, &duration);
+      end = ts;
+      if (GST_CLOCK_TIME_IS_VALID (ts) && GST_CLOCK_TIME_IS_VALID (duration))
+        end += duration;
+      if (GST_CLOCK_TIME_IS_VALID (self->base_pts)
+          && GST_CLOCK_TIME_IS_VALID (end)
+          && end > input_offset_to_time (self, self->in_samples) +
+          RESYNC_THRESHOLD) {
+        GST_DEBUG_OBJECT (self, "GAP up to %" GST_TIME_FORMAT
+            ", starting over", GST_TIME_ARGS (end));
+        drain (self);
+        push_queued (self);
+        self->next_pts = end;
+      }
+    }
+      /* otherwise it is held with the audio, as below */
+      G_GNUC_FALLTHROUGH;
     default:
       /* In gate mode audio is held back; serialized events wait with it so
        * their order relative to the audio is kept. */
@@ -798,6 +957,7 @@ gst_sandra_vad_start (GstBaseTransform * trans)
   self->held = gst_adapter_new ();
   self->in_rate = 0;
   reset_stream (self, TRUE);
+  self->next_pts = GST_CLOCK_TIME_NONE;
   return TRUE;
 }
 
@@ -810,6 +970,10 @@ gst_sandra_vad_stop (GstBaseTransform * trans)
   g_clear_object (&self->held);
   free_engine (self);
   self->in_rate = 0;
+  /* The input rate and resampler stay as the next run's best guess. */
+  GST_OBJECT_LOCK (self);
+  self->latency_frame_size = 0;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -851,6 +1015,7 @@ gst_sandra_vad_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_ENGINE:
+      /* The streaming thread compares with the engine running. */
       self->engine_kind = g_value_get_enum (value);
       self->engine_dirty = TRUE;
       apply_engine_defaults (self);
@@ -858,10 +1023,7 @@ gst_sandra_vad_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
-      /* Only webrtc has modes; rebuilding another engine would just throw
-       * away its state. */
-      if (self->engine_kind == SANDRA_VAD_ENGINE_WEBRTC)
-        self->engine_dirty = TRUE;
+      self->engine_dirty = TRUE;
       break;
     case PROP_THRESHOLD:
       self->settings.threshold = g_value_get_float (value);
@@ -1063,10 +1225,12 @@ gst_sandra_vad_init (GstSandraVad * self)
   self->user_set = 0;
   apply_engine_defaults (self);
   self->base_pts = GST_CLOCK_TIME_NONE;
-  /* Until caps arrive, assume the longest frame an engine uses (32 ms) so
-   * a latency answer is never too small. */
-  self->latency_rate = 16000;
-  self->latency_frame_size = 512;
+  self->next_pts = GST_CLOCK_TIME_NONE;
+  /* No engine runs yet; latency queries assume 16 kHz until caps say
+   * otherwise (and a latency message follows if that was wrong). */
+  self->latency_in_rate = 0;
+  self->latency_rate = 0;
+  self->latency_frame_size = 0;
   self->resampler_latency = 0;
   g_queue_init (&self->out);
   g_queue_init (&self->held_events);

@@ -1063,16 +1063,18 @@ GST_START_TEST (test_segment_times)
 
 GST_END_TEST;
 
-/* Starts @c (16 kHz, no padding) and feeds @rec up to 700 ms into the
- * first sentence, where an utterance is in progress. Returns the samples
+/* Starts @c (16 kHz, no padding, @engine) and feeds @rec up to 700 ms into
+ * the first sentence, where an utterance is in progress. Returns the samples
  * pushed; @at is their end. */
 static gsize
-push_into_first_sentence (Capture * c, const Recording * rec, GstClockTime * at)
+push_into_first_sentence (Capture * c, const Recording * rec,
+    const gchar * engine, GstClockTime * at)
 {
   GArray *ev;
   gsize cut;
 
   capture_init (c, 16000, "pre-speech-pad-ms=0");
+  gst_util_set_object_arg (G_OBJECT (c->h->element), "engine", engine);
   *at = rec->speech_start[0] + 700 * GST_MSECOND;
   cut = gst_util_uint64_scale_int (*at, 16000, GST_SECOND);
   push_samples (c, rec->samples, cut, 16000, 0);
@@ -1083,55 +1085,51 @@ push_into_first_sentence (Capture * c, const Recording * rec, GstClockTime * at)
 }
 
 /* Changing mode and thresholds while an utterance is in progress does not
- * cut it. */
+ * cut it, with either engine (silero ignores the mode). */
 GST_START_TEST (test_runtime_changes)
 {
+  const gchar *engines[] = { "webrtc", "silero" };
   Recording rec;
-  Capture c;
-  GArray *ev;
-  gsize cut;
-  GstClockTime at;
-  guint i;
+  guint e;
 
   recording_init (&rec, 16000);
-  cut = push_into_first_sentence (&c, &rec, &at);
+  for (e = 0; e < G_N_ELEMENTS (engines); e++) {
+    Capture c;
+    GArray *ev;
+    gsize cut;
+    GstClockTime at;
+    guint i;
 
-  gst_util_set_object_arg (G_OBJECT (c.h->element), "mode", "very-aggressive");
-  g_object_set (c.h->element, "threshold", 0.6f, "negative-threshold", 0.3f,
-      "min-silence-ms", 300, NULL);
-  push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
-  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+    cut = push_into_first_sentence (&c, &rec, engines[e], &at);
+    gst_util_set_object_arg (G_OBJECT (c.h->element), "mode",
+        "very-aggressive");
+    g_object_set (c.h->element, "threshold", 0.6f, "negative-threshold",
+        0.3f, "min-silence-ms", 300, NULL);
+    push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
 
-  ev = capture_vad_events (&c);
-  assert_well_formed (ev);
-  assert_boundaries (ev, &rec, 0);
-  for (i = 1; i < ev->len; i += 2)
-    fail_unless (time_diff (EV (ev, i)->timestamp, at) > 100 * GST_MSECOND,
-        "utterance cut where the properties changed");
-  g_array_unref (ev);
-  capture_clear (&c);
+    ev = capture_vad_events (&c);
+    assert_well_formed (ev);
+    assert_boundaries (ev, &rec, 0);
+    for (i = 1; i < ev->len; i += 2)
+      fail_unless (time_diff (EV (ev, i)->timestamp, at) > 100 * GST_MSECOND,
+          "%s: utterance cut where the properties changed", engines[e]);
+    g_array_unref (ev);
+    capture_clear (&c);
+  }
   recording_clear (&rec);
 }
 
 GST_END_TEST;
 
-/* A real pipeline: decoding a fixture, resampling to 24 kHz; the bus gets
- * the utterance before EOS. */
-GST_START_TEST (test_pipeline)
+/* The boundaries posted until EOS (or an error, which fails). */
+static GArray *
+collect_until_eos (GstBus * bus)
 {
-  gchar *path = sandra_test_data_path ("cmu-goforward-trimmed-16k.wav");
-  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=24000,"
-      "channels=1 ! sandravad ! fakesink", path);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstBus *bus = gst_element_get_bus (pipeline);
   GArray *ev = g_array_new (FALSE, FALSE, sizeof (SandraVadInfo));
   GstMessage *msg;
   gboolean eos = FALSE;
-  GstClockTime len = 1722187500;        /* the fixture's length */
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
   while (!eos && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
               GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
     SandraVadInfo info;
@@ -1145,6 +1143,25 @@ GST_START_TEST (test_pipeline)
     gst_message_unref (msg);
   }
   fail_unless (eos);
+  return ev;
+}
+
+/* A real pipeline: decoding a fixture, resampling to 24 kHz; the bus gets
+ * the utterance before EOS. */
+GST_START_TEST (test_pipeline)
+{
+  gchar *path = sandra_test_data_path ("cmu-goforward-trimmed-16k.wav");
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=24000,"
+      "channels=1 ! sandravad ! fakesink", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GArray *ev;
+  GstClockTime len = 1722187500;        /* the fixture's length */
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  ev = collect_until_eos (bus);
   assert_well_formed (ev);
   fail_unless_equals_int (ev->len, 2);
   /* speech from the first sample: the padding cannot reach before it */
@@ -1321,7 +1338,7 @@ GST_START_TEST (test_engine_switch_while_playing)
 
   recording_init (&rec, 16000);
   ref = run_with (&rec, "engine=silero pre-speech-pad-ms=0");
-  cut = push_into_first_sentence (&c, &rec, &at);
+  cut = push_into_first_sentence (&c, &rec, "webrtc", &at);
 
   gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", "silero");
   push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
@@ -1402,6 +1419,706 @@ GST_START_TEST (test_state_cycling)
 
 GST_END_TEST;
 
+/* --- streams without timestamps, rate changes, upstream GAPs ---------- */
+
+/* The buffers and GAP events that came out tile the timeline from 0 to
+ * @end, each starting within @slack of where the one before ended. */
+static void
+assert_output_tiles (Capture * c, GstClockTime end, GstClockTime slack)
+{
+  GstClockTime covered = 0;
+  guint i;
+
+  for (i = 0; i < c->items->len; i++) {
+    GstMiniObject *obj = g_ptr_array_index (c->items, i);
+    GstClockTime ts = GST_CLOCK_TIME_NONE, dur = 0;
+
+    if (GST_IS_BUFFER (obj)) {
+      ts = GST_BUFFER_PTS (obj);
+      dur = GST_BUFFER_DURATION (obj);
+    } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+      gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+    }
+    if (GST_CLOCK_TIME_IS_VALID (ts)) {
+      fail_unless (time_diff (ts, covered) <= slack, "output at %"
+          GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS (ts),
+          GST_TIME_ARGS (covered));
+      covered = ts + dur;
+    }
+  }
+  fail_unless (time_diff (covered, end) <= slack, "output ends at %"
+      GST_TIME_FORMAT ", input at %" GST_TIME_FORMAT, GST_TIME_ARGS (covered),
+      GST_TIME_ARGS (end));
+}
+
+
+/* Like push_samples(), but the buffers carry no timestamps. */
+static void
+push_untimed (Capture * c, const gint16 * samples, gsize n, gint rate)
+{
+  gsize chunk = rate * BUFFER_MS / 1000, i;
+
+  for (i = 0; i < n; i += chunk) {
+    GstBuffer *buf = sandra_test_audio_buffer (samples + i, MIN (chunk,
+            n - i), rate, 1, 0);
+
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+    fail_unless_equals_int (gst_harness_push (c->h, buf), GST_FLOW_OK);
+  }
+}
+
+/* Untimestamped audio is placed at the start of its segment: with a
+ * segment from 10 s, boundaries (and gated output) are at 10 s + their
+ * place in the stream, on a valid running time. */
+GST_START_TEST (test_untimestamped_segment_start)
+{
+  const gchar *props[] = { "pre-speech-pad-ms=0",
+    "pre-speech-pad-ms=0 gate=true"
+  };
+  GstClockTime offset = 10 * GST_SECOND;
+  Recording rec;
+  guint p, i;
+
+  recording_init (&rec, 16000);
+  for (p = 0; p < G_N_ELEMENTS (props); p++) {
+    Capture c;
+    GstSegment seg;
+    GArray *ev;
+
+    capture_init (&c, 16000, props[p]);
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    seg.start = offset;
+    seg.time = offset;
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_segment (&seg)));
+    push_untimed (&c, rec.samples, rec.n, 16000);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+    ev = capture_vad_events (&c);
+    fail_unless (ev->len >= 4);
+    for (i = 0; i < ev->len; i++) {
+      fail_unless (EV (ev, i)->timestamp >= offset, "boundary %u at %"
+          GST_TIME_FORMAT, i, GST_TIME_ARGS (EV (ev, i)->timestamp));
+      fail_unless_equals_uint64 (EV (ev, i)->running_time,
+          EV (ev, i)->timestamp - offset);
+      fail_unless_equals_uint64 (EV (ev, i)->stream_time,
+          EV (ev, i)->timestamp);
+      /* the rest of the checks work on stream offsets */
+      EV (ev, i)->timestamp -= offset;
+      EV (ev, i)->running_time = EV (ev, i)->stream_time =
+          EV (ev, i)->timestamp;
+    }
+    assert_well_formed (ev);
+    assert_boundaries (ev, &rec, 0);
+    g_array_unref (ev);
+
+    /* gated output lies inside the segment, so a sink keeps it */
+    for (i = 0; i < c.items->len; i++) {
+      GstMiniObject *obj = g_ptr_array_index (c.items, i);
+      GstClockTime ts = GST_CLOCK_TIME_NONE, dur;
+
+      if (GST_IS_BUFFER (obj) && p == 1)
+        ts = GST_BUFFER_PTS (obj);
+      else if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_GAP)
+        gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+      if (GST_CLOCK_TIME_IS_VALID (ts))
+        fail_unless (ts >= offset, "output at %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (ts));
+    }
+    capture_clear (&c);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Raw audio read from a file or a pipe comes in a BYTES segment without
+ * timestamps (filesrc ! capsfilter): the element still finds the speech,
+ * in time from the stream start, and has no running time to give. */
+GST_START_TEST (test_bytes_segment)
+{
+  Recording rec;
+  Capture c;
+  GstSegment seg;
+  GArray *ev;
+  guint i;
+
+  recording_init (&rec, 16000);
+  capture_init (&c, 16000, "pre-speech-pad-ms=0");
+  gst_segment_init (&seg, GST_FORMAT_BYTES);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_segment (&seg)));
+  push_untimed (&c, rec.samples, rec.n, 16000);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+  ev = capture_vad_events (&c);
+  fail_unless (ev->len >= 4);
+  for (i = 0; i < ev->len; i++) {
+    fail_if (GST_CLOCK_TIME_IS_VALID (EV (ev, i)->running_time));
+    fail_if (GST_CLOCK_TIME_IS_VALID (EV (ev, i)->stream_time));
+    EV (ev, i)->running_time = EV (ev, i)->stream_time =
+        EV (ev, i)->timestamp;
+  }
+  assert_well_formed (ev);
+  assert_boundaries (ev, &rec, 0);
+  g_array_unref (ev);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* The input rate changes from 16 to 8 kHz in the middle of an untimestamped
+ * stream (silero switches to its 8 kHz model), and later the engine
+ * changes: each closes the utterance in progress and detection goes on in
+ * the same timeline, never back to zero. */
+GST_START_TEST (test_rate_change_untimestamped)
+{
+  Recording r16, r8;
+  Capture c;
+  GArray *ev;
+  gsize cut16, cut8;
+  GstClockTime at;
+  guint i;
+
+  recording_init (&r16, 16000);
+  recording_init (&r8, 8000);
+  capture_init (&c, 16000, "pre-speech-pad-ms=0");
+  /* 16 kHz up to 700 ms into the first sentence... */
+  at = r16.speech_start[0] + 700 * GST_MSECOND;
+  cut16 = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
+  cut8 = cut16 / 2;
+  push_untimed (&c, r16.samples, cut16, 16000);
+  ev = capture_vad_events (&c);
+  fail_unless_equals_int (ev->len, 1);
+  g_array_unref (ev);
+
+  /* ...then the same recording goes on at 8 kHz */
+  /* (a caps event alone: the harness would add a new segment) */
+  fail_unless (gst_harness_push_event (c.h,
+          gst_event_new_caps (gst_caps_from_string ("audio/x-raw,"
+                  "format=S16LE,layout=interleaved,rate=8000,channels=1"))));
+  ev = capture_vad_events (&c);
+  fail_unless_equals_int (ev->len, 2);
+  fail_unless (EV (ev, 1)->timestamp <= at && at - EV (ev, 1)->timestamp <=
+      2 * BUFFER_MS * GST_MSECOND);
+  g_array_unref (ev);
+  push_untimed (&c, r8.samples + cut8, r8.n - cut8, 8000);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+
+  ev = capture_vad_events (&c);
+  assert_well_formed (ev);
+  /* the rest of the first sentence and the second one, where they are */
+  fail_unless (ev->len >= 6);
+  fail_unless (EV (ev, 2)->timestamp >= at);
+  fail_unless (EV (ev, 3)->timestamp <= r8.speech_end[0] + TOLERANCE);
+  g_array_remove_range (ev, 0, 4);
+  for (i = 0; i < ev->len; i++)
+    fail_unless (EV (ev, i)->timestamp + TOLERANCE >= r8.speech_start[1]);
+  fail_unless (time_diff (EV (ev, 0)->timestamp, r8.speech_start[1]) <=
+      TOLERANCE);
+  fail_unless (time_diff (EV (ev, ev->len - 1)->timestamp, r8.speech_end[1])
+      <= TOLERANCE);
+  g_array_unref (ev);
+  capture_clear (&c);
+
+  /* the same with an engine change instead of a rate change */
+  capture_init (&c, 16000, "pre-speech-pad-ms=0 engine=webrtc");
+  push_untimed (&c, r16.samples, cut16, 16000);
+  gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", "silero");
+  push_untimed (&c, r16.samples + cut16, r16.n - cut16, 16000);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+  ev = capture_vad_events (&c);
+  assert_well_formed (ev);
+  fail_unless (ev->len >= 6);
+  fail_unless (time_diff (EV (ev, ev->len - 1)->timestamp,
+          r16.speech_end[1]) <= TOLERANCE);
+  g_array_unref (ev);
+  capture_clear (&c);
+
+  recording_clear (&r16);
+  recording_clear (&r8);
+}
+
+GST_END_TEST;
+
+/* A GAP event from upstream that leaves a hole (a muted or dropped-out
+ * source) ends the utterance in progress at once: the speech-stop goes
+ * downstream before the GAP, and in gate mode the held audio goes out
+ * first, not when audio comes back. */
+GST_START_TEST (test_upstream_gap_ends_utterance)
+{
+  const gchar *props[] = { "pre-speech-pad-ms=0",
+    "pre-speech-pad-ms=0 gate=true"
+  };
+  Recording rec;
+  guint p;
+
+  recording_init (&rec, 16000);
+  for (p = 0; p < G_N_ELEMENTS (props); p++) {
+    Capture c;
+    GArray *ev;
+    gsize cut;
+    GstClockTime at, covered = 0;
+    guint i, gap_at = G_MAXUINT, stop_at = G_MAXUINT;
+
+    capture_init (&c, 16000, props[p]);
+    at = rec.speech_start[0] + 700 * GST_MSECOND;
+    cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
+    push_samples (&c, rec.samples, cut, 16000, 0);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_gap (at,
+                2 * GST_SECOND)));
+
+    for (i = 0; i < c.items->len; i++) {
+      GstMiniObject *obj = g_ptr_array_index (c.items, i);
+      SandraVadInfo info;
+
+      if (GST_IS_BUFFER (obj)) {
+        covered = GST_BUFFER_PTS (obj) + GST_BUFFER_DURATION (obj);
+      } else if (GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+        GstClockTime ts, dur;
+
+        gst_event_parse_gap (GST_EVENT (obj), &ts, &dur);
+        if (ts == at && dur == 2 * GST_SECOND) {
+          gap_at = i;
+          /* all the audio before the hole went out before it */
+          fail_unless_equals_uint64 (covered, at);
+        }
+        covered = ts + dur;
+      } else if (sandra_vad_event_parse (GST_EVENT (obj), &info) &&
+          info.boundary == SANDRA_VAD_SPEECH_STOP) {
+        stop_at = i;
+        fail_unless (info.timestamp <= at);
+      }
+    }
+    fail_unless (gap_at != G_MAXUINT, "%s: the GAP did not go downstream",
+        props[p]);
+    fail_unless (stop_at < gap_at, "%s: no speech-stop before the GAP",
+        props[p]);
+
+    /* the audio after the hole is a new stream, found as usual */
+    push_samples (&c, rec.samples + cut + 2 * 16000, rec.n - cut - 2 * 16000,
+        16000, cut + 2 * 16000);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+    ev = capture_vad_events (&c);
+    assert_well_formed (ev);
+    fail_unless (time_diff (EV (ev, ev->len - 1)->timestamp,
+            rec.speech_end[1]) <= TOLERANCE);
+    g_array_unref (ev);
+    assert_messages_match_events (&c);
+    capture_clear (&c);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Ends @c's stream, checks it found exactly @ref's boundaries, and frees
+ * both. */
+static void
+finish_like (Capture * c, GArray * ref)
+{
+  GArray *ev;
+
+  fail_unless (gst_harness_push_event (c->h, gst_event_new_eos ()));
+  ev = capture_vad_events (c);
+  assert_same_boundaries (ev, ref);
+  g_array_unref (ev);
+  g_array_unref (ref);
+  capture_clear (c);
+}
+
+/* An application that sets a property to the value it already has (say,
+ * re-applying its whole configuration) does not disturb detection: the
+ * engine keeps its state. */
+GST_START_TEST (test_same_value_keeps_state)
+{
+  static const struct
+  {
+    const gchar *props, *name, *value;
+  } runs[] = {
+    {"engine=silero", "engine", "silero"},
+    {"engine=webrtc mode=aggressive", "mode", "aggressive"},
+  };
+  Recording rec;
+  guint r;
+
+  recording_init (&rec, 16000);
+  for (r = 0; r < G_N_ELEMENTS (runs); r++) {
+    GArray *ref = run_with (&rec, runs[r].props);
+    gsize chunk = 16000 * BUFFER_MS / 1000, i;
+    Capture c;
+
+    capture_init (&c, 16000, runs[r].props);
+    for (i = 0; i < rec.n; i += chunk) {
+      gst_util_set_object_arg (G_OBJECT (c.h->element), runs[r].name,
+          runs[r].value);
+      fail_unless_equals_int (gst_harness_push (c.h,
+              sandra_test_audio_buffer (rec.samples + i, MIN (chunk,
+                      rec.n - i), 16000, 1, i)), GST_FLOW_OK);
+    }
+    finish_like (&c, ref);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* The gate's latency follows the engine as soon as it is selected, even
+ * while the previous engine is still running. */
+GST_START_TEST (test_gate_latency_engine_switch)
+{
+  Recording rec;
+  Capture c;
+  gboolean live;
+
+  recording_init (&rec, 16000);
+  capture_init (&c, 16000, "gate=true engine=webrtc");
+  push_samples (&c, rec.samples, 16000, 16000, 0);
+  /* webrtc: 300 ms + 150 ms, whole 10 ms frames */
+  fail_unless_equals_uint64 (query_latency (c.h, &live), 450 * GST_MSECOND);
+  gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", "silero");
+  /* silero: 30 ms + 250 ms in whole 32 ms chunks */
+  fail_unless_equals_uint64 (query_latency (c.h, &live), 286 * GST_MSECOND);
+  push_samples (&c, rec.samples + 16000, 16000, 16000, 16000);
+  fail_unless_equals_uint64 (query_latency (c.h, &live), 286 * GST_MSECOND);
+  capture_clear (&c);
+
+  /* the same for an element that has not seen caps since it last ran
+   * webrtc */
+  capture_init (&c, 16000, "gate=true engine=webrtc");
+  push_samples (&c, rec.samples, 16000, 16000, 0);
+  gst_element_set_state (c.h->element, GST_STATE_READY);
+  gst_util_set_object_arg (G_OBJECT (c.h->element), "engine", "silero");
+  fail_unless_equals_uint64 (query_latency (c.h, &live), 286 * GST_MSECOND);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Turning the gate off tells the pipeline that the latency went down, once
+ * the gated stream is over. */
+GST_START_TEST (test_gate_off_posts_latency)
+{
+  Recording rec;
+  Capture c;
+  gboolean live;
+  GstMessage *msg;
+
+  recording_init (&rec, 16000);
+  capture_init (&c, 16000, "gate=true");
+  push_samples (&c, rec.samples, 16000, 16000, 0);
+  fail_unless (query_latency (c.h, &live) > 0);
+  gst_bus_set_flushing (c.bus, TRUE);
+  gst_bus_set_flushing (c.bus, FALSE);
+
+  g_object_set (c.h->element, "gate", FALSE, NULL);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_flush_stop (TRUE)));
+  fail_unless_equals_uint64 (query_latency (c.h, &live), 0);
+  msg = gst_bus_pop_filtered (c.bus, GST_MESSAGE_LATENCY);
+  fail_unless (msg != NULL, "no latency message");
+  gst_message_unref (msg);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Going to READY in the middle of an utterance and starting again gives
+ * what a fresh element gives: no engine, resampler or gate state survives
+ * the stop. */
+GST_START_TEST (test_ready_cycle_forgets)
+{
+  const gchar *props[] = { NULL, "engine=webrtc", "gate=true" };
+  Recording rec;
+  guint p;
+
+  recording_init (&rec, 24000);
+  for (p = 0; p < G_N_ELEMENTS (props); p++) {
+    GArray *ref = run_with (&rec, props[p]), *ev;
+    gsize cut = gst_util_uint64_scale_int (rec.speech_start[1] +
+        GST_SECOND, 24000, GST_SECOND);
+    Capture c;
+
+    capture_init (&c, 24000, props[p]);
+    push_samples (&c, rec.samples, cut, 24000, 0);
+    ev = capture_vad_events (&c);
+    fail_unless (ev->len % 2 == 1, "%s: not in speech", props[p]);
+    g_array_unref (ev);
+
+    fail_unless_equals_int (gst_element_set_state (c.h->element,
+            GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (c.h->element,
+            GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+    g_ptr_array_set_size (c.items, 0);
+    gst_bus_set_flushing (c.bus, TRUE);
+    gst_bus_set_flushing (c.bus, FALSE);
+    gst_harness_set_src_caps_str (c.h, "audio/x-raw,format=S16LE,"
+        "layout=interleaved,rate=24000,channels=1");
+    push_recording (&c, &rec);
+    ev = capture_vad_events (&c);
+    assert_same_boundaries (ev, ref);
+    g_array_unref (ev);
+    g_array_unref (ref);
+    assert_messages_match_events (&c);
+    capture_clear (&c);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstElement *vad;
+  gint stop;
+  guint changes;
+} Changer;
+
+/* The application side: sets every property, over and over, as a control
+ * panel might, until told to stop. */
+static gpointer
+change_properties (gpointer data)
+{
+  Changer *ch = data;
+  GRand *rand = g_rand_new_with_seed (11);
+  const gchar *engines[] = { "webrtc", "silero" };
+  const gchar *modes[] = { "quality", "low-bitrate", "aggressive",
+    "very-aggressive"
+  };
+
+  while (!g_atomic_int_get (&ch->stop)) {
+    switch (g_rand_int_range (rand, 0, 8)) {
+      case 0:
+        gst_util_set_object_arg (G_OBJECT (ch->vad), "engine",
+            engines[g_rand_int_range (rand, 0, 2)]);
+        break;
+      case 1:
+        gst_util_set_object_arg (G_OBJECT (ch->vad), "mode",
+            modes[g_rand_int_range (rand, 0, 4)]);
+        break;
+      case 2:
+        g_object_set (ch->vad, "threshold", (gfloat) g_rand_double_range
+            (rand, 0.4, 0.7), NULL);
+        break;
+      case 3:
+        g_object_set (ch->vad, "negative-threshold", (gfloat)
+            g_rand_double_range (rand, 0.2, 0.4), NULL);
+        break;
+      case 4:
+        g_object_set (ch->vad, "min-speech-ms", g_rand_int_range (rand, 0,
+                400), "min-silence-ms", g_rand_int_range (rand, 0, 600),
+            NULL);
+        break;
+      case 5:
+        g_object_set (ch->vad, "pre-speech-pad-ms", g_rand_int_range (rand,
+                0, 400), "max-speech-ms", g_rand_int_range (rand, 0, 2000),
+            NULL);
+        break;
+      case 6:
+        g_object_set (ch->vad, "gate", g_rand_boolean (rand), NULL);
+        break;
+      default:{
+        guint v;
+
+        /* and reads them back */
+        g_object_get (ch->vad, "min-silence-ms", &v, NULL);
+        break;
+      }
+    }
+    ch->changes++;
+    g_usleep (g_rand_int_range (rand, 0, 500));
+  }
+  g_rand_free (rand);
+  return NULL;
+}
+
+/* Properties changed from another thread while the element streams: the
+ * output still tiles the timeline with audio and GAPs, boundaries still
+ * alternate and match the messages. */
+GST_START_TEST (test_properties_while_streaming)
+{
+  Recording rec;
+  Capture c;
+  Changer ch = { NULL, 0, 0 };
+  GThread *thread;
+  GArray *ev;
+  guint pass;
+
+  recording_init (&rec, 24000);
+  capture_init (&c, 24000, NULL);
+  ch.vad = c.h->element;
+  thread = g_thread_new ("changer", change_properties, &ch);
+  for (pass = 0; pass < 3; pass++)
+    push_samples (&c, rec.samples, rec.n, 24000, pass * rec.n);
+  fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+  g_atomic_int_set (&ch.stop, 1);
+  g_thread_join (thread);
+  GST_INFO ("%u property changes", ch.changes);
+  fail_unless (ch.changes > 10);
+
+  /* Each stream (an engine change starts one) is timed from its first
+   * buffer's PTS: where a gated stream ends and the next begins, the two
+   * roundings of 1/24000 s to nanoseconds may differ by one. */
+  assert_output_tiles (&c, samples_to_time (3 * rec.n, 24000), 1);
+  ev = capture_vad_events (&c);
+  fail_unless (ev->len > 0);
+  assert_well_formed (ev);
+  g_array_unref (ev);
+  assert_messages_match_events (&c);
+  capture_clear (&c);
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Buffers of any size, down to a single sample and up to several frames,
+ * give exactly the boundaries of regular 20 ms buffers, with and without
+ * resampling, and gated output still tiles the timeline. */
+GST_START_TEST (test_irregular_buffers)
+{
+  static const struct
+  {
+    gint rate;
+    const gchar *props;
+  } runs[] = {
+    {16000, NULL}, {24000, NULL}, {8000, NULL},
+    {16000, "engine=webrtc"}, {24000, "gate=true"},
+  };
+  GRand *rand = g_rand_new_with_seed (3);
+  guint r;
+
+  for (r = 0; r < G_N_ELEMENTS (runs); r++) {
+    Recording rec;
+    Capture c;
+    GArray *ref, *ev;
+    gsize pushed = 0;
+
+    recording_init (&rec, runs[r].rate);
+    ref = run_with (&rec, runs[r].props);
+    capture_init (&c, runs[r].rate, runs[r].props);
+    while (pushed < rec.n) {
+      gsize len = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 8) :
+          g_rand_int_range (rand, 8, 2000);
+
+      len = MIN (len, rec.n - pushed);
+      fail_unless_equals_int (gst_harness_push (c.h,
+              sandra_test_audio_buffer (rec.samples + pushed, len,
+                  runs[r].rate, 1, pushed)), GST_FLOW_OK);
+      pushed += len;
+    }
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_eos ()));
+    ev = capture_vad_events (&c);
+    assert_same_boundaries (ev, ref);
+    assert_output_tiles (&c, samples_to_time (rec.n, runs[r].rate), 0);
+    g_array_unref (ev);
+    g_array_unref (ref);
+    capture_clear (&c);
+    recording_clear (&rec);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+/* Some elements re-send their sticky events unchanged (on a relink, a
+ * renegotiation that ends where it started, a valve reopening): the same
+ * stream-start, caps and segment in the middle of an utterance are not a
+ * new stream and change nothing. */
+GST_START_TEST (test_repeated_sticky_events)
+{
+  const gchar *props[] = { NULL, "gate=true" };
+  Recording rec;
+  guint p;
+
+  recording_init (&rec, 16000);
+  for (p = 0; p < G_N_ELEMENTS (props); p++) {
+    GArray *ref = run_with (&rec, props[p]);
+    GstClockTime at = rec.speech_start[0] + 700 * GST_MSECOND;
+    gsize cut = gst_util_uint64_scale_int (at, 16000, GST_SECOND);
+    GstEvent *stream_start;
+    const gchar *stream_id;
+    GstSegment seg;
+    Capture c;
+
+    capture_init (&c, 16000, props[p]);
+    push_samples (&c, rec.samples, cut, 16000, 0);
+    stream_start = gst_pad_get_sticky_event (c.h->srcpad,
+        GST_EVENT_STREAM_START, 0);
+    fail_unless (stream_start != NULL);
+    gst_event_parse_stream_start (stream_start, &stream_id);
+    fail_unless (gst_harness_push_event (c.h,
+            gst_event_new_stream_start (stream_id)));
+    gst_event_unref (stream_start);
+    fail_unless (gst_harness_push_event (c.h,
+            gst_event_new_caps (gst_caps_from_string ("audio/x-raw,"
+                    "format=S16LE,layout=interleaved,rate=16000,"
+                    "channels=1"))));
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (c.h, gst_event_new_segment (&seg)));
+    push_samples (&c, rec.samples + cut, rec.n - cut, 16000, cut);
+    finish_like (&c, ref);
+  }
+  recording_clear (&rec);
+}
+
+GST_END_TEST;
+
+/* Flushing seeks in a real pipeline (8 kHz, Silero's 8 kHz model): after a
+ * seek into the file the
+ * boundaries are in the file's time and the running time starts at 0;
+ * after a seek back to the start, the element finds exactly what it found
+ * the first time (nothing of the engine's state survives the flush). */
+GST_START_TEST (test_seek_pipeline)
+{
+  gchar *path = sandra_test_data_path ("codec2-ve9qrp-8k.wav");
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! "
+      "sandravad ! fakesink sync=false", path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GArray *whole, *after, *again;
+  GstClockTime seek_to = 3 * GST_SECOND;
+  guint i;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  whole = collect_until_eos (bus);
+  fail_unless (whole->len >= 4);
+  assert_well_formed (whole);
+
+  fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, seek_to));
+  after = collect_until_eos (bus);
+  fail_unless (after->len >= 2);
+  for (i = 0; i < after->len; i++) {
+    fail_unless (EV (after, i)->timestamp >= seek_to);
+    fail_unless_equals_uint64 (EV (after, i)->running_time,
+        EV (after, i)->timestamp - seek_to);
+    fail_unless_equals_uint64 (EV (after, i)->stream_time,
+        EV (after, i)->timestamp);
+  }
+
+  fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, 0));
+  again = collect_until_eos (bus);
+  assert_same_boundaries (again, whole);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_array_unref (whole);
+  g_array_unref (after);
+  g_array_unref (again);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 sandravad_suite (void)
 {
@@ -1429,6 +2146,18 @@ sandravad_suite (void)
   tcase_add_test (tc, test_engine_switch_between_runs);
   tcase_add_test (tc, test_engine_switch_while_playing);
   tcase_add_test (tc, test_state_cycling);
+  tcase_add_test (tc, test_untimestamped_segment_start);
+  tcase_add_test (tc, test_bytes_segment);
+  tcase_add_test (tc, test_rate_change_untimestamped);
+  tcase_add_test (tc, test_upstream_gap_ends_utterance);
+  tcase_add_test (tc, test_same_value_keeps_state);
+  tcase_add_test (tc, test_gate_latency_engine_switch);
+  tcase_add_test (tc, test_gate_off_posts_latency);
+  tcase_add_test (tc, test_ready_cycle_forgets);
+  tcase_add_test (tc, test_properties_while_streaming);
+  tcase_add_test (tc, test_irregular_buffers);
+  tcase_add_test (tc, test_repeated_sticky_events);
+  tcase_add_test (tc, test_seek_pipeline);
   return s;
 }
 

@@ -246,6 +246,146 @@ GST_START_TEST (test_silence)
 }
 GST_END_TEST;
 
+/* Input at the edges of what S16 can carry: digital silence, one-LSB
+ * noise, full-scale square waves, clipped noise and DC. Every probability
+ * stays a number in [0, 1], and the recurrent state is not left saturated
+ * or poisoned: speech afterwards still reads as speech. */
+GST_START_TEST (test_extreme_input)
+{
+  const gint rates[] = { 16000, 8000 };
+  const gchar *files[] = { "librivox-0870-16k.wav", "codec2-ve9qrp-8k.wav" };
+  guint r;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++) {
+    Audio audio = load_fixture (files[r], rates[r]);
+    SandraSilero *vad = sandra_silero_new (rates[r]);
+    guint chunk = sandra_silero_chunk_samples (vad), kind, i, j;
+    gfloat *x = g_new (gfloat, chunk), speech[100];
+    GRand *rand = g_rand_new_with_seed (5);
+
+    for (kind = 0; kind < 6; kind++) {
+      for (i = 0; i < 200; i++) {
+        gfloat p;
+
+        for (j = 0; j < chunk; j++) {
+          switch (kind) {
+            case 0:
+              x[j] = 0.0f;
+              break;
+            case 1:
+              x[j] = g_rand_int_range (rand, -1, 2) / 32768.0f;
+              break;
+            case 2:
+              x[j] = (j / 8) % 2 ? 32767 / 32768.0f : -1.0f;
+              break;
+            case 3:
+              x[j] = g_rand_boolean (rand) ? 32767 / 32768.0f : -1.0f;
+              break;
+            case 4:
+              x[j] = -1.0f;
+              break;
+            default:
+              x[j] = 32767 / 32768.0f;
+              break;
+          }
+        }
+        p = sandra_silero_process (vad, x);
+        fail_unless (isfinite (p) && p >= 0.0f && p <= 1.0f,
+            "%d Hz, input %u, chunk %u: probability %f", rates[r], kind, i,
+            p);
+      }
+    }
+    run (vad, &audio, 0, 100, speech);
+    for (i = 0; i < 100; i++)
+      if (speech[i] > 0.5f)
+        break;
+    fail_unless (i < 100, "%d Hz: no speech after extreme input", rates[r]);
+
+    g_rand_free (rand);
+    g_free (x);
+    sandra_silero_free (vad);
+    g_free (audio.samples);
+  }
+}
+GST_END_TEST;
+
+typedef struct
+{
+  const Audio *audio[2];
+  const gfloat *expected[2];
+  gint start;
+  gint failures;
+} Crowd;
+
+#define CROWD_THREADS 8
+#define CROWD_CHUNKS 40
+
+/* One instance at a rate chosen by @index: waits for the others, then
+ * creates, runs and frees a detector at the same moment as they do. */
+static gpointer
+crowd_member (gpointer data)
+{
+  Crowd *crowd = ((gpointer *) data)[0];
+  guint index = GPOINTER_TO_UINT (((gpointer *) data)[1]), r = index % 2, i;
+  SandraSilero *vad;
+  gfloat p;
+
+  while (!g_atomic_int_get (&crowd->start))
+    g_thread_yield ();
+  vad = sandra_silero_new (r == 0 ? 16000 : 8000);
+  if (vad == NULL) {
+    g_atomic_int_inc (&crowd->failures);
+    return NULL;
+  }
+  for (i = 0; i < CROWD_CHUNKS; i++) {
+    run (vad, crowd->audio[r], i, 1, &p);
+    if (p != crowd->expected[r][i])
+      g_atomic_int_inc (&crowd->failures);
+  }
+  sandra_silero_free (vad);
+  return NULL;
+}
+
+/* Many elements starting at once (a pipeline with several sandravads going
+ * to PAUSED): the shared weights are loaded once per rate, used by all and
+ * released by the last, whatever the interleaving. Under the sanitizers a
+ * race in the sharing would show as a leak or a use after free. */
+GST_START_TEST (test_instances_in_threads)
+{
+  Audio a16 = load_fixture ("librivox-0870-16k.wav", 16000);
+  Audio a8 = load_fixture ("codec2-ve9qrp-8k.wav", 8000);
+  gfloat e16[CROWD_CHUNKS], e8[CROWD_CHUNKS];
+  Crowd crowd = { {&a16, &a8}, {e16, e8}, 0, 0 };
+  SandraSilero *vad;
+  guint round, i;
+
+  vad = sandra_silero_new (16000);
+  run (vad, &a16, 0, CROWD_CHUNKS, e16);
+  sandra_silero_free (vad);
+  vad = sandra_silero_new (8000);
+  run (vad, &a8, 0, CROWD_CHUNKS, e8);
+  sandra_silero_free (vad);
+
+  for (round = 0; round < 5; round++) {
+    GThread *threads[CROWD_THREADS];
+    gpointer args[CROWD_THREADS][2];
+
+    g_atomic_int_set (&crowd.start, 0);
+    for (i = 0; i < CROWD_THREADS; i++) {
+      args[i][0] = &crowd;
+      args[i][1] = GUINT_TO_POINTER (i);
+      threads[i] = g_thread_new ("silero", crowd_member, args[i]);
+    }
+    g_atomic_int_set (&crowd.start, 1);
+    for (i = 0; i < CROWD_THREADS; i++)
+      g_thread_join (threads[i]);
+  }
+  fail_unless_equals_int (g_atomic_int_get (&crowd.failures), 0);
+  g_free (a16.samples);
+  g_free (a8.samples);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_rates)
 {
   const gint refused[] = { 0, -16000, 11025, 22050, 24000, 32000, 44100,
@@ -282,6 +422,8 @@ silero_suite (void)
   tcase_add_test (tc, test_instances_independent);
   tcase_add_test (tc, test_silence);
   tcase_add_test (tc, test_rates);
+  tcase_add_test (tc, test_instances_in_threads);
+  tcase_add_test (tc, test_extreme_input);
   return s;
 }
 

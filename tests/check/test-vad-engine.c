@@ -34,7 +34,7 @@ sentence (gsize * n)
 }
 
 /* 8 kHz input is analysed at 8 kHz, every other rate at 16 kHz, in frames
- * of @frame_ms. */
+ * of @frame_ms; the geometry known without an engine is the engine's. */
 static void
 check_geometry (SandraVadEngineKind kind, gint frame_ms)
 {
@@ -44,11 +44,16 @@ check_geometry (SandraVadEngineKind kind, gint frame_ms)
 
   for (i = 0; i < G_N_ELEMENTS (rates); i++) {
     SandraVadEngine *e = sandra_vad_engine_new (kind, rates[i], 2, NULL);
+    gint rate = 0;
+    guint frame_size = 0;
 
     fail_unless (e != NULL);
     fail_unless_equals_int (sandra_vad_engine_get_rate (e), expected[i]);
     fail_unless_equals_int (sandra_vad_engine_get_frame_size (e),
         expected[i] * frame_ms / 1000);
+    sandra_vad_engine_kind_get_geometry (kind, rates[i], &rate, &frame_size);
+    fail_unless_equals_int (rate, expected[i]);
+    fail_unless_equals_int (frame_size, expected[i] * frame_ms / 1000);
     sandra_vad_engine_free (e);
   }
 }

@@ -13,13 +13,15 @@
 #include <gio/gio.h>
 #include <string.h>
 
-/* One engine kind. @create chooses the working rate for an input rate and
- * returns the engine state, or NULL if it cannot run. */
+/* One engine kind. @geometry chooses the working rate and frame size for an
+ * input rate (without building anything, so that latency can be answered
+ * before an engine exists); @create returns the state of an engine working
+ * at that @rate, or NULL if it cannot run. */
 typedef struct
 {
   const gchar *name;
-    gpointer (*create) (gint input_rate, gint mode, gint * rate,
-      guint * frame_size);
+  void (*geometry) (gint input_rate, gint * rate, guint * frame_size);
+    gpointer (*create) (gint rate, gint mode);
     gfloat (*process) (gpointer state, const gint16 * frame);
   void (*reset) (gpointer state);
   void (*free) (gpointer state);
@@ -51,27 +53,29 @@ typedef struct
   guint pos;
 } WebrtcEngine;
 
-static gpointer
-webrtc_create (gint input_rate, gint mode, gint * rate, guint * frame_size)
+static void
+webrtc_geometry (gint input_rate, gint * rate, guint * frame_size)
 {
-  WebrtcEngine *e;
-  gint r;
-
   /* WebRtcVad analyses at most the band below 4 kHz (it decimates to
    * 8 kHz internally); at 32 and 48 kHz the library would first split the
    * signal into bands and feed it the lowest. Resampling those rates (and
    * 24 kHz, which it does not take) to 16 kHz ourselves is cheaper and makes
    * the decisions the same whatever the input rate. */
-  r = input_rate == 8000 ? 8000 : 16000;
+  *rate = input_rate == 8000 ? 8000 : 16000;
+  *frame_size = *rate / 100;
+}
+
+static gpointer
+webrtc_create (gint rate, gint mode)
+{
+  WebrtcEngine *e;
 
   e = g_new0 (WebrtcEngine, 1);
-  e->vad = sandra_vad_webrtc_new (r, mode);
+  e->vad = sandra_vad_webrtc_new (rate, mode);
   if (e->vad == NULL) {
     g_free (e);
     return NULL;
   }
-  *rate = r;
-  *frame_size = sandra_vad_webrtc_frame_size (e->vad);
   return e;
 }
 
@@ -109,7 +113,8 @@ webrtc_free (gpointer state)
 }
 
 static const SandraVadEngineClass webrtc_class = {
-  "webrtc", webrtc_create, webrtc_process, webrtc_reset, webrtc_free
+  "webrtc", webrtc_geometry, webrtc_create, webrtc_process, webrtc_reset,
+  webrtc_free
 };
 
 /* --- silero ------------------------------------------------------------
@@ -129,12 +134,19 @@ typedef struct
   guint chunk_samples;
 } SileroEngine;
 
+static void
+silero_geometry (gint input_rate, gint * rate, guint * frame_size)
+{
+  *rate = input_rate == 8000 ? 8000 : 16000;
+  /* 32 ms: 256 or 512 samples */
+  *frame_size = *rate / 1000 * 32;
+}
+
 static gpointer
-silero_create (gint input_rate, gint mode, gint * rate, guint * frame_size)
+silero_create (gint rate, gint mode)
 {
   SileroEngine *e;
-  gint r = input_rate == 8000 ? 8000 : 16000;
-  SandraSilero *net = sandra_silero_new (r);
+  SandraSilero *net = sandra_silero_new (rate);
 
   if (net == NULL)
     return NULL;
@@ -142,8 +154,6 @@ silero_create (gint input_rate, gint mode, gint * rate, guint * frame_size)
   e->net = net;
   e->chunk_samples = sandra_silero_chunk_samples (net);
   e->chunk = g_new0 (gfloat, e->chunk_samples);
-  *rate = r;
-  *frame_size = e->chunk_samples;
   return e;
 }
 
@@ -179,13 +189,14 @@ silero_free (gpointer state)
 }
 
 static const SandraVadEngineClass silero_class = {
-  "silero", silero_create, silero_process, silero_reset, silero_free
+  "silero", silero_geometry, silero_create, silero_process, silero_reset,
+  silero_free
 };
 
 /* --- dispatch ----------------------------------------------------------
  *
- * Adding an engine: a SandraVadEngineClass whose create() picks the rate and
- * frame size and whose process() converts the S16 frame to what the model
+ * Adding an engine: a SandraVadEngineClass whose geometry() picks the rate
+ * and frame size, whose create() builds the engine and whose process() converts the S16 frame to what the model
  * takes, one more SandraVadEngineKind value, one more case in engine_class()
  * and in sandra_vad_engine_kind_get_defaults(), and one more value in the
  * element's GstSandraVadEngine enum. */
@@ -233,6 +244,17 @@ sandra_vad_engine_kind_name (SandraVadEngineKind kind)
   return klass ? klass->name : NULL;
 }
 
+void
+sandra_vad_engine_kind_get_geometry (SandraVadEngineKind kind,
+    gint input_rate, gint * rate, guint * frame_size)
+{
+  const SandraVadEngineClass *klass = engine_class (kind);
+
+  g_return_if_fail (klass != NULL);
+
+  klass->geometry (input_rate, rate, frame_size);
+}
+
 SandraVadEngine *
 sandra_vad_engine_new (SandraVadEngineKind kind, gint input_rate, gint mode,
     GError ** error)
@@ -245,7 +267,8 @@ sandra_vad_engine_new (SandraVadEngineKind kind, gint input_rate, gint mode,
 
   g_return_val_if_fail (klass != NULL, NULL);
 
-  state = klass->create (input_rate, mode, &rate, &frame_size);
+  klass->geometry (input_rate, &rate, &frame_size);
+  state = klass->create (rate, mode);
   if (state == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
         "The %s voice activity engine cannot run on %d Hz audio",

@@ -38,6 +38,11 @@ gint sandra_vad_engine_get_rate (SandraVadEngine * engine);
 /* Samples per frame at sandra_vad_engine_get_rate(). */
 guint sandra_vad_engine_get_frame_size (SandraVadEngine * engine);
 
+/* The rate and frame size an engine of @kind would have for @input_rate,
+ * without creating one. */
+void sandra_vad_engine_kind_get_geometry (SandraVadEngineKind kind,
+    gint input_rate, gint * rate, guint * frame_size);
+
 /* Speech probability (0..1) of one frame of get_frame_size() samples. */
 gfloat sandra_vad_engine_process (SandraVadEngine * engine,
     const gint16 * frame);
