@@ -676,6 +676,36 @@ rendered_bytes (Fx * fx)
   return b;
 }
 
+static guint
+count_ws_events (Fx * fx, const gchar * type, gboolean from_server)
+{
+  JsonArray *a = from_server ?
+      sandra_emulator_dup_ws_server_events (fx->emu, type) :
+      sandra_emulator_dup_ws_events (fx->emu, type);
+  guint n = json_array_get_length (a);
+
+  json_array_unref (a);
+  return n;
+}
+
+/* Ends the input and waits for EOS on both source pads. EOS leaves the
+ * element behind everything queued before it, so it is the marker that
+ * whatever was going to be rendered has been. */
+static void
+fx_end_and_wait (Fx * fx)
+{
+  gst_app_src_end_of_stream (GST_APP_SRC (fx->in));
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+
+    g_mutex_lock (&fx->lock);
+    while (!(fx->audio_eos && fx->text_eos) &&
+        g_cond_wait_until (&fx->cond, &fx->lock, end));
+    fail_unless (fx->audio_eos && fx->text_eos, "no EOS");
+    g_mutex_unlock (&fx->lock);
+  }
+}
+
 /* The user talks over the assistant: output stops at once, the truncation
  * matches what the sink played, late audio is dropped. */
 static void
@@ -684,10 +714,11 @@ check_barge_in (gboolean interrupt_response)
   gchar *props = g_strdup_printf ("api-key=" KEY " create-response=false "
       "interrupt-response=%s", interrupt_response ? "true" : "false");
   /* Sent 1.5 times faster than it plays: when the user interrupts, part
-   * of it waits in the element and the rest is still coming. */
+   * of it waits in the element and the rest is still coming, and some of
+   * that after the cancel (late_chunks), as it does from the service. */
   Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
       "\"Once upon a time there was a pipeline.\",\"chunk_ms\":20,"
-      "\"pace\":1.5}]}}", props, NULL, TRUE, FALSE);
+      "\"pace\":1.5,\"late_chunks\":5}]}}", props, NULL, TRUE, FALSE);
   GBytes *speech = speech_24k ();
   const guint8 *data;
   JsonArray *truncs;
@@ -718,6 +749,10 @@ check_barge_in (gboolean interrupt_response)
   fail_unless (gst_structure_get_string (s, "cancelled-response-id"));
   fail_unless (gst_structure_get_string (s, "item-id"));
   gst_structure_free (s);
+  /* The output was flushed before the message was posted: nothing of the
+   * reply renders from here on. */
+  after = rendered_bytes (fx);
+  /* The late deltas come before response.done, and are handled in order. */
   s = wait_msg (fx, "openairealtime-response-done", 1);
   fail_unless_equals_string (gst_structure_get_string (s, "status"),
       "cancelled");
@@ -732,10 +767,9 @@ check_barge_in (gboolean interrupt_response)
   }
 
   /* Nothing more of the cancelled reply reaches the sink, although the
-   * element had received more than was played. */
-  after = rendered_bytes (fx);
-  push_silence (fx, 300);
-  g_usleep (300 * 1000);
+   * element had received more than was played, and more came after the
+   * cancel: EOS leaves behind anything that was queued. */
+  fx_end_and_wait (fx);
   fail_unless_equals_uint64 (rendered_bytes (fx), after);
   g_mutex_lock (&fx->lock);
   fail_unless (fx->n_flush_start >= 1);
@@ -1627,59 +1661,122 @@ GST_START_TEST (test_each_property_beta)
 
 GST_END_TEST;
 
-/* A flush from upstream mid-reply drops what is queued, reaches the sinks,
- * and leaves the element working. */
-GST_START_TEST (test_flush_mid_response)
+static void wait_rendered (Fx * fx, guint64 bytes);
+
+/* An upstream flush (a seek, a restarted microphone) in the middle of a
+ * reply and of the user's half-spoken utterance. What was queued is
+ * dropped and the flush reaches the sinks; the service is told how much
+ * of the reply was heard (truncate), a reply still being generated is
+ * cancelled and its late deltas are dropped, and the service's input
+ * buffer is cleared, so the half utterance never becomes a turn. The
+ * element keeps working. @reply_running: the flush comes while the reply
+ * is still streaming (else it has arrived whole and waits in the
+ * element). */
+static void
+check_flush (gboolean reply_running)
 {
-  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
-      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4}}}", NULL, NULL, TRUE,
-      FALSE);
+  Fx *fx = fx_new (reply_running ?
+      "{\"realtime\":{\"responses\":[{\"transcript\":\"A long answer.\","
+      "\"chunk_ms\":20,\"pace\":1,\"late_chunks\":5},"
+      "{\"transcript\":\"Short.\",\"pace\":0}]}}" :
+      "{\"realtime\":{\"responses\":[{\"transcript\":\"A long answer.\","
+      "\"chunk_ms\":20,\"pace\":0},"
+      "{\"transcript\":\"Short.\",\"pace\":0}]}}",
+      "api-key=" KEY " create-response=false", NULL, TRUE, FALSE);
   GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
-  guint64 after, before;
-  gint64 end;
+  GBytes *speech = speech_24k ();
+  GBytes *reply = sandra_test_load_audio ("emulator-reply-24k.wav", 24000, 1);
+  JsonArray *truncs;
+  GstStructure *s;
+  GstSegment seg;
+  guint64 after;
+  gint64 audio_end_ms, played_ms;
 
   fx_play (fx);
   gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
-  push_silence (fx, 40);
+  /* The user starts a sentence (one second of it)... */
+  push_audio (fx, g_bytes_get_data (speech, NULL), PCM_BPS, 960);
+  gst_structure_free (wait_msg (fx, "openairealtime-speech-started", 1));
+  /* ...and a reply plays meanwhile. */
   fail_unless (send_text (fx, "Talk"));
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  while (rendered_bytes (fx) < 200 * PCM_BPS / 1000 &&
-      g_get_monotonic_time () < end)
-    g_usleep (5000);
-  /* The whole reply (2.4 s) has arrived by now; most of it is queued. */
-  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  wait_rendered (fx, 300 * PCM_BPS / 1000);
+  if (!reply_running)
+    gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
 
   fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
+  /* The sink has seen the flush: nothing renders before new data. */
+  after = rendered_bytes (fx);
   fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_stop (TRUE)));
-  {
-    GstSegment seg;
-
-    /* What an upstream element does after its flush. */
-    gst_segment_init (&seg, GST_FORMAT_TIME);
-    fail_unless (gst_pad_send_event (sinkpad, gst_event_new_segment (&seg)));
-  }
+  /* What an upstream element does after its flush. */
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_pad_send_event (sinkpad, gst_event_new_segment (&seg)));
   g_mutex_lock (&fx->lock);
   fail_unless (fx->n_flush_start >= 1);
   g_mutex_unlock (&fx->lock);
-  after = rendered_bytes (fx);
-  g_usleep (200 * 1000);
-  /* The queued rest of the reply was dropped (at most the buffer being
-   * rendered during the flush finishes). */
-  fail_unless (rendered_bytes (fx) <= after + 960);
-  fail_unless (after < 2000 * PCM_BPS / 1000);
+  fail_unless (after < g_bytes_get_size (reply));
 
-  /* Still working: a new question gets a new reply. */
-  before = rendered_bytes (fx);
-  push_silence (fx, 40);
+  /* The service heard about it. */
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "input_audio_buffer.clear", 1, WAIT_S * 1000));
+  fail_unless (sandra_emulator_wait_ws_server_events (fx->emu,
+          "input_audio_buffer.cleared", 1, WAIT_S * 1000));
+  fail_unless (sandra_emulator_wait_ws_events (fx->emu,
+          "conversation.item.truncate", 1, WAIT_S * 1000));
+  truncs = sandra_emulator_dup_ws_events (fx->emu,
+      "conversation.item.truncate");
+  audio_end_ms = tj_int (event_node (truncs, 0), "audio_end_ms");
+  played_ms = (gint64) (after * 1000 / PCM_BPS);
+  fail_unless (ABS (audio_end_ms - played_ms) <= 40,
+      "truncated at %" G_GINT64_FORMAT " ms but the sink played %"
+      G_GINT64_FORMAT " ms", audio_end_ms, played_ms);
+  json_array_unref (truncs);
+  if (reply_running) {
+    /* The service sends response.done after the late deltas. */
+    s = wait_msg (fx, "openairealtime-response-done", 1);
+    fail_unless_equals_string (gst_structure_get_string (s, "status"),
+        "cancelled");
+    gst_structure_free (s);
+  }
+  fail_unless_equals_int (count_ws_events (fx, "response.cancel", FALSE),
+      reply_running ? 1 : 0);
+  /* A flush is no barge-in. */
+  g_mutex_lock (&fx->lock);
+  fail_unless_equals_int (count_msgs_locked (fx, "openairealtime-barge-in"),
+      0);
+  g_mutex_unlock (&fx->lock);
+
+  /* Still working: silence (which would end the stale half utterance as
+   * a turn had it stayed in the service's buffer), then a new question;
+   * the service handles events in order, so when its reply is done the
+   * silence has been through its VAD. */
+  push_silence (fx, 1000);
   fail_unless (send_text (fx, "Again"));
   gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  while (rendered_bytes (fx) < before + 100 * PCM_BPS / 1000 &&
-      g_get_monotonic_time () < end)
-    g_usleep (5000);
-  fail_unless (rendered_bytes (fx) >= before + 100 * PCM_BPS / 1000);
+  fx_end_and_wait (fx);
+  /* Of the first reply nothing more was rendered: exactly the second one
+   * came out after the flush. */
+  fail_unless_equals_uint64 (rendered_bytes (fx) - after,
+      g_bytes_get_size (reply));
+  fail_unless_equals_int (count_ws_events (fx, "input_audio_buffer.committed",
+          TRUE), 0);
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+
+  g_bytes_unref (reply);
+  g_bytes_unref (speech);
   gst_object_unref (sinkpad);
   fx_free (fx);
+}
+
+GST_START_TEST (test_flush_cancels_running_reply)
+{
+  check_flush (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flush_truncates_queued_reply)
+{
+  check_flush (FALSE);
 }
 
 GST_END_TEST;
@@ -2112,7 +2209,8 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_fatal_auth_401);
   tcase_add_test (tc, test_fatal_auth_close_3000);
   tcase_add_test (tc, test_state_cycling_mid_response);
-  tcase_add_test (tc, test_flush_mid_response);
+  tcase_add_test (tc, test_flush_cancels_running_reply);
+  tcase_add_test (tc, test_flush_truncates_queued_reply);
   tcase_add_test (tc, test_g711);
   tcase_add_test (tc, test_token_url);
   tcase_add_test (tc, test_vad_none_with_sandravad_events);

@@ -604,11 +604,24 @@ flush_out (OutPad * out)
 /* ---------------------------------------------------------------------- */
 /* Barge-in */
 
-/* The user started speaking (@from_server: the service's VAD said so;
- * otherwise an upstream sandravad with turn detection off). */
-static void
-barge_in (GstOpenaiRealtime * self, gboolean from_server)
+/* Why the reply the user was hearing stops. */
+typedef enum
 {
+  INTERRUPT_SERVER_VAD,         /* the service's VAD heard the user */
+  INTERRUPT_LOCAL,              /* sandravad with turn detection off, or the
+                                 * cancel-response action */
+  INTERRUPT_FLUSH,              /* an upstream flush: the output is being
+                                 * flushed already, and it is no barge-in */
+} Interruption;
+
+/* Stops the reply the user was hearing: tells the service how much of it
+ * was heard (truncate), cancels it if it is still being generated, drops
+ * whatever of it is queued or still to come, and (unless the output is
+ * being flushed by upstream already) flushes it downstream. */
+static void
+barge_in (GstOpenaiRealtime * self, Interruption cause)
+{
+  gboolean from_server = cause == INTERRUPT_SERVER_VAD;
   gchar *item_id = NULL, *response_id = NULL, *cancelled = NULL;
   guint64 heard_ms = 0, received_ms;
   gboolean audible, server_cancels;
@@ -650,9 +663,15 @@ barge_in (GstOpenaiRealtime * self, gboolean from_server)
   if (!audible && cancelled == NULL)
     return;
 
-  GST_INFO_OBJECT (self, "barge-in: item %s heard %" G_GUINT64_FORMAT
-      " ms, response %s cancelled", GST_STR_NULL (item_id), heard_ms,
-      GST_STR_NULL (cancelled));
+  GST_INFO_OBJECT (self, "%s: item %s heard %" G_GUINT64_FORMAT
+      " ms, response %s cancelled", cause == INTERRUPT_FLUSH ? "flush" :
+      "barge-in", GST_STR_NULL (item_id), heard_ms, GST_STR_NULL (cancelled));
+  if (cause == INTERRUPT_FLUSH) {
+    g_free (item_id);
+    g_free (response_id);
+    g_free (cancelled);
+    return;
+  }
   {
     gboolean audio_flushed = audible && flush_out (&self->audio);
     gboolean text_flushed = cancelled && flush_out (&self->text);
@@ -1282,7 +1301,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       post (self, gst_structure_new ("openairealtime-speech-started",
               "audio-start-ms", G_TYPE_INT64, ev->audio_start_ms,
               "item-id", G_TYPE_STRING, ev->item_id ? ev->item_id : "", NULL));
-      barge_in (self, TRUE);
+      barge_in (self, INTERRUPT_SERVER_VAD);
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STOPPED:
       g_mutex_lock (&self->lock);
@@ -1879,15 +1898,37 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       if (self->text.active)
         gst_pad_pause_task (self->text.pad);
       g_mutex_unlock (&self->flush_lock);
+      /* The user no longer hears the reply: the service must know how
+       * much was heard, and stop generating the rest (whose late deltas
+       * are dropped). Outside flush_lock: this takes the element lock. */
+      barge_in (self, INTERRUPT_FLUSH);
       return TRUE;
     case GST_EVENT_FLUSH_STOP:{
       OutPad *outs[2] = { &self->audio, &self->text };
       guint i;
 
       g_mutex_lock (&self->lock);
+      /* The audio before the flush is not the user's turn any more (a
+       * seek, a restarted microphone): neither here nor in the service's
+       * input buffer, where half an utterance would otherwise join
+       * whatever comes next. The streaming thread is stopped, so every
+       * append of the old audio is already on the socket before this. */
+      if (self->ready) {
+        gchar *id = next_event_id (self, "clear");
+
+        send_or_queue (self, sandra_realtime_event_input_audio_clear (id));
+        g_free (id);
+      }
+      /* Unsent bytes never reached the service's audio timeline, on which
+       * it reports speech_stopped positions. */
+      self->session_start_abs +=
+          sandra_realtime_capture_unsent (self->capture);
       sandra_realtime_capture_clear (self->capture);
+      self->pending_turn_commit = FALSE;
+      self->user_speaking = FALSE;
       take_pending_eos (self);
       self->eos_queued = FALSE;
+      maybe_recycle (self);
       g_mutex_unlock (&self->lock);
       g_mutex_lock (&self->flush_lock);
       self->upstream_flushing = FALSE;
@@ -1921,7 +1962,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
             g_mutex_lock (&self->lock);
             self->user_speaking = TRUE;
             g_mutex_unlock (&self->lock);
-            barge_in (self, FALSE);
+            barge_in (self, INTERRUPT_LOCAL);
           } else {
             g_mutex_lock (&self->lock);
             self->user_speaking = FALSE;
@@ -2082,7 +2123,7 @@ action_create_response (GstOpenaiRealtime * self)
 static void
 action_cancel_response (GstOpenaiRealtime * self)
 {
-  barge_in (self, FALSE);
+  barge_in (self, INTERRUPT_LOCAL);
 }
 
 static gboolean
