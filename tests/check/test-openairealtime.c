@@ -37,6 +37,8 @@ typedef struct
   guint n_audio_buffers;
   GArray *pts;                  /* GstClockTime of each audio buffer */
   GArray *dur;
+  GPtrArray *buf_caps;          /* GstCaps of each audio buffer */
+  GArray *sizes;                /* gsize of each audio buffer */
   GstClockTime first_rt_before; /* running time just before the request */
   guint n_flush_start;
   gboolean audio_eos;
@@ -105,6 +107,12 @@ on_audio_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Fx * fx)
       GST_TIME_FORMAT, GST_TIME_ARGS (pts),
       GST_TIME_ARGS (gst_element_get_current_running_time (sink)));
   fx_lock (fx);
+  g_ptr_array_add (fx->buf_caps, gst_pad_get_current_caps (pad));
+  {
+    gsize size = gst_buffer_get_size (buf);
+
+    g_array_append_val (fx->sizes, size);
+  }
   fx->rendered_bytes += gst_buffer_get_size (buf);
   fx->n_audio_buffers++;
   g_array_append_val (fx->pts, pts);
@@ -196,6 +204,9 @@ fx_new_with (SandraEmulator * emu, const gchar * props, const gchar * caps,
       gst_structure_free);
   fx->pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   fx->dur = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  fx->buf_caps = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_caps_unref);
+  fx->sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
   fx->text = g_string_new (NULL);
   fx->sentences = g_string_new (NULL);
   fx->warnings = g_string_new (NULL);
@@ -269,6 +280,8 @@ fx_free (Fx * fx)
   g_clear_pointer (&fx->error, gst_message_unref);
   g_array_unref (fx->pts);
   g_array_unref (fx->dur);
+  g_ptr_array_unref (fx->buf_caps);
+  g_array_unref (fx->sizes);
   gst_caps_replace (&fx->audio_caps, NULL);
   g_string_free (fx->text, TRUE);
   g_string_free (fx->sentences, TRUE);
@@ -2188,6 +2201,74 @@ GST_START_TEST (test_eos_survives_barge_in)
 
 GST_END_TEST;
 
+/* The input switches from PCM to mu-law while a PCM reply is still queued
+ * in the element: that reply keeps its caps (and durations) to the end,
+ * and only the replies the service makes in the new format come out as
+ * mu-law. */
+GST_START_TEST (test_caps_change_mid_reply)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4},"
+      "{\"transcript\":\"Hello.\",\"pace\":0}]}}", NULL, NULL, TRUE, FALSE);
+  GBytes *reply = sandra_test_load_audio ("emulator-reply-24k.wav", 24000, 1);
+  GstCaps *ulaw_caps = gst_caps_from_string ("audio/x-mulaw,rate=8000,"
+      "channels=1");
+  guint8 ulaw[160];
+  guint64 pcm_bytes = 0, ulaw_bytes = 0;
+  guint i;
+
+  fx_play_and_ask (fx, "Talk");
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  /* The reply (2.4 s) has arrived whole; a little of it has played. */
+  wait_rendered (fx, 100 * PCM_BPS / 1000);
+
+  g_object_set (fx->in, "caps", ulaw_caps, NULL);
+  memset (ulaw, 0xff, sizeof (ulaw));
+  for (i = 0; i < 5; i++)
+    push_audio (fx, ulaw, sizeof (ulaw), sizeof (ulaw));
+  /* The service confirms the new format, then answers in it. */
+  fail_unless (sandra_emulator_wait_ws_server_events (fx->emu,
+          "session.updated", 2, WAIT_S * 1000));
+  fail_unless (send_text (fx, "Again"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  fx_end_and_wait (fx);
+
+  g_mutex_lock (&fx->lock);
+  for (i = 0; i < fx->buf_caps->len; i++) {
+    GstStructure *st = gst_caps_get_structure (g_ptr_array_index
+        (fx->buf_caps, i), 0);
+    GstClockTime dur = g_array_index (fx->dur, GstClockTime, i);
+    gsize size = g_array_index (fx->sizes, gsize, i);
+
+    if (pcm_bytes < g_bytes_get_size (reply)) {
+      /* Every buffer of the first reply is PCM, and lasts as PCM does. */
+      fail_unless (gst_structure_has_name (st, "audio/x-raw"),
+          "buffer %u of the PCM reply went out as %s", i,
+          gst_structure_get_name (st));
+      fail_unless_equals_uint64 (dur, gst_util_uint64_scale (size,
+              GST_SECOND, PCM_BPS));
+      pcm_bytes += size;
+    } else {
+      fail_unless (gst_structure_has_name (st, "audio/x-mulaw"),
+          "buffer %u of the second reply went out as %s", i,
+          gst_structure_get_name (st));
+      fail_unless_equals_uint64 (dur, gst_util_uint64_scale (size,
+              GST_SECOND, 8000));
+      ulaw_bytes += size;
+    }
+  }
+  /* The first reply came out whole, then the second. */
+  fail_unless_equals_uint64 (pcm_bytes, g_bytes_get_size (reply));
+  fail_unless (ulaw_bytes > 0);
+  g_mutex_unlock (&fx->lock);
+
+  g_bytes_unref (reply);
+  gst_caps_unref (ulaw_caps);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static Suite *
 openairealtime_suite (void)
 {
@@ -2212,6 +2293,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_flush_cancels_running_reply);
   tcase_add_test (tc, test_flush_truncates_queued_reply);
   tcase_add_test (tc, test_g711);
+  tcase_add_test (tc, test_caps_change_mid_reply);
   tcase_add_test (tc, test_token_url);
   tcase_add_test (tc, test_vad_none_with_sandravad_events);
   tcase_add_test (tc, test_session_expired_by_service);

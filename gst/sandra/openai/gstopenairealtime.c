@@ -43,6 +43,7 @@
 #include "sandra-realtime-session.h"
 #include "sandra-sentence-splitter.h"
 #include "sandra-events.h"
+#include "sandra-json-util.h"
 #include "net/sandra-credentials.h"
 #include "net/sandra-ordered-queue.h"
 #include "net/sandra-worker.h"
@@ -155,6 +156,9 @@ typedef struct
   GstEvent *event;
   gchar *item_id;
   gchar *response_id;
+  /* OUT_AUDIO: the format the service produced it in, which is not
+   * always the format of the input now (a caps change mid-reply). */
+  SandraRealtimeAudioFormat format;
   /* For text_src, passed through the audio task on the way so that it is
    * stamped with the running time of the audio received with it. */
   gboolean via_audio;
@@ -171,6 +175,7 @@ typedef struct
   gboolean need_stream_start;
   gboolean need_segment;
   GstCaps *caps_sent;
+  SandraRealtimeAudioFormat format_sent;        /* audio: of caps_sent */
   GstClockTime next_pts;
 } OutPad;
 
@@ -240,6 +245,11 @@ struct _GstOpenaiRealtime
   guint reconnects;
   GstClockTime downstream_latency;
   guint event_serial;
+  /* Output format of the responses the service creates from now on (the
+   * last session.updated says), and of the current response: a response
+   * keeps the format it started with. */
+  SandraRealtimeAudioFormat service_format;
+  SandraRealtimeAudioFormat response_format;
   /* per-turn timing (monotonic microseconds, 0 = unknown) */
   gint64 t_turn_end;
   gint64 t_first_delta;
@@ -769,6 +779,8 @@ link_opened (gboolean reconnected, gpointer user_data)
   }
   self->ready = TRUE;
   self->session_announced = FALSE;
+  /* The update goes first: no response of this session predates it. */
+  self->service_format = want.output_format;
   send_or_queue (self, json);
   sandra_realtime_session_config_clear (&self->sent);
   sandra_realtime_session_config_copy (&self->sent, &want);
@@ -1005,9 +1017,10 @@ on_audio_delta (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
     return;
   }
   note_first_delta (self, ev->response_id);
+  item = g_new0 (OutItem, 1);
+  item->format = self->response_format;
   g_mutex_unlock (&self->lock);
 
-  item = g_new0 (OutItem, 1);
   item->kind = OUT_AUDIO;
   item->buffer = gst_buffer_new_wrapped_bytes (ev->audio);
   item->item_id = g_strdup (ev->item_id);
@@ -1281,8 +1294,12 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       break;
     case SANDRA_REALTIME_SERVER_EVENT_SESSION_UPDATED:{
       gboolean announce;
+      SandraRealtimeAudioFormat format;
 
       g_mutex_lock (&self->lock);
+      if (sandra_realtime_session_parse_output_format (sandra_json_get_object
+              (ev->object, "session"), &format))
+        self->service_format = format;
       announce = !self->session_announced;
       self->session_announced = TRUE;
       g_mutex_unlock (&self->lock);
@@ -1367,6 +1384,9 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       g_free (self->active_response_id);
       self->active_response_id = g_strdup (ev->response_id);
       self->response_requested = FALSE;
+      self->response_format = self->service_format;
+      sandra_realtime_playout_set_bytes_per_second (self->playout,
+          format_bytes_per_second (self->response_format));
       sandra_sentence_splitter_reset (self->splitter);
       g_mutex_unlock (&self->lock);
       break;
@@ -1407,8 +1427,9 @@ static const OpenaiRealtimeLinkCallbacks link_callbacks = {
 /* ---------------------------------------------------------------------- */
 /* Source pad tasks */
 
+/* Sticky events before @item (NULL: before an event). */
 static void
-out_prepare (GstOpenaiRealtime * self, OutPad * out)
+out_prepare (GstOpenaiRealtime * self, OutPad * out, const OutItem * item)
 {
   if (out->need_stream_start) {
     /* The replies are a stream of our own, not derived from the input
@@ -1422,16 +1443,28 @@ out_prepare (GstOpenaiRealtime * self, OutPad * out)
     out->need_stream_start = FALSE;
   }
   if (out == &self->audio) {
-    GstCaps *caps;
+    SandraRealtimeAudioFormat format;
 
-    g_mutex_lock (&self->lock);
-    caps = gst_caps_ref (self->out_caps);
-    g_mutex_unlock (&self->lock);
-    if (out->caps_sent == NULL || !gst_caps_is_equal (caps, out->caps_sent)) {
+    /* Audio goes out with the caps it was produced in: queued audio of a
+     * reply keeps its format when the input caps change meanwhile. Before
+     * an event (EOS with no audio yet), the format replies will have. */
+    if (item && item->kind == OUT_AUDIO) {
+      format = item->format;
+    } else if (out->caps_sent) {
+      format = out->format_sent;
+    } else {
+      g_mutex_lock (&self->lock);
+      format = self->format;
+      g_mutex_unlock (&self->lock);
+    }
+    if (out->caps_sent == NULL || format != out->format_sent) {
+      GstCaps *caps = format_caps (format);
+
       gst_pad_push_event (out->pad, gst_event_new_caps (caps));
       gst_caps_replace (&out->caps_sent, caps);
+      gst_caps_unref (caps);
+      out->format_sent = format;
     }
-    gst_caps_unref (caps);
   } else if (out->caps_sent == NULL) {
     out->caps_sent = gst_pad_get_pad_template_caps (out->pad);
     gst_pad_push_event (out->pad, gst_event_new_caps (out->caps_sent));
@@ -1465,7 +1498,7 @@ push_audio (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
     return GST_FLOW_OK;
   }
   duration = gst_util_uint64_scale (size, GST_SECOND,
-      self->bytes_per_second ? self->bytes_per_second : 48000);
+      format_bytes_per_second (item->format));
   latency = self->downstream_latency;
   g_mutex_unlock (&self->lock);
 
@@ -1629,7 +1662,7 @@ out_loop (OutPad * out)
     GstEventType type = GST_EVENT_TYPE (item->event);
 
     if (type == GST_EVENT_EOS || GST_EVENT_IS_SERIALIZED (item->event))
-      out_prepare (self, out);
+      out_prepare (self, out, NULL);
     gst_pad_push_event (out->pad, item->event);
     item->event = NULL;
     if (type == GST_EVENT_EOS) {
@@ -1637,7 +1670,7 @@ out_loop (OutPad * out)
       gst_pad_pause_task (out->pad);
     }
   } else {
-    out_prepare (self, out);
+    out_prepare (self, out, item);
     if (item->kind == OUT_AUDIO)
       ret = push_audio (self, out, item);
     else
@@ -1779,8 +1812,6 @@ setup_for_caps (GstOpenaiRealtime * self, GstCaps * caps)
   self->bytes_per_second = format_bytes_per_second (format);
   self->bpf = format == SANDRA_REALTIME_AUDIO_FORMAT_PCM16 ? 2 : 1;
   gst_caps_replace (&self->out_caps, out_caps);
-  sandra_realtime_playout_set_bytes_per_second (self->playout,
-      self->bytes_per_second);
   GST_OBJECT_LOCK (self);
   sandra_realtime_capture_set_max_bytes (self->capture,
       (gsize) self->bytes_per_second * self->capture_buffer_ms / 1000);
