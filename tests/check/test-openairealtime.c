@@ -1388,7 +1388,14 @@ check_session_end (gboolean by_service)
   guint i;
 
   fx_play (fx);
-  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  s = wait_msg (fx, "openairealtime-session-ready", 1);
+  if (!by_service) {
+    guint max_ms = 0;
+
+    fail_unless (gst_structure_get_uint (s, "max-session-ms", &max_ms));
+    fail_unless_equals_int (max_ms, 1500);
+  }
+  gst_structure_free (s);
   fail_unless (send_text (fx, "Remember the number 42."));
   gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
 
@@ -1446,6 +1453,42 @@ GST_END_TEST;
 GST_START_TEST (test_max_session_ms_recycles)
 {
   check_session_end (FALSE);
+}
+
+GST_END_TEST;
+
+/* Without max-session-ms the element recycles sessions before the limit
+ * of the interface it uses: 60 minutes on GA, 30 on beta. */
+static void
+check_default_max_session (gboolean beta)
+{
+  Fx *fx = fx_new (NULL, NULL, NULL, FALSE, FALSE);
+  GstStructure *s;
+  guint max_ms = 0, prop_ms = 1;
+
+  g_object_get (fx->rt, "max-session-ms", &prop_ms, NULL);
+  fail_unless_equals_int (prop_ms, 0);
+  g_object_set (fx->rt, "api-version", beta ? 1 : 0, NULL);
+  fx_play (fx);
+  s = wait_msg (fx, "openairealtime-session-ready", 1);
+  fail_unless (gst_structure_get_uint (s, "max-session-ms", &max_ms));
+  gst_structure_free (s);
+  fail_unless (max_ms < (beta ? 30u : 60u) * 60 * 1000,
+      "sessions recycled after %u ms, past the service's limit", max_ms);
+  fail_unless_equals_int (max_ms, (beta ? 25 : 55) * 60 * 1000);
+  fx_free (fx);
+}
+
+GST_START_TEST (test_default_max_session_ga)
+{
+  check_default_max_session (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_default_max_session_beta)
+{
+  check_default_max_session (TRUE);
 }
 
 GST_END_TEST;
@@ -2298,6 +2341,8 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_vad_none_with_sandravad_events);
   tcase_add_test (tc, test_session_expired_by_service);
   tcase_add_test (tc, test_max_session_ms_recycles);
+  tcase_add_test (tc, test_default_max_session_ga);
+  tcase_add_test (tc, test_default_max_session_beta);
   tcase_add_test (tc, test_malformed_and_unknown_events);
   tcase_add_test (tc, test_eos_when_session_lost_mid_reply);
   tcase_add_test (tc, test_eos_when_service_never_finishes);

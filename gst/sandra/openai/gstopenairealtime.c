@@ -70,9 +70,13 @@ GST_DEBUG_CATEGORY_STATIC (openai_realtime_debug);
 #define DEFAULT_SPEED 0.0
 #define DEFAULT_MAX_OUTPUT_TOKENS -1
 #define DEFAULT_TEMPERATURE -1.0
-/* GA sessions end after 60 minutes: recycle a little before, between
- * turns, rather than be cut off mid-sentence. */
-#define DEFAULT_MAX_SESSION_MS (55 * 60 * 1000)
+/* Sessions end after 60 minutes on GA and 30 on beta: by default recycle
+ * five minutes before (the first quiet moment after that), between turns,
+ * rather than be cut off mid-sentence. 0 = follow the interface. */
+#define DEFAULT_MAX_SESSION_MS 0
+#define SESSION_RECYCLE_MARGIN_MS (5 * 60 * 1000)
+#define GA_SESSION_LIMIT_MS (60 * 60 * 1000)
+#define BETA_SESSION_LIMIT_MS (30 * 60 * 1000)
 #define DEFAULT_MAX_RECONNECTS 5
 #define DEFAULT_RECONNECT_INITIAL_MS 500
 #define DEFAULT_RECONNECT_MAX_MS 15000
@@ -243,6 +247,7 @@ struct _GstOpenaiRealtime
   guint64 dropped_bytes;        /* unsent audio dropped, not yet reported */
   gboolean drop_warned;
   guint reconnects;
+  guint session_max_ms;         /* max-session-ms resolved for this session */
   GstClockTime downstream_latency;
   guint event_serial;
   /* Output format of the responses the service creates from now on (the
@@ -762,6 +767,11 @@ link_opened (gboolean reconnected, gpointer user_data)
   sandra_realtime_session_config_copy (&want, &self->cfg);
   max_session_ms = self->max_session_ms;
   GST_OBJECT_UNLOCK (self);
+  if (max_session_ms == 0)
+    max_session_ms = (self->session_api == SANDRA_REALTIME_API_BETA ?
+        BETA_SESSION_LIMIT_MS : GA_SESSION_LIMIT_MS) -
+        SESSION_RECYCLE_MARGIN_MS;
+  self->session_max_ms = max_session_ms;
 
   /* Configuration first, then the conversation so far, then the audio the
    * new session has not heard: the socket keeps this order. */
@@ -826,9 +836,8 @@ link_opened (gboolean reconnected, gpointer user_data)
     g_clear_pointer (&self->recycle_source, g_source_unref);
   }
   self->recycle_pending = FALSE;
-  if (max_session_ms > 0)
-    self->recycle_source = sandra_worker_timeout_add (self->worker,
-        max_session_ms, recycle_timeout, self, NULL);
+  self->recycle_source = sandra_worker_timeout_add (self->worker,
+      max_session_ms, recycle_timeout, self, NULL);
   dropped = self->dropped_bytes;
   self->dropped_bytes = 0;
   self->drop_warned = FALSE;
@@ -1295,8 +1304,10 @@ link_message (const gchar * text, gsize len, gpointer user_data)
     case SANDRA_REALTIME_SERVER_EVENT_SESSION_UPDATED:{
       gboolean announce;
       SandraRealtimeAudioFormat format;
+      guint max_ms;
 
       g_mutex_lock (&self->lock);
+      max_ms = self->session_max_ms;
       if (sandra_realtime_session_parse_output_format (sandra_json_get_object
               (ev->object, "session"), &format))
         self->service_format = format;
@@ -1308,7 +1319,8 @@ link_message (const gchar * text, gsize len, gpointer user_data)
                 "session-id", G_TYPE_STRING, ev->session_id ?
                 ev->session_id : "", "model", G_TYPE_STRING,
                 ev->model ? ev->model : "", "reconnects", G_TYPE_UINT,
-                self->reconnects, NULL));
+                self->reconnects, "max-session-ms", G_TYPE_UINT, max_ms,
+                NULL));
       break;
     }
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STARTED:
@@ -2967,8 +2979,10 @@ gst_openai_realtime_class_init (GstOpenaiRealtimeClass * klass)
   g_object_class_install_property (gobject_class, PROP_MAX_SESSION_MS,
       g_param_spec_uint ("max-session-ms", "Maximum session",
           "Start a fresh session (conversation replayed) after this long, "
-          "between turns, before the service ends it (60 min on GA, 30 on "
-          "beta); 0: never", 0, G_MAXUINT, DEFAULT_MAX_SESSION_MS, rw_ready));
+          "at the first moment between turns, before the service ends it "
+          "(it does after 60 min on GA, 30 on beta); 0: automatic, 5 "
+          "minutes below the limit of the api-version in use (55 min on GA, "
+          "25 on beta)", 0, G_MAXUINT, DEFAULT_MAX_SESSION_MS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_MAX_RECONNECTS,
       g_param_spec_uint ("max-reconnects", "Maximum reconnections",
           "Consecutive failed connection attempts before giving up with an "
