@@ -1090,6 +1090,104 @@ GST_START_TEST (test_reconnect_replays_and_keeps_audio)
 
 GST_END_TEST;
 
+/* The index of the first conversation.item.create of @events whose item
+ * has @type (and, when given, @field equal to @value), from @from on; -1
+ * if none. */
+static gint
+find_item_create (JsonArray * events, guint from, const gchar * type,
+    const gchar * field, const gchar * value)
+{
+  guint i;
+
+  for (i = from; events && i < json_array_get_length (events); i++) {
+    JsonNode *n = event_node (events, i);
+
+    if (g_strcmp0 (tj_str (n, "type"), "conversation.item.create") != 0 ||
+        g_strcmp0 (tj_str (n, "item.type"), type) != 0)
+      continue;
+    if (field == NULL || (tj_has (n, field) &&
+            g_strcmp0 (tj_str (n, field), value) == 0))
+      return i;
+  }
+  return -1;
+}
+
+/* A tool was called and answered; then the session drops. The new session
+ * gets the call and its result with the rest of the conversation, in
+ * order, so the model knows what it asked for and what came back. */
+GST_START_TEST (test_reconnect_replays_function_calls)
+{
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":["
+      "{\"function_calls\":[{\"name\":\"get_weather\",\"call_id\":\"call_1\","
+      "\"arguments\":{\"city\":\"Paris\"}}]},"
+      "{\"text\":\"It is 21 degrees in Paris.\",\"pace\":0},"
+      "{\"text\":\"Tomorrow it will\",\"pace\":0,\"disconnect\":true},"
+      "{\"text\":\"Sunny.\",\"pace\":0}]}}",
+      "api-key=" KEY " output-modalities=text reconnect-initial-ms=50",
+      NULL, FALSE, FALSE);
+  GPtrArray *recs = NULL;
+  JsonArray *events = NULL;
+  gint user, call = -1, output = -1, answer = -1, again = -1;
+  gint64 end;
+
+  g_object_set (fx->rt, "tools", TOOLS, NULL);
+  g_signal_connect (fx->rt, "function-call", G_CALLBACK (on_function_call),
+      NULL);
+  fx_play (fx);
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 1));
+  fail_unless (send_text (fx, "Weather in Paris?"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  /* The next reply drops the socket half-way. */
+  fail_unless (send_text (fx, "And tomorrow?"));
+  gst_structure_free (wait_msg (fx, "openairealtime-reconnected", 1));
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 2));
+
+  /* session.updated can overtake the replayed items on their way in. */
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  do {
+    g_clear_pointer (&recs, g_ptr_array_unref);
+    recs = ws_records (fx->emu);
+    fail_unless (recs->len >= 2);
+    events = json_object_get_array_member (g_ptr_array_index (recs, 1),
+        "events");
+    again = find_item_create (events, 0, "message", "item.content.0.text",
+        "And tomorrow?");
+    if (again < 0)
+      g_usleep (10000);
+  } while (again < 0 && g_get_monotonic_time () < end);
+  fail_unless (again >= 0, "the conversation was not replayed");
+
+  user = find_item_create (events, 0, "message", "item.content.0.text",
+      "Weather in Paris?");
+  fail_unless (user >= 0);
+  call = find_item_create (events, user, "function_call", "item.call_id",
+      "call_1");
+  fail_unless (call > user, "the function call was not replayed");
+  fail_unless_equals_string (tj_str (event_node (events, call), "item.name"),
+      "get_weather");
+  fail_unless (strstr (tj_str (event_node (events, call), "item.arguments"),
+          "Paris") != NULL);
+  output = find_item_create (events, call, "function_call_output",
+      "item.call_id", "call_1");
+  fail_unless (output > call, "the function result was not replayed");
+  fail_unless_equals_string (tj_str (event_node (events, output),
+          "item.output"), "{\"temperature_c\":21}");
+  answer = find_item_create (events, output, "message",
+      "item.content.0.text", "It is 21 degrees in Paris.");
+  fail_unless (answer > output);
+  fail_unless (again > answer);
+  g_ptr_array_unref (recs);
+
+  /* The new session took them all, and goes on (the reply lost with the
+   * old session never ended: this is the third to). */
+  fail_unless (send_text (fx, "Still there?"));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 3));
+  fail_unless_equals_int (count_server_errors (fx->emu), 0);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 static void
 check_fatal_auth (gboolean close_3000)
 {
@@ -2330,6 +2428,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_function_call);
   tcase_add_test (tc, test_text_in_text_out);
   tcase_add_test (tc, test_reconnect_replays_and_keeps_audio);
+  tcase_add_test (tc, test_reconnect_replays_function_calls);
   tcase_add_test (tc, test_fatal_auth_401);
   tcase_add_test (tc, test_fatal_auth_close_3000);
   tcase_add_test (tc, test_state_cycling_mid_response);

@@ -986,6 +986,18 @@ item_text (const SandraRealtimeServerEvent * ev)
 static void
 on_item (GstOpenaiRealtime * self, const SandraRealtimeServerEvent * ev)
 {
+  if (ev->item_id && ev->call_id &&
+      g_strcmp0 (ev->item_type, "function_call_output") == 0) {
+    /* A function-result of ours, as the conversation holds it: kept for
+     * the replay with the call it answers. */
+    JsonObject *item = sandra_json_get_object (ev->object, "item");
+
+    g_mutex_lock (&self->lock);
+    sandra_realtime_history_add_function_output (self->history, ev->item_id,
+        ev->call_id, sandra_json_get_string (item, "output"));
+    g_mutex_unlock (&self->lock);
+    return;
+  }
   if (ev->item_id == NULL || g_strcmp0 (ev->item_type, "message") != 0)
     return;
   g_mutex_lock (&self->lock);
@@ -1102,6 +1114,12 @@ on_function_call (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
 
   if (ev->call_id == NULL || ev->name == NULL)
     return;
+  /* The call is complete: kept for a replay, so that a new session knows
+   * what the model asked for (and, with its output, what came back). */
+  g_mutex_lock (&self->lock);
+  sandra_realtime_history_add_function_call (self->history, ev->item_id,
+      ev->call_id, ev->name, ev->arguments);
+  g_mutex_unlock (&self->lock);
   s = gst_structure_new ("openairealtime-function-call",
       "name", G_TYPE_STRING, ev->name,
       "call-id", G_TYPE_STRING, ev->call_id,
