@@ -1242,11 +1242,13 @@ GST_START_TEST (test_fatal_auth_close_3000)
 
 GST_END_TEST;
 
-/* PLAYING -> NULL -> PLAYING in the middle of a reply, repeatedly. */
+/* PLAYING -> NULL -> PLAYING in the middle of a reply, repeatedly (the
+ * reply never ends by itself). */
 GST_START_TEST (test_state_cycling_mid_response)
 {
   Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
-      "\"A long answer.\",\"pace\":1}}}", NULL, NULL, TRUE, FALSE);
+      "\"A long answer.\",\"pace\":1,\"endless\":true}}}", NULL, NULL,
+      TRUE, FALSE);
   guint i;
 
   for (i = 0; i < 3; i++) {
@@ -2066,13 +2068,14 @@ GST_START_TEST (test_eos_when_session_lost_mid_reply)
 
 GST_END_TEST;
 
-/* The service starts a reply and then says nothing more: EOS goes out
- * after eos-timeout-ms of silence instead of never. */
+/* The service starts a reply and then says nothing more (a scripted
+ * stall): EOS goes out after eos-timeout-ms of silence instead of never. */
 GST_START_TEST (test_eos_when_service_never_finishes)
 {
-  NetTestServer *server = net_test_server_new ();
-  HangPeer peer = { FALSE, FALSE, NULL, FALSE };
-  Fx *fx = fx_new_hang_peer (server, &peer, "eos-timeout-ms=200");
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"text\":"
+      "\"Let me think about it.\",\"stall_after_chunks\":1}]}}",
+      "api-key=" KEY " output-modalities=text eos-timeout-ms=200", NULL,
+      FALSE, FALSE);
 
   eos_during_reply (fx);
   wait_both_eos (fx);
@@ -2080,9 +2083,9 @@ GST_START_TEST (test_eos_when_service_never_finishes)
   g_mutex_lock (&fx->lock);
   fail_unless_equals_int (count_msgs_locked (fx, "openairealtime-reconnecting"),
       0);
+  fail_unless_equals_string (fx->text->str, "Let");
   g_mutex_unlock (&fx->lock);
   fx_free (fx);
-  net_test_server_free (server);
 }
 
 GST_END_TEST;
