@@ -1122,7 +1122,8 @@ GST_START_TEST (test_reconnect_replays_function_calls)
       "\"arguments\":{\"city\":\"Paris\"}}]},"
       "{\"text\":\"It is 21 degrees in Paris.\",\"pace\":0},"
       "{\"text\":\"Tomorrow it will\",\"pace\":0,\"disconnect\":true},"
-      "{\"text\":\"Sunny.\",\"pace\":0}]}}",
+      "{\"text\":\"Still here\",\"pace\":0,\"disconnect\":true},"
+      "{\"text\":\"Yes.\",\"pace\":0}]}}",
       "api-key=" KEY " output-modalities=text reconnect-initial-ms=50",
       NULL, FALSE, FALSE);
   GPtrArray *recs = NULL;
@@ -1177,9 +1178,41 @@ GST_START_TEST (test_reconnect_replays_function_calls)
   fail_unless (answer > output);
   fail_unless (again > answer);
   g_ptr_array_unref (recs);
+  recs = NULL;
 
-  /* The new session took them all, and goes on (the reply lost with the
-   * old session never ended: this is the third to). */
+  /* The new session took them all; it drops too, and the next one gets
+   * each item once (not also the new session's echoes of the replay). */
+  fail_unless (send_text (fx, "Still there?"));
+  gst_structure_free (wait_msg (fx, "openairealtime-reconnected", 2));
+  gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 3));
+  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  do {
+    g_clear_pointer (&recs, g_ptr_array_unref);
+    recs = ws_records (fx->emu);
+    fail_unless (recs->len >= 3);
+    events = json_object_get_array_member (g_ptr_array_index (recs, 2),
+        "events");
+    again = find_item_create (events, 0, "message", "item.content.0.text",
+        "Still there?");
+    if (again < 0)
+      g_usleep (10000);
+  } while (again < 0 && g_get_monotonic_time () < end);
+  fail_unless (again >= 0, "the conversation was not replayed");
+  user = find_item_create (events, 0, "message", "item.content.0.text",
+      "Weather in Paris?");
+  call = find_item_create (events, 0, "function_call", NULL, NULL);
+  output = find_item_create (events, 0, "function_call_output", NULL, NULL);
+  fail_unless (user >= 0 && call > user && output > call);
+  fail_unless_equals_int (find_item_create (events, user + 1, "message",
+          "item.content.0.text", "Weather in Paris?"), -1);
+  fail_unless_equals_int (find_item_create (events, call + 1,
+          "function_call", NULL, NULL), -1);
+  fail_unless_equals_int (find_item_create (events, output + 1,
+          "function_call_output", NULL, NULL), -1);
+  g_ptr_array_unref (recs);
+
+  /* And goes on (the replies lost with the old sessions never ended: this
+   * is the third to). */
   fail_unless (send_text (fx, "Still there?"));
   gst_structure_free (wait_msg (fx, "openairealtime-response-done", 3));
   fail_unless_equals_int (count_server_errors (fx->emu), 0);

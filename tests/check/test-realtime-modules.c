@@ -359,6 +359,8 @@ GST_START_TEST (test_history_function_calls)
     fail_unless_equals_string (tj_str (n, "item.type"), "function_call");
     fail_unless_equals_string (tj_str (n, "item.call_id"), "call_1");
     fail_unless_equals_string (tj_str (n, "item.name"), "get_weather");
+    /* Replayed with its id, so that the new session's echo is known. */
+    fail_unless_equals_string (tj_str (n, "item.id"), "fc1");
     fail_unless_equals_string (tj_str (n, "item.arguments"),
         "{\"city\":\"Paris\"}");
     fail_if (tj_has (n, "item.role"));
@@ -379,7 +381,8 @@ GST_START_TEST (test_history_function_calls)
 
   /* Two more entries push out the question and the call, not the result:
    * the orphaned result is left out. */
-  sandra_realtime_history_add (h, "u2", SANDRA_REALTIME_ROLE_USER, "Thanks");
+  sandra_realtime_history_add (h, "u2_an_id_longer_than_the_service_takes",
+      SANDRA_REALTIME_ROLE_USER, "Thanks");
   sandra_realtime_history_add (h, "a2", SANDRA_REALTIME_ROLE_ASSISTANT,
       "You're welcome.");
   fail_unless_equals_int (sandra_realtime_history_length (h), 4);
@@ -388,6 +391,12 @@ GST_START_TEST (test_history_function_calls)
   n = tj_parse (g_ptr_array_index (ev, 0));
   fail_unless_equals_string (tj_str (n, "item.content.0.text"),
       "It is 21 degrees.");
+  fail_unless_equals_string (tj_str (n, "item.id"), "a1");
+  json_node_unref (n);
+  /* An id the service would refuse is left for it to choose. */
+  n = tj_parse (g_ptr_array_index (ev, 1));
+  fail_unless_equals_string (tj_str (n, "item.content.0.text"), "Thanks");
+  fail_if (tj_has (n, "item.id"));
   json_node_unref (n);
   g_ptr_array_unref (ev);
   sandra_realtime_history_free (h);

@@ -247,6 +247,21 @@ sandra_realtime_history_get_text (SandraRealtimeHistory * history,
   return e ? e->text->str : NULL;
 }
 
+/* Item ids may be chosen by the client, up to this length. */
+#define MAX_CLIENT_ITEM_ID 32
+
+/* The replayed item keeps its id: the new session's echo of it
+ * (conversation.item.created / added) is then known, and not kept a
+ * second time, to be replayed twice at the next reconnection. */
+static void
+add_item_id (JsonBuilder * b, const Entry * e)
+{
+  if (e->item_id == NULL || strlen (e->item_id) > MAX_CLIENT_ITEM_ID)
+    return;
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, e->item_id);
+}
+
 /* The same shape in both interfaces. */
 static gchar *
 build_function_item_create (const Entry * e)
@@ -259,6 +274,7 @@ build_function_item_create (const Entry * e)
   json_builder_add_string_value (b, "conversation.item.create");
   json_builder_set_member_name (b, "item");
   json_builder_begin_object (b);
+  add_item_id (b, e);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, e->kind == ENTRY_FUNCTION_CALL ?
       "function_call" : "function_call_output");
@@ -296,6 +312,7 @@ build_item_create (const Entry * e, SandraRealtimeApi api)
   json_builder_add_string_value (b, "conversation.item.create");
   json_builder_set_member_name (b, "item");
   json_builder_begin_object (b);
+  add_item_id (b, e);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, "message");
   json_builder_set_member_name (b, "role");

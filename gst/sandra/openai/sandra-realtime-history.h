@@ -92,7 +92,9 @@ const gchar *sandra_realtime_history_get_text (SandraRealtimeHistory *
  * (beta) parts (messages without text are skipped), function calls as
  * `function_call` items and their results as `function_call_output` items
  * (a result whose call is no longer kept is skipped: the service cannot
- * pair it).
+ * pair it). Each item keeps its id (when it is short enough for the
+ * service to take from a client), so that the new session's echo of it is
+ * recognised and not kept twice.
  *
  * Returns: (transfer full) (element-type utf8): JSON texts of the events.
  */
