@@ -1112,6 +1112,35 @@ find_item_create (JsonArray * events, guint from, const gchar * type,
   return -1;
 }
 
+/* The client events of session @index (0-based) once the user message
+ * @text has been replayed into it (session.updated can overtake the
+ * replayed items on their way in), or fails. Returns a new reference. */
+static JsonArray *
+wait_replayed (Fx * fx, guint index, const gchar * text)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
+  JsonArray *events = NULL;
+
+  while (events == NULL && g_get_monotonic_time () < end) {
+    GPtrArray *recs = ws_records (fx->emu);
+
+    if (recs->len > index) {
+      JsonArray *a = json_object_get_array_member (g_ptr_array_index (recs,
+              index), "events");
+
+      if (find_item_create (a, 0, "message", "item.content.0.text",
+              text) >= 0)
+        events = json_array_ref (a);
+    }
+    g_ptr_array_unref (recs);
+    if (events == NULL)
+      g_usleep (10000);
+  }
+  fail_unless (events != NULL, "\"%s\" was not replayed into session %u",
+      text, index);
+  return events;
+}
+
 /* A tool was called and answered; then the session drops. The new session
  * gets the call and its result with the rest of the conversation, in
  * order, so the model knows what it asked for and what came back. */
@@ -1126,10 +1155,8 @@ GST_START_TEST (test_reconnect_replays_function_calls)
       "{\"text\":\"Yes.\",\"pace\":0}]}}",
       "api-key=" KEY " output-modalities=text reconnect-initial-ms=50",
       NULL, FALSE, FALSE);
-  GPtrArray *recs = NULL;
-  JsonArray *events = NULL;
-  gint user, call = -1, output = -1, answer = -1, again = -1;
-  gint64 end;
+  JsonArray *events;
+  gint user, call, output, answer, again;
 
   g_object_set (fx->rt, "tools", TOOLS, NULL);
   g_signal_connect (fx->rt, "function-call", G_CALLBACK (on_function_call),
@@ -1143,21 +1170,9 @@ GST_START_TEST (test_reconnect_replays_function_calls)
   gst_structure_free (wait_msg (fx, "openairealtime-reconnected", 1));
   gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 2));
 
-  /* session.updated can overtake the replayed items on their way in. */
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  do {
-    g_clear_pointer (&recs, g_ptr_array_unref);
-    recs = ws_records (fx->emu);
-    fail_unless (recs->len >= 2);
-    events = json_object_get_array_member (g_ptr_array_index (recs, 1),
-        "events");
-    again = find_item_create (events, 0, "message", "item.content.0.text",
-        "And tomorrow?");
-    if (again < 0)
-      g_usleep (10000);
-  } while (again < 0 && g_get_monotonic_time () < end);
-  fail_unless (again >= 0, "the conversation was not replayed");
-
+  events = wait_replayed (fx, 1, "And tomorrow?");
+  again = find_item_create (events, 0, "message", "item.content.0.text",
+      "And tomorrow?");
   user = find_item_create (events, 0, "message", "item.content.0.text",
       "Weather in Paris?");
   fail_unless (user >= 0);
@@ -1177,27 +1192,14 @@ GST_START_TEST (test_reconnect_replays_function_calls)
       "item.content.0.text", "It is 21 degrees in Paris.");
   fail_unless (answer > output);
   fail_unless (again > answer);
-  g_ptr_array_unref (recs);
-  recs = NULL;
+  json_array_unref (events);
 
   /* The new session took them all; it drops too, and the next one gets
    * each item once (not also the new session's echoes of the replay). */
   fail_unless (send_text (fx, "Still there?"));
   gst_structure_free (wait_msg (fx, "openairealtime-reconnected", 2));
   gst_structure_free (wait_msg (fx, "openairealtime-session-ready", 3));
-  end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
-  do {
-    g_clear_pointer (&recs, g_ptr_array_unref);
-    recs = ws_records (fx->emu);
-    fail_unless (recs->len >= 3);
-    events = json_object_get_array_member (g_ptr_array_index (recs, 2),
-        "events");
-    again = find_item_create (events, 0, "message", "item.content.0.text",
-        "Still there?");
-    if (again < 0)
-      g_usleep (10000);
-  } while (again < 0 && g_get_monotonic_time () < end);
-  fail_unless (again >= 0, "the conversation was not replayed");
+  events = wait_replayed (fx, 2, "Still there?");
   user = find_item_create (events, 0, "message", "item.content.0.text",
       "Weather in Paris?");
   call = find_item_create (events, 0, "function_call", NULL, NULL);
@@ -1209,7 +1211,7 @@ GST_START_TEST (test_reconnect_replays_function_calls)
           "function_call", NULL, NULL), -1);
   fail_unless_equals_int (find_item_create (events, output + 1,
           "function_call_output", NULL, NULL), -1);
-  g_ptr_array_unref (recs);
+  json_array_unref (events);
 
   /* And goes on (the replies lost with the old sessions never ended: this
    * is the third to). */

@@ -262,19 +262,10 @@ add_item_id (JsonBuilder * b, const Entry * e)
   json_builder_add_string_value (b, e->item_id);
 }
 
-/* The same shape in both interfaces. */
-static gchar *
-build_function_item_create (const Entry * e)
+/* A function call or its result: the same shape in both interfaces. */
+static void
+add_function_members (JsonBuilder * b, const Entry * e)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "conversation.item.create");
-  json_builder_set_member_name (b, "item");
-  json_builder_begin_object (b);
-  add_item_id (b, e);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, e->kind == ENTRY_FUNCTION_CALL ?
       "function_call" : "function_call_output");
@@ -289,17 +280,11 @@ build_function_item_create (const Entry * e)
     json_builder_set_member_name (b, "output");
     json_builder_add_string_value (b, e->text->str);
   }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
 }
 
-static gchar *
-build_item_create (const Entry * e, SandraRealtimeApi api)
+static void
+add_message_members (JsonBuilder * b, const Entry * e, SandraRealtimeApi api)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
   const gchar *part_type;
 
   if (e->role == SANDRA_REALTIME_ROLE_USER)
@@ -307,12 +292,6 @@ build_item_create (const Entry * e, SandraRealtimeApi api)
   else
     part_type = api == SANDRA_REALTIME_API_GA ? "output_text" : "text";
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "conversation.item.create");
-  json_builder_set_member_name (b, "item");
-  json_builder_begin_object (b);
-  add_item_id (b, e);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, "message");
   json_builder_set_member_name (b, "role");
@@ -327,6 +306,24 @@ build_item_create (const Entry * e, SandraRealtimeApi api)
   json_builder_add_string_value (b, e->text->str);
   json_builder_end_object (b);
   json_builder_end_array (b);
+}
+
+static gchar *
+build_item_create (const Entry * e, SandraRealtimeApi api)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "conversation.item.create");
+  json_builder_set_member_name (b, "item");
+  json_builder_begin_object (b);
+  add_item_id (b, e);
+  if (e->kind == ENTRY_MESSAGE)
+    add_message_members (b, e, api);
+  else
+    add_function_members (b, e);
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -347,11 +344,11 @@ sandra_realtime_history_build_replay (SandraRealtimeHistory * history,
     switch (e->kind) {
       case ENTRY_FUNCTION_CALL:
         g_hash_table_add (calls, e->call_id);
-        g_ptr_array_add (out, build_function_item_create (e));
+        g_ptr_array_add (out, build_item_create (e, api));
         break;
       case ENTRY_FUNCTION_OUTPUT:
         if (g_hash_table_contains (calls, e->call_id))
-          g_ptr_array_add (out, build_function_item_create (e));
+          g_ptr_array_add (out, build_item_create (e, api));
         break;
       default:
         if (e->text->len > 0)
