@@ -2310,25 +2310,43 @@ GST_END_TEST;
 
 /* The user interrupts (cancel-response) while an upstream flush is in
  * progress: the output must stay flushing until the upstream FLUSH_STOP,
- * not be restarted by the barge-in's own flush. */
+ * not be restarted by the barge-in's own flush. The flush itself cancels
+ * the reply that was playing, so the barge-in interrupts a new one, asked
+ * for during the flush (and endless, so that it is still running). */
 GST_START_TEST (test_barge_in_during_upstream_flush)
 {
-  Fx *fx = fx_new ("{\"realtime\":{\"default\":{\"transcript\":"
-      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4}}}", NULL, NULL, TRUE,
-      FALSE);
+  Fx *fx = fx_new ("{\"realtime\":{\"responses\":[{\"transcript\":"
+      "\"A long answer.\",\"chunk_ms\":20,\"pace\":4},"
+      "{\"transcript\":\"On and on.\",\"chunk_ms\":20,\"endless\":true},"
+      "{\"transcript\":\"Short.\",\"pace\":0}]}}", NULL, NULL, TRUE, FALSE);
   GstPad *sinkpad = gst_element_get_static_pad (fx->rt, "sink");
   GstElement *out = gst_bin_get_by_name (GST_BIN (fx->pipeline), "out");
   GstPad *outpad = gst_element_get_static_pad (out, "sink");
+  GstStructure *s;
   GstSegment seg;
   guint64 before;
+  guint n;
 
   fx_play_and_ask (fx, "Talk");
   wait_rendered (fx, 100 * PCM_BPS / 1000);
 
   fail_unless (gst_pad_send_event (sinkpad, gst_event_new_flush_start ()));
   fail_unless (GST_PAD_IS_FLUSHING (outpad));
+  s = wait_msg (fx, "openairealtime-response-done", 1);
+  fail_unless_equals_string (gst_structure_get_string (s, "status"),
+      "cancelled");
+  gst_structure_free (s);
+  /* A new reply starts while the input is still flushing. */
+  g_mutex_lock (&fx->lock);
+  n = count_msgs_locked (fx, "openairealtime-assistant-transcript");
+  g_mutex_unlock (&fx->lock);
+  fail_unless (send_text (fx, "More"));
+  gst_structure_free (wait_msg (fx, "openairealtime-assistant-transcript",
+          n + 1));
   g_signal_emit_by_name (fx->rt, "cancel-response");
-  gst_structure_free (wait_msg (fx, "openairealtime-barge-in", 1));
+  s = wait_msg (fx, "openairealtime-barge-in", 1);
+  fail_unless (gst_structure_get_string (s, "cancelled-response-id"));
+  gst_structure_free (s);
   fail_unless (GST_PAD_IS_FLUSHING (outpad),
       "the barge-in ended the upstream flush downstream");
 
@@ -2338,11 +2356,11 @@ GST_START_TEST (test_barge_in_during_upstream_flush)
   fail_if (GST_PAD_IS_FLUSHING (outpad));
 
   /* Still working. */
-  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 1));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
   before = rendered_bytes (fx);
   push_silence (fx, 40);
   fail_unless (send_text (fx, "Again"));
-  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 2));
+  gst_structure_free (wait_msg (fx, "openairealtime-response-done", 3));
   wait_rendered (fx, before + 1);
   gst_object_unref (outpad);
   gst_object_unref (out);

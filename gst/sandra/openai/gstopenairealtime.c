@@ -17,9 +17,12 @@
  *
  * When the user starts speaking over the assistant, queued audio is dropped
  * downstream at once and the model is told how much the user really heard
- * (conversation.item.truncate), measured on the pipeline clock. Sessions
- * that expire or drop are reconnected with the conversation replayed as
- * text and the audio captured meanwhile sent once the new session is up.
+ * (conversation.item.truncate), measured on the pipeline clock. A flush
+ * from upstream (a seek, a restarted microphone) ends the reply the same
+ * way and empties the service's input buffer. Sessions that expire or drop
+ * are reconnected with the conversation (function calls included)
+ * replayed as text and the audio captured meanwhile sent once the new
+ * session is up.
  *
  * See docs/openairealtime.md for the bus messages and the routes.
  *
@@ -1945,6 +1948,10 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_FLUSH_START:
+      /* The user no longer hears the reply: the service must know how
+       * much was heard (measured before the flush stops the sinks), and
+       * stop generating the rest, whose late deltas are dropped. */
+      barge_in (self, INTERRUPT_FLUSH);
       /* Input is being discarded (a seek upstream): so is everything
        * derived from it that has not left yet. Under flush_lock, so that
        * a barge-in's own flush cannot restart the output in the middle. */
@@ -1959,10 +1966,6 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       if (self->text.active)
         gst_pad_pause_task (self->text.pad);
       g_mutex_unlock (&self->flush_lock);
-      /* The user no longer hears the reply: the service must know how
-       * much was heard, and stop generating the rest (whose late deltas
-       * are dropped). Outside flush_lock: this takes the element lock. */
-      barge_in (self, INTERRUPT_FLUSH);
       return TRUE;
     case GST_EVENT_FLUSH_STOP:{
       OutPad *outs[2] = { &self->audio, &self->text };
