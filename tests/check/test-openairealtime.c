@@ -2419,6 +2419,11 @@ GST_START_TEST (test_caps_change_mid_reply)
   /* The reply (2.4 s) has arrived whole; a little of it has played. */
   wait_rendered (fx, 100 * PCM_BPS / 1000);
 
+  /* 10 ms of PCM, too little to have been sent yet when the caps change. */
+  memset (ulaw, 0x01, sizeof (ulaw));
+  push_audio (fx, ulaw, sizeof (ulaw), sizeof (ulaw));
+  push_audio (fx, ulaw, sizeof (ulaw), sizeof (ulaw));
+  push_audio (fx, ulaw, sizeof (ulaw), sizeof (ulaw));
   g_object_set (fx->in, "caps", ulaw_caps, NULL);
   memset (ulaw, 0xff, sizeof (ulaw));
   for (i = 0; i < 5; i++)
@@ -2458,6 +2463,44 @@ GST_START_TEST (test_caps_change_mid_reply)
   fail_unless_equals_uint64 (pcm_bytes, g_bytes_get_size (reply));
   fail_unless (ulaw_bytes > 0);
   g_mutex_unlock (&fx->lock);
+
+  /* The input: the PCM went out before the session switched to mu-law,
+   * and only mu-law after. */
+  {
+    GPtrArray *recs = ws_records (fx->emu);
+    JsonArray *events = json_object_get_array_member (g_ptr_array_index
+        (recs, 0), "events");
+    gboolean switched = FALSE;
+    gsize pcm_tail = 0, after = 0;
+
+    for (i = 0; i < json_array_get_length (events); i++) {
+      JsonNode *n = event_node (events, i);
+      guchar *d;
+      gsize len, j;
+
+      if (g_str_equal (tj_str (n, "type"), "session.update") &&
+          g_strcmp0 (tj_has (n, "session.audio.input.format.type") ?
+              tj_str (n, "session.audio.input.format.type") : NULL,
+              "audio/pcmu") == 0)
+        switched = TRUE;
+      if (!g_str_equal (tj_str (n, "type"), "input_audio_buffer.append"))
+        continue;
+      d = g_base64_decode (tj_str (n, "audio"), &len);
+      for (j = 0; j < len; j++) {
+        if (switched) {
+          fail_unless_equals_int (d[j], 0xff);
+          after++;
+        } else if (d[j] == 0x01) {
+          pcm_tail++;
+        }
+      }
+      g_free (d);
+    }
+    fail_unless (switched);
+    fail_unless_equals_int (pcm_tail, 3 * sizeof (ulaw));
+    fail_unless (after > 0);
+    g_ptr_array_unref (recs);
+  }
 
   g_bytes_unref (reply);
   gst_caps_unref (ulaw_caps);

@@ -490,6 +490,16 @@ send_captured (GstOpenaiRealtime * self, gboolean all)
   }
 }
 
+/* Forgets the captured audio, sent or not. */
+static void
+drop_capture (GstOpenaiRealtime * self)
+{
+  /* Unsent bytes never reached the service's audio timeline, on which it
+   * reports speech_stopped positions. */
+  self->session_start_abs += sandra_realtime_capture_unsent (self->capture);
+  sandra_realtime_capture_clear (self->capture);
+}
+
 static void
 send_response_create (GstOpenaiRealtime * self)
 {
@@ -1841,6 +1851,14 @@ setup_for_caps (GstOpenaiRealtime * self, GstCaps * caps)
 
   out_caps = format_caps (format);
   g_mutex_lock (&self->lock);
+  if (self->have_caps && format != self->format) {
+    /* The audio captured in the old format goes out before the session
+     * switches to the new one (apply_config() below); it cannot be sent
+     * again to a session that takes the new format, after a reconnection,
+     * so it is forgotten then. Without a session it is lost. */
+    send_captured (self, TRUE);
+    drop_capture (self);
+  }
   self->format = format;
   self->bytes_per_second = format_bytes_per_second (format);
   self->bpf = format == SANDRA_REALTIME_AUDIO_FORMAT_PCM16 ? 2 : 1;
@@ -1983,11 +2001,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         send_or_queue (self, sandra_realtime_event_input_audio_clear (id));
         g_free (id);
       }
-      /* Unsent bytes never reached the service's audio timeline, on which
-       * it reports speech_stopped positions. */
-      self->session_start_abs +=
-          sandra_realtime_capture_unsent (self->capture);
-      sandra_realtime_capture_clear (self->capture);
+      drop_capture (self);
       self->pending_turn_commit = FALSE;
       self->user_speaking = FALSE;
       take_pending_eos (self);
