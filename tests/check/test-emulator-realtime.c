@@ -1034,10 +1034,13 @@ GST_START_TEST (test_scripted_failures)
   c = rt_connect (emu, "sk-rt", FALSE, "model=gpt-realtime");
   fail_unless (c->ws != NULL);
   rt_wait (c, "session.created");
-  rt_send (c, "{\"type\":\"response.create\"}");
+  /* A refused response.create: the error names the client's event. */
+  rt_send (c, "{\"type\":\"response.create\",\"event_id\":\"e_resp\"}");
   ev = rt_wait (c, "error");
+  fail_unless_equals_string (str (obj (ev, "error"), "event_id"), "e_resp");
   fail_unless_equals_string (str (obj (ev, "error"), "code"), "overloaded");
   fail_unless_equals_string (str (obj (ev, "error"), "type"), "server_error");
+  fail_if (rt_scan (c, "response.created") != NULL);
   rt_send (c, "{\"type\":\"response.create\"}");
   ev = rt_wait (c, "response.done");
   fail_unless_equals_string (str (obj (ev, "response"), "status"), "failed");

@@ -1090,9 +1090,13 @@ cancel_active (EmuRtConversation * conv, const gchar * reason)
 }
 
 /* Creates a response from the scenario's next script; @params is the
- * response.create parameter object, or NULL. */
-static void
-start_response (EmuRtConversation * conv, JsonObject * params)
+ * response.create parameter object, or NULL. A scripted error_event is
+ * sent at once, or, for a client's response.create (@refusal given), set
+ * in @refusal to be answered with that event's id, as the service does;
+ * FALSE then. */
+static gboolean
+start_response (EmuRtConversation * conv, JsonObject * params,
+    EmuApiError * refusal)
 {
   SandraEmulator *emu = conv->conn->emu;
   Response *r;
@@ -1106,20 +1110,22 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   g_mutex_unlock (&emu->lock);
 
   if ((e = emu_rt_object_or_null (script, "error_event"))) {
-    EmuApiError err = { 0, };
+    EmuApiError own = { 0, }, *err = refusal ? refusal : &own;
 
-    err.type = g_strdup (json_object_get_string_member_with_default (e,
+    err->status = 400;
+    err->type = g_strdup (json_object_get_string_member_with_default (e,
             "type", "server_error"));
-    err.code = g_strdup (json_object_get_string_member_with_default (e,
+    err->code = g_strdup (json_object_get_string_member_with_default (e,
             "code", NULL));
-    err.param = g_strdup (json_object_get_string_member_with_default (e,
+    err->param = g_strdup (json_object_get_string_member_with_default (e,
             "param", NULL));
-    err.message = g_strdup (json_object_get_string_member_with_default (e,
+    err->message = g_strdup (json_object_get_string_member_with_default (e,
             "message", "Scripted error."));
-    emu_rt_send_error (conv->conn, NULL, &err);
-    emu_api_error_clear (&err);
+    if (refusal == NULL)
+      emu_rt_send_error (conv->conn, NULL, &own);
+    emu_api_error_clear (&own);
     json_object_unref (script);
-    return;
+    return FALSE;
   }
 
   r = g_new0 (Response, 1);
@@ -1162,6 +1168,7 @@ start_response (EmuRtConversation * conv, JsonObject * params)
           "in_progress", NULL));
   emu_rt_send (conv->conn, ev);
   schedule (r, json_object_get_int_member_with_default (script, "delay_ms", 0));
+  return TRUE;
 }
 
 /* ---- the server VAD's idle timeout ---- */
@@ -1188,7 +1195,7 @@ idle_timeout_fired (EmuRtConn * conn, gpointer data)
   emu_rt_send (conn, ev);
   emu_rt_transcription_commit_idle (conv->input, item_id);
   if (conv->active == NULL && !conn->closing)
-    start_response (conv, NULL);
+    start_response (conv, NULL, NULL);
   g_free (item_id);
 }
 
@@ -1236,7 +1243,7 @@ on_committed (gpointer owner, JsonObject * item, gboolean by_vad)
   insert_item (conv, item, -1, TRUE);
   if (by_vad && td_flag (conv, "create_response") && conv->active == NULL &&
       !conv->conn->closing)
-    start_response (conv, NULL);
+    start_response (conv, NULL, NULL);
 }
 
 static const gchar *
@@ -1589,8 +1596,7 @@ handle_response_create (EmuRtConversation * conv, JsonObject * event,
         "conversation_already_has_active_response", "Conversation already "
         "has an active response in progress: %s. Wait until the response is "
         "finished before creating a new one.", conv->active->id);
-  start_response (conv, params);
-  return TRUE;
+  return start_response (conv, params, err);
 }
 
 static gboolean
