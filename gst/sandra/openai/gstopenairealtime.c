@@ -1185,7 +1185,6 @@ on_response_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
         "output-audio-tokens", G_TYPE_INT64, ev->usage.output_audio_tokens,
         NULL);
   }
-  post (self, s);
 
   g_mutex_lock (&self->lock);
   if (ev->status == SANDRA_REALTIME_RESPONSE_STATUS_CANCELLED)
@@ -1204,6 +1203,9 @@ on_response_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
   }
   g_mutex_unlock (&self->lock);
 
+  /* Posted once the response is over here too: an application reacting
+   * to it (cancel-response, a flush) finds no response running. */
+  post (self, s);
   if (eos)
     queue_eos (self);
 }
