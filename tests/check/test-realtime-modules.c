@@ -366,8 +366,7 @@ GST_START_TEST (test_history_function_calls)
     fail_if (tj_has (n, "item.role"));
     json_node_unref (n);
     n = tj_parse (g_ptr_array_index (ev, 2));
-    fail_unless_equals_string (tj_str (n, "item.type"),
-        "function_call_output");
+    fail_unless_equals_string (tj_str (n, "item.type"), "function_call_output");
     fail_unless_equals_string (tj_str (n, "item.call_id"), "call_1");
     fail_unless_equals_string (tj_str (n, "item.output"),
         "{\"temperature_c\":21}");

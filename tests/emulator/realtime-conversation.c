@@ -70,7 +70,7 @@ struct _Response
   /* the message item being streamed */
   JsonObject *item;
   GBytes *audio;
-  gsize audio_offset;            /* in the fixture (wraps when endless) */
+  gsize audio_offset;           /* in the fixture (wraps when endless) */
   gsize audio_total;            /* bytes of audio sent in all */
   gsize chunk_bytes;
   guint chunk_ms;

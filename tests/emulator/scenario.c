@@ -367,8 +367,7 @@ check_response (JsonObject * r, const gchar * where, GError ** error)
       return fail (error, where, "\"chunk_ms\" must be in 10..1000");
   }
   if (json_object_get_int_member_with_default (r, "late_chunks", 0) < 0 ||
-      json_object_get_int_member_with_default (r, "stall_after_chunks",
-          0) < 0)
+      json_object_get_int_member_with_default (r, "stall_after_chunks", 0) < 0)
     return fail (error, where,
         "\"late_chunks\" and \"stall_after_chunks\" must be >= 0");
   if (json_object_has_member (r, "pace") &&

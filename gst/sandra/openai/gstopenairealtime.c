@@ -1352,8 +1352,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
                 "session-id", G_TYPE_STRING, ev->session_id ?
                 ev->session_id : "", "model", G_TYPE_STRING,
                 ev->model ? ev->model : "", "reconnects", G_TYPE_UINT,
-                self->reconnects, "max-session-ms", G_TYPE_UINT, max_ms,
-                NULL));
+                self->reconnects, "max-session-ms", G_TYPE_UINT, max_ms, NULL));
       break;
     }
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STARTED:

@@ -151,8 +151,7 @@ sandra_realtime_history_add_function_call (SandraRealtimeHistory * history,
 
 void
 sandra_realtime_history_add_function_output (SandraRealtimeHistory *
-    history, const gchar * item_id, const gchar * call_id,
-    const gchar * output)
+    history, const gchar * item_id, const gchar * call_id, const gchar * output)
 {
   Entry *e;
 
