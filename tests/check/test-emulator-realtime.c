@@ -692,7 +692,8 @@ GST_START_TEST (test_stall_and_endless)
   SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"responses\":["
       "{\"transcript\":\"A long answer.\",\"pace\":0,"
       "\"stall_after_chunks\":2},"
-      "{\"text\":\"Again and again.\",\"endless\":true}]}}");
+      "{\"text\":\"Again and again.\",\"delta_delay_ms\":5,"
+      "\"endless\":true}]}}");
   RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
   JsonObject *ev;
   guint start;
