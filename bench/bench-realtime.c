@@ -120,7 +120,7 @@ start_sessions (guint n, const gchar * base_url, gboolean with_element)
         "samplesperbuffer=480 ! audio/x-raw,format=S16LE,rate=24000,"
         "channels=1 ! %s%s%s fakesink sync=false async=false",
         with_element ? "openairealtime name=rt api-key=sk-bench base-url=" :
-        "", with_element ? base_url : "", with_element ? " max-session-ms=0 !"
+        "", with_element ? base_url : "", with_element ? " !"
         : "");
     GError *err = NULL;
     GstBus *bus;

@@ -631,6 +631,108 @@ GST_START_TEST (test_response_cancel)
 
 GST_END_TEST;
 
+/* Counts the events of @type from @from to the end of what arrived. */
+static guint
+count_from (RtClient * c, guint from, const gchar * type)
+{
+  guint i, n = 0;
+
+  for (i = from; i < c->events->len; i++)
+    if (g_strcmp0 (str (g_ptr_array_index (c->events, i), "type"), type) == 0)
+      n++;
+  return n;
+}
+
+/* The position of the first event of @type from @from on, or -1. */
+static gint
+index_from (RtClient * c, guint from, const gchar * type)
+{
+  guint i;
+
+  for (i = from; i < c->events->len; i++)
+    if (g_strcmp0 (str (g_ptr_array_index (c->events, i), "type"), type) == 0)
+      return i;
+  return -1;
+}
+
+/* late_chunks: deltas still arrive after the cancel, before response.done;
+ * the slow pace makes sure none of them were merely in flight. */
+GST_START_TEST (test_late_chunks_after_cancel)
+{
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"default\":"
+      "{\"transcript\":\"A long answer.\",\"chunk_ms\":20,\"pace\":0.02,"
+      "\"late_chunks\":3}}}");
+  RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
+  JsonObject *ev;
+  guint sent;
+  gint done;
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  rt_send (c, "{\"type\":\"response.create\"}");
+  wait_first_audio (c);
+  sent = c->events->len;
+  rt_send (c, "{\"type\":\"response.cancel\"}");
+  ev = rt_wait (c, "response.done");
+  fail_unless_equals_string (str (obj (ev, "response"), "status"), "cancelled");
+  done = index_from (c, sent, "response.done");
+  fail_unless (done > 0);
+  fail_unless_equals_int (count_from (c, sent, "response.output_audio.delta")
+      - count_from (c, done, "response.output_audio.delta"), 3);
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* stall_after_chunks: the reply stops (here after 2 of 60 chunks, sent as
+ * fast as possible) and never ends by itself; a cancel still ends it. */
+GST_START_TEST (test_stall_and_endless)
+{
+  SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"responses\":["
+      "{\"transcript\":\"A long answer.\",\"pace\":0,"
+      "\"stall_after_chunks\":2},"
+      "{\"text\":\"Again and again.\",\"delta_delay_ms\":5,"
+      "\"endless\":true}]}}");
+  RtClient *c = rt_connect (emu, "sk-any", FALSE, "model=gpt-realtime");
+  JsonObject *ev;
+  guint start;
+
+  fail_unless (c->ws != NULL);
+  rt_wait (c, "session.created");
+  start = c->events->len;
+  rt_send (c, "{\"type\":\"response.create\"}");
+  wait_first_audio (c);
+  wait_first_audio (c);
+  /* A round trip through the server: it answers in order. */
+  rt_send (c, "{\"type\":\"input_audio_buffer.clear\"}");
+  rt_wait (c, "input_audio_buffer.cleared");
+  fail_unless_equals_int (count_from (c, start,
+          "response.output_audio.delta"), 2);
+  fail_unless_equals_int (count_from (c, start, "response.done"), 0);
+  rt_send (c, "{\"type\":\"response.cancel\"}");
+  ev = rt_wait (c, "response.done");
+  fail_unless_equals_string (str (obj (ev, "response"), "status"), "cancelled");
+  fail_unless_equals_int (count_from (c, start,
+          "response.output_audio.delta"), 2);
+
+  /* endless: the text starts over (3 deltas) until cancelled. */
+  start = c->events->len;
+  rt_send (c, "{\"type\":\"response.create\",\"response\":"
+      "{\"output_modalities\":[\"text\"]}}");
+  RT_ITERATE_UNTIL (c, count_from (c, start, "response.output_text.delta") >
+      10);
+  fail_unless (count_from (c, start, "response.output_text.delta") > 10);
+  fail_unless_equals_int (count_from (c, start, "response.done"), 0);
+  rt_send (c, "{\"type\":\"response.cancel\"}");
+  ev = rt_wait (c, "response.done");
+  fail_unless_equals_string (str (obj (ev, "response"), "status"), "cancelled");
+  rt_free (c);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_out_of_band_response)
 {
   SandraEmulator *emu = emu_test_start ("{\"realtime\":{\"default\":"
@@ -933,10 +1035,13 @@ GST_START_TEST (test_scripted_failures)
   c = rt_connect (emu, "sk-rt", FALSE, "model=gpt-realtime");
   fail_unless (c->ws != NULL);
   rt_wait (c, "session.created");
-  rt_send (c, "{\"type\":\"response.create\"}");
+  /* A refused response.create: the error names the client's event. */
+  rt_send (c, "{\"type\":\"response.create\",\"event_id\":\"e_resp\"}");
   ev = rt_wait (c, "error");
+  fail_unless_equals_string (str (obj (ev, "error"), "event_id"), "e_resp");
   fail_unless_equals_string (str (obj (ev, "error"), "code"), "overloaded");
   fail_unless_equals_string (str (obj (ev, "error"), "type"), "server_error");
+  fail_if (rt_scan (c, "response.created") != NULL);
   rt_send (c, "{\"type\":\"response.create\"}");
   ev = rt_wait (c, "response.done");
   fail_unless_equals_string (str (obj (ev, "response"), "status"), "failed");
@@ -1004,6 +1109,8 @@ GST_START_TEST (test_scenario_schema)
     "{\"realtime\":{\"responses\":[{\"incomplete\":\"bored\"}]}}",
     "{\"realtime\":{\"connections\":[{\"close_after\":1}]}}",
     "{\"realtime\":{\"max_session_ms\":\"soon\"}}",
+    "{\"realtime\":{\"responses\":[{\"late_chunks\":-1}]}}",
+    "{\"realtime\":{\"responses\":[{\"endless\":\"yes\"}]}}",
   };
   guint i;
 
@@ -1122,6 +1229,8 @@ emulator_realtime_suite (void)
   tcase_add_test (tc, test_text_mode_and_items);
   tcase_add_test (tc, test_barge_in_and_truncate);
   tcase_add_test (tc, test_response_cancel);
+  tcase_add_test (tc, test_late_chunks_after_cancel);
+  tcase_add_test (tc, test_stall_and_endless);
   tcase_add_test (tc, test_out_of_band_response);
   tcase_add_test (tc, test_function_call_round_trip);
   tcase_add_test (tc, test_ephemeral_secrets);

@@ -326,6 +326,83 @@ GST_START_TEST (test_history_truncate_and_bound)
 
 GST_END_TEST;
 
+/* Function calls and their results are replayed as the items they were,
+ * in order; a result whose call fell out of the bound is not (the service
+ * could not pair it). */
+GST_START_TEST (test_history_function_calls)
+{
+  SandraRealtimeHistory *h = sandra_realtime_history_new (4);
+  GPtrArray *ev;
+  JsonNode *n;
+  guint api;
+
+  sandra_realtime_history_add (h, "u1", SANDRA_REALTIME_ROLE_USER,
+      "Weather in Paris?");
+  sandra_realtime_history_add_function_call (h, "fc1", "call_1",
+      "get_weather", "{\"city\":\"Paris\"}");
+  sandra_realtime_history_add_function_output (h, "fo1", "call_1",
+      "{\"temperature_c\":21}");
+  /* The echo of the same item again changes nothing. */
+  sandra_realtime_history_add_function_output (h, "fo1", "call_1", "other");
+  /* Text updates are for messages only. */
+  fail_if (sandra_realtime_history_set_text (h, "fo1", "x"));
+  sandra_realtime_history_truncate (h, "fc1", 0, 1000);
+  sandra_realtime_history_add (h, "a1", SANDRA_REALTIME_ROLE_ASSISTANT,
+      "It is 21 degrees.");
+
+  for (api = 0; api < 2; api++) {
+    ev = sandra_realtime_history_build_replay (h, api == 0 ?
+        SANDRA_REALTIME_API_GA : SANDRA_REALTIME_API_BETA);
+    fail_unless_equals_int (ev->len, 4);
+    n = tj_parse (g_ptr_array_index (ev, 1));
+    fail_unless_equals_string (tj_str (n, "type"), "conversation.item.create");
+    fail_unless_equals_string (tj_str (n, "item.type"), "function_call");
+    fail_unless_equals_string (tj_str (n, "item.call_id"), "call_1");
+    fail_unless_equals_string (tj_str (n, "item.name"), "get_weather");
+    /* Replayed with its id, so that the new session's echo is known. */
+    fail_unless_equals_string (tj_str (n, "item.id"), "fc1");
+    fail_unless_equals_string (tj_str (n, "item.arguments"),
+        "{\"city\":\"Paris\"}");
+    fail_if (tj_has (n, "item.role"));
+    json_node_unref (n);
+    n = tj_parse (g_ptr_array_index (ev, 2));
+    fail_unless_equals_string (tj_str (n, "item.type"), "function_call_output");
+    fail_unless_equals_string (tj_str (n, "item.call_id"), "call_1");
+    fail_unless_equals_string (tj_str (n, "item.output"),
+        "{\"temperature_c\":21}");
+    json_node_unref (n);
+    n = tj_parse (g_ptr_array_index (ev, 3));
+    fail_unless_equals_string (tj_str (n, "item.content.0.text"),
+        "It is 21 degrees.");
+    json_node_unref (n);
+    g_ptr_array_unref (ev);
+  }
+
+  /* Two more entries push out the question and the call, not the result:
+   * the orphaned result is left out. */
+  sandra_realtime_history_add (h, "u2_an_id_longer_than_the_service_takes",
+      SANDRA_REALTIME_ROLE_USER, "Thanks");
+  sandra_realtime_history_add (h, "a2", SANDRA_REALTIME_ROLE_ASSISTANT,
+      "You're welcome.");
+  fail_unless_equals_int (sandra_realtime_history_length (h), 4);
+  ev = sandra_realtime_history_build_replay (h, SANDRA_REALTIME_API_GA);
+  fail_unless_equals_int (ev->len, 3);
+  n = tj_parse (g_ptr_array_index (ev, 0));
+  fail_unless_equals_string (tj_str (n, "item.content.0.text"),
+      "It is 21 degrees.");
+  fail_unless_equals_string (tj_str (n, "item.id"), "a1");
+  json_node_unref (n);
+  /* An id the service would refuse is left for it to choose. */
+  n = tj_parse (g_ptr_array_index (ev, 1));
+  fail_unless_equals_string (tj_str (n, "item.content.0.text"), "Thanks");
+  fail_if (tj_has (n, "item.id"));
+  json_node_unref (n);
+  g_ptr_array_unref (ev);
+  sandra_realtime_history_free (h);
+}
+
+GST_END_TEST;
+
 /* ---- sentences ---- */
 
 GST_START_TEST (test_sentence_splitter)
@@ -378,6 +455,7 @@ realtime_modules_suite (void)
   tcase_add_test (tc, test_capture_bound_reports_unsent_drops);
   tcase_add_test (tc, test_history_replay_shapes);
   tcase_add_test (tc, test_history_truncate_and_bound);
+  tcase_add_test (tc, test_history_function_calls);
   tcase_add_test (tc, test_sentence_splitter);
   return s;
 }

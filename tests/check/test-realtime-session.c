@@ -553,6 +553,53 @@ GST_START_TEST (test_client_secret_parse)
 
 GST_END_TEST;
 
+/* The output format the service confirms, in both shapes: what it builds
+ * reads back, and what it does not know is not guessed. */
+GST_START_TEST (test_parse_output_format)
+{
+  const SandraRealtimeAudioFormat formats[] = {
+    SANDRA_REALTIME_AUDIO_FORMAT_PCM16, SANDRA_REALTIME_AUDIO_FORMAT_PCMU,
+    SANDRA_REALTIME_AUDIO_FORMAT_PCMA
+  };
+  SandraRealtimeSessionConfig cfg;
+  SandraRealtimeAudioFormat got;
+  JsonObject *o;
+  guint i, api;
+
+  for (api = 0; api < 2; api++) {
+    for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+      gchar *json;
+      JsonNode *root;
+
+      sandra_realtime_session_config_init (&cfg,
+          SANDRA_REALTIME_SESSION_CONVERSATION);
+      cfg.output_format = formats[i];
+      cfg.input_format = formats[(i + 1) % G_N_ELEMENTS (formats)];
+      json = sandra_realtime_session_build_update (&cfg, api == 0 ?
+          SANDRA_REALTIME_API_GA : SANDRA_REALTIME_API_BETA,
+          SANDRA_REALTIME_FIELD_ALL, NULL, NULL);
+      fail_unless (json != NULL);
+      root = json_from_string (json, NULL);
+      o = json_object_get_object_member (json_node_get_object (root),
+          "session");
+      got = 99;
+      fail_unless (sandra_realtime_session_parse_output_format (o, &got));
+      fail_unless_equals_int (got, formats[i]);
+      json_node_unref (root);
+      g_free (json);
+      sandra_realtime_session_config_clear (&cfg);
+    }
+  }
+  o = json_object_new ();
+  fail_if (sandra_realtime_session_parse_output_format (o, &got));
+  json_object_set_string_member (o, "output_audio_format", "opus");
+  fail_if (sandra_realtime_session_parse_output_format (o, &got));
+  json_object_unref (o);
+  fail_if (sandra_realtime_session_parse_output_format (NULL, &got));
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_enums_registered)
 {
   struct
@@ -604,6 +651,7 @@ realtime_session_suite (void)
   tcase_add_test (tc, test_client_secret_request);
   tcase_add_test (tc, test_client_secret_parse);
   tcase_add_test (tc, test_enums_registered);
+  tcase_add_test (tc, test_parse_output_format);
   return s;
 }
 

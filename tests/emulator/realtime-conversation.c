@@ -70,7 +70,8 @@ struct _Response
   /* the message item being streamed */
   JsonObject *item;
   GBytes *audio;
-  gsize audio_offset;
+  gsize audio_offset;           /* in the fixture (wraps when endless) */
+  gsize audio_total;            /* bytes of audio sent in all */
   gsize chunk_bytes;
   guint chunk_ms;
   gdouble pace;
@@ -81,6 +82,10 @@ struct _Response
   guint chunks_sent;
   guint n_chunks;
   gint stop_after_chunks;       /* -1: stream it all */
+  gint stall_after_chunks;      /* -1: no stall */
+  guint pieces_sent;            /* audio chunks or text deltas streamed */
+  gboolean endless;             /* starts over at the end, until cancelled */
+  guint late_chunks;            /* still sent after a cancel */
 
   guint next_call;
 };
@@ -442,7 +447,7 @@ usage_object (Response * r)
   text_out = r->text ? (r->text->len + CHARS_PER_TOKEN - 1) /
       CHARS_PER_TOKEN : 0;
   if (r->audio)
-    audio_out = audio_ms (r, r->audio_offset) * AUDIO_TOKENS_PER_S / 1000;
+    audio_out = audio_ms (r, r->audio_total) * AUDIO_TOKENS_PER_S / 1000;
   json_object_set_int_member (u, "total_tokens", text_in + audio_in +
       text_out + audio_out);
   json_object_set_int_member (u, "input_tokens", text_in + audio_in);
@@ -774,15 +779,41 @@ send_audio_chunk (Response * r)
   if (r->audio_offset == 0)
     r->first_audio_us = g_get_monotonic_time ();
   r->audio_offset += n;
+  r->audio_total += n;
   r->chunks_sent++;
   conv->audio_sent = TRUE;
   if (g_hash_table_contains (conv->audio_ms, item_id))
     g_hash_table_insert (conv->audio_ms, g_strdup (item_id),
-        GUINT_TO_POINTER ((guint) audio_ms (r, r->audio_offset)));
+        GUINT_TO_POINTER ((guint) audio_ms (r, r->audio_total)));
 
   due = r->n_chunks ? (r->chunks_sent + 1) * r->n_deltas / r->n_chunks : 0;
   while (r->next_delta < MIN (due, r->n_deltas))
     send_text_delta (r);
+}
+
+/* Sends the next piece of the message: an audio chunk (with the
+ * transcript deltas due by then) or a text delta. An endless message
+ * starts over at its end. FALSE when the message has been sent whole. */
+static gboolean
+stream_piece (Response * r)
+{
+  if (r->endless) {
+    if (r->text_mode && r->next_delta >= r->n_deltas && r->n_deltas > 0)
+      r->next_delta = 0;
+    if (!r->text_mode && r->audio_offset >= g_bytes_get_size (r->audio)) {
+      r->audio_offset = 0;
+      r->chunks_sent = 0;
+      r->next_delta = 0;
+    }
+  }
+  if (r->text_mode && r->next_delta < r->n_deltas)
+    send_text_delta (r);
+  else if (!r->text_mode && r->audio_offset < g_bytes_get_size (r->audio))
+    send_audio_chunk (r);
+  else
+    return FALSE;
+  r->pieces_sent++;
+  return TRUE;
 }
 
 static void step (EmuRtConn * conn, gpointer data);
@@ -1001,13 +1032,17 @@ step (EmuRtConn * conn, gpointer data)
                 json_object_get_string_member (r->script, "incomplete")));
         break;
       }
-      if (r->text_mode && r->next_delta < r->n_deltas) {
-        send_text_delta (r);
-        delay = json_object_get_int_member_with_default (r->script,
-            "delta_delay_ms", 0);
-      } else if (!r->text_mode && r->audio_offset < g_bytes_get_size (r->audio)) {
-        send_audio_chunk (r);
-        delay = r->pace > 0 ? (guint) (r->chunk_ms / r->pace) : 0;
+      if (r->stall_after_chunks >= 0 &&
+          r->pieces_sent >= (guint) r->stall_after_chunks) {
+        /* A stalled service: nothing more, not even response.done, until
+         * the client cancels or the socket goes. */
+        response_unref (r);
+        return;
+      }
+      if (stream_piece (r)) {
+        delay = r->text_mode ? json_object_get_int_member_with_default
+            (r->script, "delta_delay_ms", 0) : r->pace > 0 ?
+            (guint) (r->chunk_ms / r->pace) : 0;
       } else {
         while (r->next_delta < r->n_deltas)
           send_text_delta (r);
@@ -1040,18 +1075,28 @@ static void
 cancel_active (EmuRtConversation * conv, const gchar * reason)
 {
   Response *r = conv->active;
+  guint i;
 
   if (r == NULL)
     return;
+  /* What the service had sent before it saw the cancel still arrives
+   * after it. */
+  for (i = 0; r->item && i < r->late_chunks; i++)
+    if (!stream_piece (r))
+      break;
   if (r->item)
     close_message (r, "incomplete", FALSE);
   finish (r, "cancelled", status_details ("cancelled", reason));
 }
 
 /* Creates a response from the scenario's next script; @params is the
- * response.create parameter object, or NULL. */
-static void
-start_response (EmuRtConversation * conv, JsonObject * params)
+ * response.create parameter object, or NULL. A scripted error_event is
+ * sent at once, or, for a client's response.create (@refusal given), set
+ * in @refusal to be answered with that event's id, as the service does;
+ * FALSE then. */
+static gboolean
+start_response (EmuRtConversation * conv, JsonObject * params,
+    EmuApiError * refusal)
 {
   SandraEmulator *emu = conv->conn->emu;
   Response *r;
@@ -1065,20 +1110,22 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   g_mutex_unlock (&emu->lock);
 
   if ((e = emu_rt_object_or_null (script, "error_event"))) {
-    EmuApiError err = { 0, };
+    EmuApiError own = { 0, }, *err = refusal ? refusal : &own;
 
-    err.type = g_strdup (json_object_get_string_member_with_default (e,
+    err->status = 400;
+    err->type = g_strdup (json_object_get_string_member_with_default (e,
             "type", "server_error"));
-    err.code = g_strdup (json_object_get_string_member_with_default (e,
+    err->code = g_strdup (json_object_get_string_member_with_default (e,
             "code", NULL));
-    err.param = g_strdup (json_object_get_string_member_with_default (e,
+    err->param = g_strdup (json_object_get_string_member_with_default (e,
             "param", NULL));
-    err.message = g_strdup (json_object_get_string_member_with_default (e,
+    err->message = g_strdup (json_object_get_string_member_with_default (e,
             "message", "Scripted error."));
-    emu_rt_send_error (conv->conn, NULL, &err);
-    emu_api_error_clear (&err);
+    if (refusal == NULL)
+      emu_rt_send_error (conv->conn, NULL, &own);
+    emu_api_error_clear (&own);
     json_object_unref (script);
-    return;
+    return FALSE;
   }
 
   r = g_new0 (Response, 1);
@@ -1098,6 +1145,12 @@ start_response (EmuRtConversation * conv, JsonObject * params)
   r->pace = json_object_get_double_member_with_default (script, "pace",
       DEFAULT_PACE);
   r->stop_after_chunks = -1;
+  r->stall_after_chunks = json_object_get_int_member_with_default (script,
+      "stall_after_chunks", -1);
+  r->endless = json_object_get_boolean_member_with_default (script,
+      "endless", FALSE);
+  r->late_chunks = json_object_get_int_member_with_default (script,
+      "late_chunks", 0);
   d = json_object_get_member (script, "disconnect");
   if (d && JSON_NODE_HOLDS_OBJECT (d) &&
       json_object_has_member (json_node_get_object (d), "after_chunks"))
@@ -1115,6 +1168,7 @@ start_response (EmuRtConversation * conv, JsonObject * params)
           "in_progress", NULL));
   emu_rt_send (conv->conn, ev);
   schedule (r, json_object_get_int_member_with_default (script, "delay_ms", 0));
+  return TRUE;
 }
 
 /* ---- the server VAD's idle timeout ---- */
@@ -1141,7 +1195,7 @@ idle_timeout_fired (EmuRtConn * conn, gpointer data)
   emu_rt_send (conn, ev);
   emu_rt_transcription_commit_idle (conv->input, item_id);
   if (conv->active == NULL && !conn->closing)
-    start_response (conv, NULL);
+    start_response (conv, NULL, NULL);
   g_free (item_id);
 }
 
@@ -1161,7 +1215,7 @@ arm_idle_timeout (Response * r)
               NULL), "server_vad") != 0)
     return;
   if (r->audio && r->first_audio_us)
-    playback_ms = MAX (0, (gint64) audio_ms (r, r->audio_offset) -
+    playback_ms = MAX (0, (gint64) audio_ms (r, r->audio_total) -
         (g_get_monotonic_time () - r->first_audio_us) / 1000);
   conv->idle_from_ms = emu_rt_transcription_get_stream_ms (conv->input);
   emu_rt_schedule (conv->conn, playback_ms + json_node_get_int (n),
@@ -1189,7 +1243,7 @@ on_committed (gpointer owner, JsonObject * item, gboolean by_vad)
   insert_item (conv, item, -1, TRUE);
   if (by_vad && td_flag (conv, "create_response") && conv->active == NULL &&
       !conv->conn->closing)
-    start_response (conv, NULL);
+    start_response (conv, NULL, NULL);
 }
 
 static const gchar *
@@ -1542,8 +1596,7 @@ handle_response_create (EmuRtConversation * conv, JsonObject * event,
         "conversation_already_has_active_response", "Conversation already "
         "has an active response in progress: %s. Wait until the response is "
         "finished before creating a new one.", conv->active->id);
-  start_response (conv, params);
-  return TRUE;
+  return start_response (conv, params, err);
 }
 
 static gboolean

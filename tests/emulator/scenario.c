@@ -88,7 +88,7 @@ static const gchar *const connection_members[] = { "reject_status",
 static const gchar *const response_members[] = { "transcript", "text",
   "audio", "deltas", "delay_ms", "delta_delay_ms", "chunk_ms", "pace",
   "function_calls", "error_event", "failure", "incomplete", "disconnect",
-  "rate_limits", NULL
+  "rate_limits", "late_chunks", "stall_after_chunks", "endless", NULL
 };
 
 static const gchar *const function_call_members[] = { "name", "arguments",
@@ -349,6 +349,9 @@ check_response (JsonObject * r, const gchar * where, GError ** error)
           "delta_delay_ms", G_TYPE_INT64, JSON_NODE_VALUE,
           "chunk_ms", G_TYPE_INT64, JSON_NODE_VALUE,
           "pace", G_TYPE_DOUBLE, JSON_NODE_VALUE,
+          "late_chunks", G_TYPE_INT64, JSON_NODE_VALUE,
+          "stall_after_chunks", G_TYPE_INT64, JSON_NODE_VALUE,
+          "endless", G_TYPE_BOOLEAN, JSON_NODE_VALUE,
           "incomplete", G_TYPE_STRING, JSON_NODE_VALUE, NULL) ||
       !check_error_object (r, "error_event", where, error) ||
       !check_error_object (r, "failure", where, error) ||
@@ -363,6 +366,10 @@ check_response (JsonObject * r, const gchar * where, GError ** error)
     if (c < 10 || c > 1000)
       return fail (error, where, "\"chunk_ms\" must be in 10..1000");
   }
+  if (json_object_get_int_member_with_default (r, "late_chunks", 0) < 0 ||
+      json_object_get_int_member_with_default (r, "stall_after_chunks", 0) < 0)
+    return fail (error, where,
+        "\"late_chunks\" and \"stall_after_chunks\" must be >= 0");
   if (json_object_has_member (r, "pace") &&
       json_object_get_double_member (r, "pace") < 0)
     return fail (error, where, "\"pace\" must be >= 0 (0: no pacing)");

@@ -17,9 +17,12 @@
  *
  * When the user starts speaking over the assistant, queued audio is dropped
  * downstream at once and the model is told how much the user really heard
- * (conversation.item.truncate), measured on the pipeline clock. Sessions
- * that expire or drop are reconnected with the conversation replayed as
- * text and the audio captured meanwhile sent once the new session is up.
+ * (conversation.item.truncate), measured on the pipeline clock. A flush
+ * from upstream (a seek, a restarted microphone) ends the reply the same
+ * way and empties the service's input buffer. Sessions that expire or drop
+ * are reconnected with the conversation (function calls included)
+ * replayed as text and the audio captured meanwhile sent once the new
+ * session is up.
  *
  * See docs/openairealtime.md for the bus messages and the routes.
  *
@@ -43,6 +46,7 @@
 #include "sandra-realtime-session.h"
 #include "sandra-sentence-splitter.h"
 #include "sandra-events.h"
+#include "sandra-json-util.h"
 #include "net/sandra-credentials.h"
 #include "net/sandra-ordered-queue.h"
 #include "net/sandra-worker.h"
@@ -69,9 +73,13 @@ GST_DEBUG_CATEGORY_STATIC (openai_realtime_debug);
 #define DEFAULT_SPEED 0.0
 #define DEFAULT_MAX_OUTPUT_TOKENS -1
 #define DEFAULT_TEMPERATURE -1.0
-/* GA sessions end after 60 minutes: recycle a little before, between
- * turns, rather than be cut off mid-sentence. */
-#define DEFAULT_MAX_SESSION_MS (55 * 60 * 1000)
+/* Sessions end after 60 minutes on GA and 30 on beta: by default recycle
+ * five minutes before (the first quiet moment after that), between turns,
+ * rather than be cut off mid-sentence. 0 = follow the interface. */
+#define DEFAULT_MAX_SESSION_MS 0
+#define SESSION_RECYCLE_MARGIN_MS (5 * 60 * 1000)
+#define GA_SESSION_LIMIT_MS (60 * 60 * 1000)
+#define BETA_SESSION_LIMIT_MS (30 * 60 * 1000)
 #define DEFAULT_MAX_RECONNECTS 5
 #define DEFAULT_RECONNECT_INITIAL_MS 500
 #define DEFAULT_RECONNECT_MAX_MS 15000
@@ -155,6 +163,9 @@ typedef struct
   GstEvent *event;
   gchar *item_id;
   gchar *response_id;
+  /* OUT_AUDIO: the format the service produced it in, which is not
+   * always the format of the input now (a caps change mid-reply). */
+  SandraRealtimeAudioFormat format;
   /* For text_src, passed through the audio task on the way so that it is
    * stamped with the running time of the audio received with it. */
   gboolean via_audio;
@@ -171,6 +182,7 @@ typedef struct
   gboolean need_stream_start;
   gboolean need_segment;
   GstCaps *caps_sent;
+  SandraRealtimeAudioFormat format_sent;        /* audio: of caps_sent */
   GstClockTime next_pts;
 } OutPad;
 
@@ -238,8 +250,14 @@ struct _GstOpenaiRealtime
   guint64 dropped_bytes;        /* unsent audio dropped, not yet reported */
   gboolean drop_warned;
   guint reconnects;
+  guint session_max_ms;         /* max-session-ms resolved for this session */
   GstClockTime downstream_latency;
   guint event_serial;
+  /* Output format of the responses the service creates from now on (the
+   * last session.updated says), and of the current response: a response
+   * keeps the format it started with. */
+  SandraRealtimeAudioFormat service_format;
+  SandraRealtimeAudioFormat response_format;
   /* per-turn timing (monotonic microseconds, 0 = unknown) */
   gint64 t_turn_end;
   gint64 t_first_delta;
@@ -472,6 +490,16 @@ send_captured (GstOpenaiRealtime * self, gboolean all)
   }
 }
 
+/* Forgets the captured audio, sent or not. */
+static void
+drop_capture (GstOpenaiRealtime * self)
+{
+  /* Unsent bytes never reached the service's audio timeline, on which it
+   * reports speech_stopped positions. */
+  self->session_start_abs += sandra_realtime_capture_unsent (self->capture);
+  sandra_realtime_capture_clear (self->capture);
+}
+
 static void
 send_response_create (GstOpenaiRealtime * self)
 {
@@ -604,11 +632,24 @@ flush_out (OutPad * out)
 /* ---------------------------------------------------------------------- */
 /* Barge-in */
 
-/* The user started speaking (@from_server: the service's VAD said so;
- * otherwise an upstream sandravad with turn detection off). */
-static void
-barge_in (GstOpenaiRealtime * self, gboolean from_server)
+/* Why the reply the user was hearing stops. */
+typedef enum
 {
+  INTERRUPT_SERVER_VAD,         /* the service's VAD heard the user */
+  INTERRUPT_LOCAL,              /* sandravad with turn detection off, or the
+                                 * cancel-response action */
+  INTERRUPT_FLUSH,              /* an upstream flush: the output is being
+                                 * flushed already, and it is no barge-in */
+} Interruption;
+
+/* Stops the reply the user was hearing: tells the service how much of it
+ * was heard (truncate), cancels it if it is still being generated, drops
+ * whatever of it is queued or still to come, and (unless the output is
+ * being flushed by upstream already) flushes it downstream. */
+static void
+barge_in (GstOpenaiRealtime * self, Interruption cause)
+{
+  gboolean from_server = cause == INTERRUPT_SERVER_VAD;
   gchar *item_id = NULL, *response_id = NULL, *cancelled = NULL;
   guint64 heard_ms = 0, received_ms;
   gboolean audible, server_cancels;
@@ -650,9 +691,15 @@ barge_in (GstOpenaiRealtime * self, gboolean from_server)
   if (!audible && cancelled == NULL)
     return;
 
-  GST_INFO_OBJECT (self, "barge-in: item %s heard %" G_GUINT64_FORMAT
-      " ms, response %s cancelled", GST_STR_NULL (item_id), heard_ms,
-      GST_STR_NULL (cancelled));
+  GST_INFO_OBJECT (self, "%s: item %s heard %" G_GUINT64_FORMAT
+      " ms, response %s cancelled", cause == INTERRUPT_FLUSH ? "flush" :
+      "barge-in", GST_STR_NULL (item_id), heard_ms, GST_STR_NULL (cancelled));
+  if (cause == INTERRUPT_FLUSH) {
+    g_free (item_id);
+    g_free (response_id);
+    g_free (cancelled);
+    return;
+  }
   {
     gboolean audio_flushed = audible && flush_out (&self->audio);
     gboolean text_flushed = cancelled && flush_out (&self->text);
@@ -733,6 +780,11 @@ link_opened (gboolean reconnected, gpointer user_data)
   sandra_realtime_session_config_copy (&want, &self->cfg);
   max_session_ms = self->max_session_ms;
   GST_OBJECT_UNLOCK (self);
+  if (max_session_ms == 0)
+    max_session_ms = (self->session_api == SANDRA_REALTIME_API_BETA ?
+        BETA_SESSION_LIMIT_MS : GA_SESSION_LIMIT_MS) -
+        SESSION_RECYCLE_MARGIN_MS;
+  self->session_max_ms = max_session_ms;
 
   /* Configuration first, then the conversation so far, then the audio the
    * new session has not heard: the socket keeps this order. */
@@ -750,6 +802,8 @@ link_opened (gboolean reconnected, gpointer user_data)
   }
   self->ready = TRUE;
   self->session_announced = FALSE;
+  /* The update goes first: no response of this session predates it. */
+  self->service_format = want.output_format;
   send_or_queue (self, json);
   sandra_realtime_session_config_clear (&self->sent);
   sandra_realtime_session_config_copy (&self->sent, &want);
@@ -795,9 +849,8 @@ link_opened (gboolean reconnected, gpointer user_data)
     g_clear_pointer (&self->recycle_source, g_source_unref);
   }
   self->recycle_pending = FALSE;
-  if (max_session_ms > 0)
-    self->recycle_source = sandra_worker_timeout_add (self->worker,
-        max_session_ms, recycle_timeout, self, NULL);
+  self->recycle_source = sandra_worker_timeout_add (self->worker,
+      max_session_ms, recycle_timeout, self, NULL);
   dropped = self->dropped_bytes;
   self->dropped_bytes = 0;
   self->drop_warned = FALSE;
@@ -946,6 +999,18 @@ item_text (const SandraRealtimeServerEvent * ev)
 static void
 on_item (GstOpenaiRealtime * self, const SandraRealtimeServerEvent * ev)
 {
+  if (ev->item_id && ev->call_id &&
+      g_strcmp0 (ev->item_type, "function_call_output") == 0) {
+    /* A function-result of ours, as the conversation holds it: kept for
+     * the replay with the call it answers. */
+    JsonObject *item = sandra_json_get_object (ev->object, "item");
+
+    g_mutex_lock (&self->lock);
+    sandra_realtime_history_add_function_output (self->history, ev->item_id,
+        ev->call_id, sandra_json_get_string (item, "output"));
+    g_mutex_unlock (&self->lock);
+    return;
+  }
   if (ev->item_id == NULL || g_strcmp0 (ev->item_type, "message") != 0)
     return;
   g_mutex_lock (&self->lock);
@@ -986,9 +1051,10 @@ on_audio_delta (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
     return;
   }
   note_first_delta (self, ev->response_id);
+  item = g_new0 (OutItem, 1);
+  item->format = self->response_format;
   g_mutex_unlock (&self->lock);
 
-  item = g_new0 (OutItem, 1);
   item->kind = OUT_AUDIO;
   item->buffer = gst_buffer_new_wrapped_bytes (ev->audio);
   item->item_id = g_strdup (ev->item_id);
@@ -1061,6 +1127,12 @@ on_function_call (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
 
   if (ev->call_id == NULL || ev->name == NULL)
     return;
+  /* The call is complete: kept for a replay, so that a new session knows
+   * what the model asked for (and, with its output, what came back). */
+  g_mutex_lock (&self->lock);
+  sandra_realtime_history_add_function_call (self->history, ev->item_id,
+      ev->call_id, ev->name, ev->arguments);
+  g_mutex_unlock (&self->lock);
   s = gst_structure_new ("openairealtime-function-call",
       "name", G_TYPE_STRING, ev->name,
       "call-id", G_TYPE_STRING, ev->call_id,
@@ -1113,7 +1185,6 @@ on_response_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
         "output-audio-tokens", G_TYPE_INT64, ev->usage.output_audio_tokens,
         NULL);
   }
-  post (self, s);
 
   g_mutex_lock (&self->lock);
   if (ev->status == SANDRA_REALTIME_RESPONSE_STATUS_CANCELLED)
@@ -1132,6 +1203,9 @@ on_response_done (GstOpenaiRealtime * self, SandraRealtimeServerEvent * ev)
   }
   g_mutex_unlock (&self->lock);
 
+  /* Posted once the response is over here too: an application reacting
+   * to it (cancel-response, a flush) finds no response running. */
+  post (self, s);
   if (eos)
     queue_eos (self);
 }
@@ -1262,8 +1336,14 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       break;
     case SANDRA_REALTIME_SERVER_EVENT_SESSION_UPDATED:{
       gboolean announce;
+      SandraRealtimeAudioFormat format;
+      guint max_ms;
 
       g_mutex_lock (&self->lock);
+      max_ms = self->session_max_ms;
+      if (sandra_realtime_session_parse_output_format (sandra_json_get_object
+              (ev->object, "session"), &format))
+        self->service_format = format;
       announce = !self->session_announced;
       self->session_announced = TRUE;
       g_mutex_unlock (&self->lock);
@@ -1272,7 +1352,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
                 "session-id", G_TYPE_STRING, ev->session_id ?
                 ev->session_id : "", "model", G_TYPE_STRING,
                 ev->model ? ev->model : "", "reconnects", G_TYPE_UINT,
-                self->reconnects, NULL));
+                self->reconnects, "max-session-ms", G_TYPE_UINT, max_ms, NULL));
       break;
     }
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STARTED:
@@ -1282,7 +1362,7 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       post (self, gst_structure_new ("openairealtime-speech-started",
               "audio-start-ms", G_TYPE_INT64, ev->audio_start_ms,
               "item-id", G_TYPE_STRING, ev->item_id ? ev->item_id : "", NULL));
-      barge_in (self, TRUE);
+      barge_in (self, INTERRUPT_SERVER_VAD);
       break;
     case SANDRA_REALTIME_SERVER_EVENT_INPUT_AUDIO_BUFFER_SPEECH_STOPPED:
       g_mutex_lock (&self->lock);
@@ -1348,6 +1428,9 @@ link_message (const gchar * text, gsize len, gpointer user_data)
       g_free (self->active_response_id);
       self->active_response_id = g_strdup (ev->response_id);
       self->response_requested = FALSE;
+      self->response_format = self->service_format;
+      sandra_realtime_playout_set_bytes_per_second (self->playout,
+          format_bytes_per_second (self->response_format));
       sandra_sentence_splitter_reset (self->splitter);
       g_mutex_unlock (&self->lock);
       break;
@@ -1388,8 +1471,9 @@ static const OpenaiRealtimeLinkCallbacks link_callbacks = {
 /* ---------------------------------------------------------------------- */
 /* Source pad tasks */
 
+/* Sticky events before @item (NULL: before an event). */
 static void
-out_prepare (GstOpenaiRealtime * self, OutPad * out)
+out_prepare (GstOpenaiRealtime * self, OutPad * out, const OutItem * item)
 {
   if (out->need_stream_start) {
     /* The replies are a stream of our own, not derived from the input
@@ -1403,16 +1487,28 @@ out_prepare (GstOpenaiRealtime * self, OutPad * out)
     out->need_stream_start = FALSE;
   }
   if (out == &self->audio) {
-    GstCaps *caps;
+    SandraRealtimeAudioFormat format;
 
-    g_mutex_lock (&self->lock);
-    caps = gst_caps_ref (self->out_caps);
-    g_mutex_unlock (&self->lock);
-    if (out->caps_sent == NULL || !gst_caps_is_equal (caps, out->caps_sent)) {
+    /* Audio goes out with the caps it was produced in: queued audio of a
+     * reply keeps its format when the input caps change meanwhile. Before
+     * an event (EOS with no audio yet), the format replies will have. */
+    if (item && item->kind == OUT_AUDIO) {
+      format = item->format;
+    } else if (out->caps_sent) {
+      format = out->format_sent;
+    } else {
+      g_mutex_lock (&self->lock);
+      format = self->format;
+      g_mutex_unlock (&self->lock);
+    }
+    if (out->caps_sent == NULL || format != out->format_sent) {
+      GstCaps *caps = format_caps (format);
+
       gst_pad_push_event (out->pad, gst_event_new_caps (caps));
       gst_caps_replace (&out->caps_sent, caps);
+      gst_caps_unref (caps);
+      out->format_sent = format;
     }
-    gst_caps_unref (caps);
   } else if (out->caps_sent == NULL) {
     out->caps_sent = gst_pad_get_pad_template_caps (out->pad);
     gst_pad_push_event (out->pad, gst_event_new_caps (out->caps_sent));
@@ -1446,7 +1542,7 @@ push_audio (GstOpenaiRealtime * self, OutPad * out, OutItem * item)
     return GST_FLOW_OK;
   }
   duration = gst_util_uint64_scale (size, GST_SECOND,
-      self->bytes_per_second ? self->bytes_per_second : 48000);
+      format_bytes_per_second (item->format));
   latency = self->downstream_latency;
   g_mutex_unlock (&self->lock);
 
@@ -1610,7 +1706,7 @@ out_loop (OutPad * out)
     GstEventType type = GST_EVENT_TYPE (item->event);
 
     if (type == GST_EVENT_EOS || GST_EVENT_IS_SERIALIZED (item->event))
-      out_prepare (self, out);
+      out_prepare (self, out, NULL);
     gst_pad_push_event (out->pad, item->event);
     item->event = NULL;
     if (type == GST_EVENT_EOS) {
@@ -1618,7 +1714,7 @@ out_loop (OutPad * out)
       gst_pad_pause_task (out->pad);
     }
   } else {
-    out_prepare (self, out);
+    out_prepare (self, out, item);
     if (item->kind == OUT_AUDIO)
       ret = push_audio (self, out, item);
     else
@@ -1756,12 +1852,18 @@ setup_for_caps (GstOpenaiRealtime * self, GstCaps * caps)
 
   out_caps = format_caps (format);
   g_mutex_lock (&self->lock);
+  if (self->have_caps && format != self->format) {
+    /* The audio captured in the old format goes out before the session
+     * switches to the new one (apply_config() below); it cannot be sent
+     * again to a session that takes the new format, after a reconnection,
+     * so it is forgotten then. Without a session it is lost. */
+    send_captured (self, TRUE);
+    drop_capture (self);
+  }
   self->format = format;
   self->bytes_per_second = format_bytes_per_second (format);
   self->bpf = format == SANDRA_REALTIME_AUDIO_FORMAT_PCM16 ? 2 : 1;
   gst_caps_replace (&self->out_caps, out_caps);
-  sandra_realtime_playout_set_bytes_per_second (self->playout,
-      self->bytes_per_second);
   GST_OBJECT_LOCK (self);
   sandra_realtime_capture_set_max_bytes (self->capture,
       (gsize) self->bytes_per_second * self->capture_buffer_ms / 1000);
@@ -1865,6 +1967,10 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_FLUSH_START:
+      /* The user no longer hears the reply: the service must know how
+       * much was heard (measured before the flush stops the sinks), and
+       * stop generating the rest, whose late deltas are dropped. */
+      barge_in (self, INTERRUPT_FLUSH);
       /* Input is being discarded (a seek upstream): so is everything
        * derived from it that has not left yet. Under flush_lock, so that
        * a barge-in's own flush cannot restart the output in the middle. */
@@ -1885,9 +1991,23 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       guint i;
 
       g_mutex_lock (&self->lock);
-      sandra_realtime_capture_clear (self->capture);
+      /* The audio before the flush is not the user's turn any more (a
+       * seek, a restarted microphone): neither here nor in the service's
+       * input buffer, where half an utterance would otherwise join
+       * whatever comes next. The streaming thread is stopped, so every
+       * append of the old audio is already on the socket before this. */
+      if (self->ready) {
+        gchar *id = next_event_id (self, "clear");
+
+        send_or_queue (self, sandra_realtime_event_input_audio_clear (id));
+        g_free (id);
+      }
+      drop_capture (self);
+      self->pending_turn_commit = FALSE;
+      self->user_speaking = FALSE;
       take_pending_eos (self);
       self->eos_queued = FALSE;
+      maybe_recycle (self);
       g_mutex_unlock (&self->lock);
       g_mutex_lock (&self->flush_lock);
       self->upstream_flushing = FALSE;
@@ -1921,7 +2041,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
             g_mutex_lock (&self->lock);
             self->user_speaking = TRUE;
             g_mutex_unlock (&self->lock);
-            barge_in (self, FALSE);
+            barge_in (self, INTERRUPT_LOCAL);
           } else {
             g_mutex_lock (&self->lock);
             self->user_speaking = FALSE;
@@ -2082,7 +2202,7 @@ action_create_response (GstOpenaiRealtime * self)
 static void
 action_cancel_response (GstOpenaiRealtime * self)
 {
-  barge_in (self, FALSE);
+  barge_in (self, INTERRUPT_LOCAL);
 }
 
 static gboolean
@@ -2895,8 +3015,10 @@ gst_openai_realtime_class_init (GstOpenaiRealtimeClass * klass)
   g_object_class_install_property (gobject_class, PROP_MAX_SESSION_MS,
       g_param_spec_uint ("max-session-ms", "Maximum session",
           "Start a fresh session (conversation replayed) after this long, "
-          "between turns, before the service ends it (60 min on GA, 30 on "
-          "beta); 0: never", 0, G_MAXUINT, DEFAULT_MAX_SESSION_MS, rw_ready));
+          "at the first moment between turns, before the service ends it "
+          "(it does after 60 min on GA, 30 on beta); 0: automatic, 5 "
+          "minutes below the limit of the api-version in use (55 min on GA, "
+          "25 on beta)", 0, G_MAXUINT, DEFAULT_MAX_SESSION_MS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_MAX_RECONNECTS,
       g_param_spec_uint ("max-reconnects", "Maximum reconnections",
           "Consecutive failed connection attempts before giving up with an "

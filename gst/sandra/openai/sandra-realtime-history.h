@@ -7,10 +7,12 @@
  * let the assistant carry on, the element keeps the conversation as text
  * (what the user typed, transcripts of what the user said, transcripts of
  * what the assistant said, or as much of them as the user heard before
- * interrupting) and replays it into the new session as
- * conversation.item.create events. Audio itself is not replayed: the
- * service does not accept assistant audio items from clients, and text
- * costs far fewer tokens.
+ * interrupting), with the function calls the model made and their
+ * results, and replays it into the new session as
+ * conversation.item.create events, so the model keeps its tool context
+ * (it knows what it asked for and what came back, and does not ask
+ * again). Audio itself is not replayed: the service does not accept
+ * assistant audio items from clients, and text costs far fewer tokens.
  *
  * Entries keep the order in which the service created the items. Items
  * whose text never arrives (transcription off, failed) are skipped at
@@ -42,6 +44,20 @@ void sandra_realtime_history_free (SandraRealtimeHistory * history);
 void sandra_realtime_history_add (SandraRealtimeHistory * history,
     const gchar * item_id, SandraRealtimeRole role, const gchar * text);
 
+/* The model called a function: a `function_call` item with @call_id,
+ * @name and its complete @arguments (JSON text). Nothing happens if
+ * @item_id is already known. */
+void sandra_realtime_history_add_function_call (SandraRealtimeHistory *
+    history, const gchar * item_id, const gchar * call_id,
+    const gchar * name, const gchar * arguments);
+
+/* The result of call @call_id was added to the conversation: a
+ * `function_call_output` item. Nothing happens if @item_id is already
+ * known. */
+void sandra_realtime_history_add_function_output (SandraRealtimeHistory *
+    history, const gchar * item_id, const gchar * call_id,
+    const gchar * output);
+
 /* Replaces the text of @item_id (final transcripts); FALSE if unknown. */
 gboolean sandra_realtime_history_set_text (SandraRealtimeHistory * history,
     const gchar * item_id, const gchar * text);
@@ -71,9 +87,14 @@ const gchar *sandra_realtime_history_get_text (SandraRealtimeHistory *
  * sandra_realtime_history_build_replay:
  * @api: interface shape of the new session
  *
- * One `conversation.item.create` per entry with text, oldest first: user
- * entries as `input_text` parts, assistant entries as `output_text` (GA) or
- * `text` (beta) parts.
+ * One `conversation.item.create` per entry, oldest first: user messages
+ * as `input_text` parts, assistant messages as `output_text` (GA) or `text`
+ * (beta) parts (messages without text are skipped), function calls as
+ * `function_call` items and their results as `function_call_output` items
+ * (a result whose call is no longer kept is skipped: the service cannot
+ * pair it). Each item keeps its id (when it is short enough for the
+ * service to take from a client), so that the new session's echo of it is
+ * recognised and not kept twice.
  *
  * Returns: (transfer full) (element-type utf8): JSON texts of the events.
  */

@@ -211,6 +211,31 @@ sandra_realtime_tools_validate (const gchar * tools_json, GError ** error)
   return TRUE;
 }
 
+gboolean
+sandra_realtime_session_parse_output_format (JsonObject * session,
+    SandraRealtimeAudioFormat * format)
+{
+  const gchar *name;
+  JsonObject *fmt;
+
+  /* GA nests an object; beta names the format directly. */
+  fmt = sandra_json_get_object (sandra_json_get_object
+      (sandra_json_get_object (session, "audio"), "output"), "format");
+  name = fmt ? sandra_json_get_string (fmt, "type") :
+      sandra_json_get_string (session, "output_audio_format");
+  if (name == NULL)
+    return FALSE;
+  if (g_str_equal (name, "audio/pcm") || g_str_equal (name, "pcm16"))
+    *format = SANDRA_REALTIME_AUDIO_FORMAT_PCM16;
+  else if (g_str_equal (name, "audio/pcmu") || g_str_equal (name, "g711_ulaw"))
+    *format = SANDRA_REALTIME_AUDIO_FORMAT_PCMU;
+  else if (g_str_equal (name, "audio/pcma") || g_str_equal (name, "g711_alaw"))
+    *format = SANDRA_REALTIME_AUDIO_FORMAT_PCMA;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static JsonNode *
 format_node (SandraRealtimeAudioFormat format, SandraRealtimeApi api)
 {

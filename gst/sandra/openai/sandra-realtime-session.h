@@ -292,6 +292,19 @@ gchar *sandra_realtime_session_build_update (const SandraRealtimeSessionConfig
     * cfg, SandraRealtimeApi api, SandraRealtimeFields fields,
     const gchar * event_id, GError ** error);
 
+/**
+ * sandra_realtime_session_parse_output_format:
+ * @session: the `session` object of a session.created / session.updated
+ *   event, in either interface's shape (GA `audio.output.format.type`,
+ *   beta `output_audio_format`)
+ * @format: (out): the format of the audio deltas of responses created
+ *   from now on
+ *
+ * Returns: FALSE when @session names no output format (or one unknown).
+ */
+gboolean sandra_realtime_session_parse_output_format (JsonObject * session,
+    SandraRealtimeAudioFormat * format);
+
 /* HTTP path that mints an ephemeral secret for @api and @kind:
  * GA "/v1/realtime/client_secrets"; beta "/v1/realtime/sessions" or
  * "/v1/realtime/transcription_sessions". */
