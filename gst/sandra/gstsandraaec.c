@@ -57,6 +57,9 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
 #define FAR_RING_SECONDS 4
 /* Far-end chunks closer than this to the previous one are contiguous. */
 #define FAR_JITTER (2 * GST_MSECOND)
+/* Unflagged near-end timestamp jumps beyond this are gaps (the default
+ * alignment threshold of GstAudioBaseSink). */
+#define GAP_THRESHOLD (40 * GST_MSECOND)
 /* Look for a missing probe every so many 10 ms frames. */
 #define LOOKUP_EVERY_FRAMES 10
 /* A probe may appear a little after the canceller starts; complain after
@@ -130,6 +133,7 @@ struct _GstSandraAec
   gint16 *far_now;              /* far end played with the near frame */
   gint16 *far_feed;             /* far end handed to the canceller */
   gint64 next_near;             /* near sample index expected next */
+  gboolean discont_pending;     /* flag the next output buffer */
 
   /* far end, at the near rate, mono, indexed by play-out sample */
   GstSandraEchoProbe *probe;
@@ -626,15 +630,55 @@ process_buffer (GstSandraAec * self, GstBuffer * buf, gsize valid_frames)
   return GST_FLOW_OK;
 }
 
+/* Time at which the next input sample is expected, from what waits in the
+ * adapter; NONE when nothing waits or nothing is timestamped. */
+static GstClockTime
+adapter_end_time (GstSandraAec * self)
+{
+  gsize avail = gst_adapter_available (self->adapter);
+  gsize bpf = self->frame_bytes / self->frame_size;
+  GstClockTime pts;
+  guint64 dist;
+
+  if (avail == 0)
+    return GST_CLOCK_TIME_NONE;
+  pts = gst_adapter_prev_pts (self->adapter, &dist);
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_CLOCK_TIME_NONE;
+  return pts + gst_util_uint64_scale_int ((dist + avail) / bpf, GST_SECOND,
+      self->rate);
+}
+
+static void drain_tail (GstSandraAec * self);
+
 static GstFlowReturn
 gst_sandra_aec_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
 {
   GstSandraAec *self = GST_SANDRA_AEC (trans);
+  GstClockTime end, pts = GST_BUFFER_PTS (input);
 
-  /* A discontinuity does not clear what waits for a whole frame: output
-   * timestamps come from the adapter, and dropping the partial frame would
-   * lose audio for no gain. Flushes clear it. */
+  /* Audio after a gap must not be glued to the partial frame that waits
+   * from before it: it would inherit that frame's timestamp, come out early
+   * by the length of the gap and be matched against the wrong far end. The
+   * waiting samples leave first, at their own time and length. Flagged
+   * discontinuities count from one sample on; unflagged timestamp jitter is
+   * tolerated up to the alignment threshold audio sinks use. */
+  if (self->apm != NULL && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (end = adapter_end_time (self))) {
+    GstClockTimeDiff diff = GST_CLOCK_DIFF (end, pts);
+    GstClockTime tolerance = is_discont ?
+        gst_util_uint64_scale_int (1, GST_SECOND, self->rate) : GAP_THRESHOLD;
+
+    if ((GstClockTime) ABS (diff) > tolerance) {
+      GST_DEBUG_OBJECT (self, "input jumps by %" GST_STIME_FORMAT
+          ", flushing the partial frame", GST_STIME_ARGS (diff));
+      drain_tail (self);
+      is_discont = TRUE;
+    }
+  }
+  if (is_discont)
+    self->discont_pending = TRUE;
   gst_adapter_push (self->adapter, input);
   return GST_FLOW_OK;
 }
@@ -662,6 +706,12 @@ gst_sandra_aec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
             self->frame_size), GST_SECOND, self->rate);
   buf = gst_adapter_take_buffer (self->adapter, nbytes);
   buf = gst_buffer_make_writable (buf);
+  if (self->discont_pending) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->discont_pending = FALSE;
+  } else {
+    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_DISCONT);
+  }
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (nbytes /
@@ -733,8 +783,23 @@ gst_sandra_aec_sink_event (GstBaseTransform * trans, GstEvent * event)
       }
       break;
     case GST_EVENT_EOS:
+    case GST_EVENT_GAP:
+      /* what waits goes out before the event that follows it */
       drain_tail (self);
       break;
+    case GST_EVENT_CAPS:{
+      GstAudioInfo info;
+      GstCaps *caps;
+
+      /* The partial frame is in the old format: process and push it with
+       * the old settings before the new caps replace them. */
+      gst_event_parse_caps (event, &caps);
+      if (self->apm && gst_audio_info_from_caps (&info, caps)
+          && (GST_AUDIO_INFO_RATE (&info) != self->rate
+              || GST_AUDIO_INFO_CHANNELS (&info) != self->channels))
+        drain_tail (self);
+      break;
+    }
     default:
       break;
   }
