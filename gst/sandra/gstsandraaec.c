@@ -154,6 +154,7 @@ struct _GstSandraAec
   GstClockTime far_latency;
   gint margin_ms;               /* how early the canceller gets the far end */
   gint64 far_wanted;            /* end of the far end handed over so far */
+  gint64 clock_offset;          /* probe running time minus ours, samples */
   guint64 far_frames;           /* frames fed since the far end (re)started */
   guint margin_good_frames;
 
@@ -208,6 +209,7 @@ far_reset (GstSandraAec * self)
   self->margin_good_frames = 0;
   self->far_wanted = G_MININT64;
   self->far_frames = 0;
+  self->clock_offset = 0;
   if (self->far_conv)
     gst_audio_converter_reset (self->far_conv);
   if (self->estimator)
@@ -424,6 +426,52 @@ poll_probe (GstSandraAec * self)
   }
 }
 
+/* The far end is indexed by the probe's running time, the microphone by
+ * ours. In one pipeline they are the same; a probe in another pipeline on
+ * the same clock started at another moment (has another base time), and
+ * the same instant has running times that differ by the difference of the
+ * base times. Only two PLAYING elements have meaningful base times; until
+ * then the last known offset holds (none, at first). Elements on different
+ * clocks cannot be related and are taken to share running time. */
+static void
+update_clock_offset (GstSandraAec * self)
+{
+  GstElement *mine = GST_ELEMENT (self), *theirs = GST_ELEMENT (self->probe);
+  GstClock *my_clock, *their_clock;
+  GstClockTime my_base, their_base;
+  gboolean playing;
+  gint64 offset;
+
+  GST_OBJECT_LOCK (mine);
+  my_clock = GST_ELEMENT_CLOCK (mine);
+  my_base = GST_ELEMENT_CAST (mine)->base_time;
+  playing = GST_STATE (mine) == GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (mine);
+  GST_OBJECT_LOCK (theirs);
+  their_clock = GST_ELEMENT_CLOCK (theirs);
+  their_base = GST_ELEMENT_CAST (theirs)->base_time;
+  playing &= GST_STATE (theirs) == GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (theirs);
+  /* the clocks are only compared, never dereferenced */
+  if (!playing || my_clock == NULL || my_clock != their_clock)
+    return;
+
+  if (my_base >= their_base)
+    offset = (gint64) gst_util_uint64_scale_int_round (my_base - their_base,
+        self->rate, GST_SECOND);
+  else
+    offset = -(gint64) gst_util_uint64_scale_int_round (their_base - my_base,
+        self->rate, GST_SECOND);
+  if (ABS (offset - self->clock_offset) > self->rate / 1000) {
+    GST_INFO_OBJECT (self, "probe's running time is ours %+" G_GINT64_FORMAT
+        " ms", offset * 1000 / self->rate);
+    self->clock_offset = offset;
+    /* what was wanted on the old axis says nothing about lateness now */
+    self->far_wanted = G_MININT64;
+    self->far_frames = 0;
+  }
+}
+
 /* --- near end ----------------------------------------------------------- */
 
 static void
@@ -554,6 +602,10 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
   if (self->active_config.echo_cancel && self->probe) {
     gint residual, late;
     gint64 offset;
+
+    /* from here on @index is on the probe's running-time axis */
+    update_clock_offset (self);
+    index += self->clock_offset;
 
     if (self->channels == 1)
       memcpy (self->near_mono, data, fs * sizeof (gint16));

@@ -5,9 +5,13 @@
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/app/app.h>
 #include <string.h>
 
 #include "test-util.h"
+#include "sandra-echo-sim.h"
+
+#define FAR_FIXTURE "aec-far-speech.flac"
 
 #define MS(x) ((x) * GST_MSECOND)
 
@@ -176,6 +180,132 @@ GST_START_TEST (test_caps_change_keeps_audio)
 
 GST_END_TEST;
 
+/* ---- probe and canceller in different pipelines ------------------------ */
+
+static GstElement *
+launch (const gchar * desc)
+{
+  GError *err = NULL;
+  GstElement *p = gst_parse_launch (desc, &err);
+
+  fail_unless (p != NULL, "%s: %s", desc, err ? err->message : "");
+  return p;
+}
+
+static void
+push_all (GstElement * pipeline, const gchar * name, const gint16 * data,
+    gsize frames)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  gsize pos, chunk = 320;
+
+  g_object_set (src, "max-bytes", (guint64) 0, NULL);
+  for (pos = 0; pos < frames; pos += chunk)
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (src),
+            sandra_test_audio_buffer (data + pos, MIN (chunk, frames - pos),
+                16000, 1, pos)), GST_FLOW_OK);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  gst_object_unref (src);
+}
+
+static GstFlowReturn
+collect (GstAppSink * sink, gpointer user_data)
+{
+  GByteArray *out = user_data;
+  GstSample *s = gst_app_sink_pull_sample (sink);
+  GstMapInfo map;
+
+  gst_buffer_map (gst_sample_get_buffer (s), &map, GST_MAP_READ);
+  g_byte_array_append (out, map.data, map.size);
+  gst_buffer_unmap (gst_sample_get_buffer (s), &map);
+  gst_sample_unref (s);
+  return GST_FLOW_OK;
+}
+
+static void
+wait_eos (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+
+  fail_unless (m != NULL, "no EOS");
+  fail_unless (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS, "pipeline error");
+  gst_message_unref (m);
+  gst_object_unref (bus);
+}
+
+/* The loudspeaker pipeline starts a second after the microphone pipeline,
+ * so their running times differ by that second, although both follow the
+ * same clock. The probe is found by name across pipelines; the far end
+ * must also be lined up across them, by clock time. The microphone hears
+ * the loudspeaker 200 ms after it plays (well inside max-delay-ms). */
+GST_START_TEST (test_probe_in_another_pipeline)
+{
+  GBytes *far16 = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  const gint start_gap_ms = 1000;
+  SandraEchoSimParams p = { 16000, start_gap_ms + 200, 150, -6.0, 0.0,
+    -65.0, 11
+  };
+  GstAppSinkCallbacks cb = { NULL, NULL, collect };
+  gsize n_far, n_mic;
+  const gint16 *far = g_bytes_get_data (far16, &n_far);
+  gint16 *far_padded, *mic;
+  GstElement *near_p, *far_p, *sink;
+  GByteArray *out = g_byte_array_new ();
+  gdouble erle;
+
+  n_far = MIN (n_far / 2, 16000 * 7);
+  n_mic = n_far + 16000 * (start_gap_ms + 300) / 1000;
+  far_padded = g_new0 (gint16, n_mic);
+  memcpy (far_padded, far, n_far * 2);
+  mic = sandra_echo_sim_render (&p, far_padded, n_mic, NULL, 0, 0);
+
+  near_p = launch ("appsrc name=mic format=time caps=audio/x-raw,"
+      "format=S16LE,layout=interleaved,rate=16000,channels=1 ! "
+      "sandraaec probe=other-pipeline-speaker noise-suppression=false "
+      "stats-interval-ms=0 ! appsink name=out sync=true");
+  far_p = launch ("appsrc name=far format=time caps=audio/x-raw,"
+      "format=S16LE,layout=interleaved,rate=16000,channels=1 ! "
+      "sandraechoprobe name=other-pipeline-speaker ! queue "
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=300000000 ! "
+      "fakesink sync=true");
+  sink = gst_bin_get_by_name (GST_BIN (near_p), "out");
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, out, NULL);
+  gst_object_unref (sink);
+  push_all (near_p, "mic", mic, n_mic);
+  push_all (far_p, "far", far, n_far);
+
+  /* the probe holds its name from READY on */
+  fail_unless (gst_element_set_state (far_p, GST_STATE_READY) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (near_p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (near_p, NULL, NULL, 10 * GST_SECOND)
+      == GST_STATE_CHANGE_SUCCESS);
+  g_usleep (start_gap_ms * 1000);
+  fail_unless (gst_element_set_state (far_p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_eos (near_p);
+  gst_element_set_state (near_p, GST_STATE_NULL);
+  gst_element_set_state (far_p, GST_STATE_NULL);
+
+  fail_unless_equals_int (out->len, n_mic * 2);
+  erle = sandra_echo_sim_ratio_db ((const gint16 *) out->data, mic,
+      n_mic / 2, n_mic);
+  g_print ("ERLE across pipelines: %.1f dB\n", erle);
+  fail_unless (erle >= 15.0, "ERLE %.1f dB across pipelines", erle);
+
+  gst_object_unref (near_p);
+  gst_object_unref (far_p);
+  g_byte_array_free (out, TRUE);
+  g_free (mic);
+  g_free (far_padded);
+  g_bytes_unref (far16);
+}
+
+GST_END_TEST;
+
 static Suite *
 sandraaec_stream_suite (void)
 {
@@ -183,10 +313,12 @@ sandraaec_stream_suite (void)
   TCase *tc = tcase_create ("stream");
 
   suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_near_gap_keeps_timestamps);
   tcase_add_test (tc, test_near_jitter_is_not_a_gap);
   tcase_add_test (tc, test_gap_event_drains_partial_frame);
   tcase_add_test (tc, test_caps_change_keeps_audio);
+  tcase_add_test (tc, test_probe_in_another_pipeline);
   return s;
 }
 
