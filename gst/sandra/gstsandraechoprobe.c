@@ -31,6 +31,8 @@
 
 #include "gstsandraechoprobe.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (sandra_echo_probe_debug);
 #define GST_CAT_DEFAULT sandra_echo_probe_debug
 
@@ -53,6 +55,8 @@ struct _GstSandraEchoProbe
 
   /* registry; protected by registry_lock */
   gchar *registered_name;
+  /* the name this probe waits for while another probe holds it */
+  gchar *wanted_name;
   /* mirrors registered_name != NULL, read without the lock per frame */
   gint registered;
 };
@@ -71,6 +75,18 @@ GST_ELEMENT_REGISTER_DEFINE (sandraechoprobe, "sandraechoprobe", GST_RANK_NONE,
 
 static GMutex registry_lock;
 static GHashTable *registry;    /* name -> GstSandraEchoProbe (no ref) */
+/* Probes (no ref) that found their name taken, oldest first: a new
+ * loudspeaker pipeline is often started before the old one is shut down. */
+static GList *waiting;
+
+/* registry_lock held */
+static void
+registry_insert_unlocked (GstSandraEchoProbe * self, gchar * name)
+{
+  self->registered_name = name;
+  g_hash_table_insert (registry, self->registered_name, self);
+  g_atomic_int_set (&self->registered, 1);
+}
 
 static gboolean
 registry_add (GstSandraEchoProbe * self)
@@ -85,17 +101,20 @@ registry_add (GstSandraEchoProbe * self)
   other = g_hash_table_lookup (registry, name);
   if (other != NULL && other != self) {
     ok = FALSE;
+    if (self->wanted_name == NULL) {
+      self->wanted_name = g_strdup (name);
+      waiting = g_list_append (waiting, self);
+    }
   } else if (self->registered_name == NULL) {
-    self->registered_name = g_strdup (name);
-    g_hash_table_insert (registry, self->registered_name, self);
-    g_atomic_int_set (&self->registered, 1);
+    registry_insert_unlocked (self, g_strdup (name));
   }
   g_mutex_unlock (&registry_lock);
 
   if (!ok)
     GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
         ("Another sandraechoprobe named '%s' is already active in this "
-            "process; this one will not feed any canceller.", name),
+            "process; this one feeds no canceller until that one shuts "
+            "down.", name),
         ("Give each probe a unique name, or shut the other pipeline down "
             "first."));
   else
@@ -107,11 +126,30 @@ registry_add (GstSandraEchoProbe * self)
 static void
 registry_remove (GstSandraEchoProbe * self)
 {
+  GList *l;
+
   g_mutex_lock (&registry_lock);
+  if (self->wanted_name != NULL) {
+    waiting = g_list_remove (waiting, self);
+    g_clear_pointer (&self->wanted_name, g_free);
+  }
   if (self->registered_name != NULL) {
     if (g_hash_table_lookup (registry, self->registered_name) == self)
       g_hash_table_remove (registry, self->registered_name);
     GST_DEBUG_OBJECT (self, "released name '%s'", self->registered_name);
+    /* the oldest probe waiting for this name takes it over */
+    for (l = waiting; l != NULL; l = l->next) {
+      GstSandraEchoProbe *next = l->data;
+
+      if (strcmp (next->wanted_name, self->registered_name) == 0) {
+        waiting = g_list_delete_link (waiting, l);
+        registry_insert_unlocked (next, next->wanted_name);
+        next->wanted_name = NULL;
+        GST_INFO_OBJECT (next, "took over the name '%s'",
+            next->registered_name);
+        break;
+      }
+    }
     g_clear_pointer (&self->registered_name, g_free);
     g_atomic_int_set (&self->registered, 0);
   }

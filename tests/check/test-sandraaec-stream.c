@@ -180,6 +180,79 @@ GST_START_TEST (test_caps_change_keeps_audio)
 
 GST_END_TEST;
 
+/* ---- probes coming and going ------------------------------------------- */
+
+/* Runs 300 ms of audio through a canceller looking for @probe and returns
+ * whether its last stats message says a probe was connected. */
+static gboolean
+canceller_finds (const gchar * probe)
+{
+  GstHarness *h = gst_harness_new ("sandraaec");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  gboolean connected = FALSE;
+  guint i;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "probe", probe, "stats-interval-ms", 100, NULL);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+  for (i = 0; i < 30; i++)
+    fail_unless_equals_int (gst_harness_push (h, silence (160, 16000, 1,
+                MS (10) * i)), GST_FLOW_OK);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+
+    if (gst_structure_has_name (st, "sandraaec-stats"))
+      fail_unless (gst_structure_get_boolean (st, "probe-connected",
+              &connected));
+    gst_message_unref (m);
+  }
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  return connected;
+}
+
+/* A new loudspeaker pipeline is started before the old one is shut down
+ * (a device switch without a gap): its probe cannot have the name yet and
+ * says so, but it takes the name over as soon as the old probe lets go. */
+GST_START_TEST (test_probe_waiting_for_name_takes_it_over)
+{
+  GstElement *old = gst_element_factory_make ("sandraechoprobe",
+      "handover-speaker");
+  GstElement *new = gst_element_factory_make ("sandraechoprobe",
+      "handover-speaker");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+
+  gst_element_set_bus (new, bus);
+  fail_unless (gst_element_set_state (old, GST_STATE_READY) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (new, GST_STATE_READY) ==
+      GST_STATE_CHANGE_SUCCESS);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m != NULL, "a taken name was not reported");
+  gst_message_unref (m);
+  fail_unless (canceller_finds ("handover-speaker"));
+
+  fail_unless (gst_element_set_state (old, GST_STATE_NULL) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (canceller_finds ("handover-speaker"),
+      "the waiting probe did not take the name over");
+  /* and when it stops, the name is free */
+  fail_unless (gst_element_set_state (new, GST_STATE_NULL) ==
+      GST_STATE_CHANGE_SUCCESS);
+  fail_if (canceller_finds ("handover-speaker"));
+
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (old);
+  gst_object_unref (new);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 /* ---- probe and canceller in different pipelines ------------------------ */
 
 static GstElement *
@@ -318,6 +391,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_near_jitter_is_not_a_gap);
   tcase_add_test (tc, test_gap_event_drains_partial_frame);
   tcase_add_test (tc, test_caps_change_keeps_audio);
+  tcase_add_test (tc, test_probe_waiting_for_name_takes_it_over);
   tcase_add_test (tc, test_probe_in_another_pipeline);
   return s;
 }
