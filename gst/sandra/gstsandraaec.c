@@ -51,7 +51,8 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
  * expected, and told so: its filter then covers estimation errors in both
  * directions instead of missing an echo that comes a little early. */
 #define ALIGN_MARGIN_MS 60
-/* Frames after a (re)start during which a late far end is not counted. */
+/* Frames after a (re)start during which a late far end is not counted:
+ * the two sides are still starting up, and who came first says nothing. */
 #define STARTUP_FRAMES 50
 /* Far-end history kept at the microphone rate. */
 #define FAR_RING_SECONDS 4
@@ -163,7 +164,7 @@ struct _GstSandraAec
 
   /* statistics */
   guint64 frames_since_stats;
-  guint64 far_late_frames;
+  guint64 far_late_samples;     /* far end that came after it was needed */
 };
 
 #define CAPS \
@@ -246,14 +247,15 @@ far_write (GstSandraAec * self, const gint16 * data, gsize n)
  * that the canceller gets it in time instead of silence. A far end that
  * merely stopped (end of an utterance) shrinks nothing. */
 static void
-far_arrived (GstSandraAec * self, gint64 start)
+far_arrived (GstSandraAec * self, gint64 start, gint64 len)
 {
   gint late_ms, m;
 
-  /* In the first half second the two sides are still starting up, and who
-   * came first says nothing. */
   if (start >= self->far_wanted || self->far_frames < STARTUP_FRAMES)
     return;
+  /* Only what came after it was wanted is late: a far end that is merely
+   * absent (nothing playing) is not. */
+  self->far_late_samples += MIN (len, self->far_wanted - start);
   late_ms = (gint) ((self->far_wanted - start) * 1000 / self->rate);
   m = MAX (0, self->margin_ms - (late_ms + 9) / 10 * 10);
   if (m < self->margin_ms) {
@@ -314,7 +316,8 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
   self->far_next_time = c->play_time + c->duration;
   /* only a flowing far end can be late; a (re)start is just a start */
   if (contiguous)
-    far_arrived (self, start);
+    far_arrived (self, start, gst_util_uint64_scale_int_round (c->duration,
+            self->rate, GST_SECOND));
 
   if (!gst_buffer_map (c->buffer, &map, GST_MAP_READ))
     return;
@@ -333,24 +336,20 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
 }
 
 /* Copies @n far-end samples from play-out index @at; what is not held is
- * silence. Returns how many samples had not arrived yet. */
-static gint
+ * silence. */
+static void
 far_read (GstSandraAec * self, gint64 at, gint16 * dest, gint n)
 {
-  gint i, late = 0;
+  gint i;
 
   for (i = 0; i < n; i++) {
     gint64 j = at + i;
 
     if (self->far_end >= 0 && j >= self->far_start && j < self->far_end)
       dest[i] = self->far_ring[j % self->far_ring_len];
-    else {
+    else
       dest[i] = 0;
-      if (self->far_end < 0 || j >= self->far_end)
-        late++;
-    }
   }
-  return late;
 }
 
 /* Finds and attaches the probe, then moves what it queued into the ring.
@@ -552,7 +551,8 @@ post_stats (GstSandraAec * self, GstClockTime running_time)
       "canceller-delay-ms", G_TYPE_INT, s.has_delay ? s.delay_median_ms : -1,
       "speech-probability", G_TYPE_DOUBLE, s.speech_probability_pct < 0 ?
       -1.0 : s.speech_probability_pct / 100.0,
-      "far-end-late-frames", G_TYPE_UINT64, self->far_late_frames,
+      "far-end-late-frames", G_TYPE_UINT64,
+      self->far_late_samples / self->frame_size,
       "far-end-dropped", G_TYPE_UINT64, dropped, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
@@ -600,7 +600,7 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     release_probe (self);
 
   if (self->active_config.echo_cancel && self->probe) {
-    gint residual, late;
+    gint residual;
     gint64 offset;
 
     /* from here on @index is on the probe's running-time axis */
@@ -627,11 +627,9 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     offset = (gint64) (extra + residual) * self->rate / 1000;
     regrow_margin (self, index - offset);
     offset -= (gint64) self->margin_ms * self->rate / 1000;
-    late = far_read (self, index - offset, self->far_feed, fs);
+    far_read (self, index - offset, self->far_feed, fs);
     self->far_wanted = MAX (self->far_wanted, index - offset + fs);
     self->far_frames++;
-    if (late > 0)
-      self->far_late_frames++;
     ret = sandra_apm_analyze_far (self->apm, self->far_feed);
     if (ret != 0)
       GST_LOG_OBJECT (self, "far end refused: %s", sandra_apm_strerror (ret));
@@ -947,7 +945,7 @@ gst_sandra_aec_start (GstBaseTransform * trans)
   self->warned_busy = FALSE;
   self->frames_without_probe = 0;
   self->lookup_countdown = 0;
-  self->far_late_frames = 0;
+  self->far_late_samples = 0;
   self->far_latency = 0;
   reset_stream (self);
   return TRUE;

@@ -6,6 +6,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/app/app.h>
+#include <math.h>
 #include <string.h>
 
 #include "test-util.h"
@@ -253,6 +254,88 @@ GST_START_TEST (test_probe_waiting_for_name_takes_it_over)
 
 GST_END_TEST;
 
+/* ---- far end late or absent -------------------------------------------- */
+
+/* Pushes @n 10 ms frames of a 440 Hz tone into a harness from frame @from. */
+static void
+push_tone (GstHarness * h, guint from, guint n)
+{
+  gint16 frame[160];
+  guint f, i;
+
+  for (f = from; f < from + n; f++) {
+    for (i = 0; i < 160; i++)
+      frame[i] = (gint16) (3000 * sin (2 * G_PI * 440 * (f * 160 + i) /
+              16000.0));
+    fail_unless_equals_int (gst_harness_push (h,
+            sandra_test_audio_buffer (frame, 160, 16000, 1, f * 160)),
+        GST_FLOW_OK);
+  }
+}
+
+static guint64
+last_late_frames (GstBus * bus)
+{
+  GstMessage *m;
+  guint64 late = G_MAXUINT64;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+
+    if (gst_structure_has_name (st, "sandraaec-stats"))
+      fail_unless (gst_structure_get_uint64 (st, "far-end-late-frames",
+              &late));
+    gst_message_unref (m);
+  }
+  fail_unless (late != G_MAXUINT64, "no stats");
+  return late;
+}
+
+/* Probe and canceller driven by hand, so that who comes first is exact. A
+ * loudspeaker that stops playing (the end of a reply) leaves the far end
+ * absent, not late; far end that arrives after the canceller needed it
+ * is late, and counted. */
+GST_START_TEST (test_far_end_late_versus_absent)
+{
+  GstHarness *probe = gst_harness_new_parse ("sandraechoprobe "
+      "name=late-or-absent");
+  GstHarness *aec = gst_harness_new ("sandraaec");
+  GstBus *bus = gst_bus_new ();
+  guint64 late;
+
+  gst_harness_set_src_caps_str (probe, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+  gst_element_set_bus (aec->element, bus);
+  g_object_set (aec->element, "probe", "late-or-absent",
+      "stats-interval-ms", 100, NULL);
+  gst_harness_set_src_caps_str (aec, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+
+  /* attach, then 1 s of far end always ahead of the microphone */
+  push_tone (aec, 0, 1);
+  push_tone (probe, 0, 100);
+  push_tone (aec, 1, 99);
+  /* the loudspeaker falls silent; the microphone goes on for 2 s */
+  push_tone (aec, 100, 200);
+  late = last_late_frames (bus);
+  fail_unless_equals_uint64 (late, 0);
+
+  /* the far end goes on where it stopped, but only now: 1 s of it comes
+   * after the microphone frames it belonged to were processed */
+  push_tone (probe, 100, 100);
+  push_tone (aec, 300, 10);
+  late = last_late_frames (bus);
+  fail_unless (late >= 90 && late <= 110, "%" G_GUINT64_FORMAT
+      " late frames", late);
+
+  gst_harness_teardown (aec);
+  gst_harness_teardown (probe);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 /* ---- probe and canceller in different pipelines ------------------------ */
 
 static GstElement *
@@ -392,6 +475,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_gap_event_drains_partial_frame);
   tcase_add_test (tc, test_caps_change_keeps_audio);
   tcase_add_test (tc, test_probe_waiting_for_name_takes_it_over);
+  tcase_add_test (tc, test_far_end_late_versus_absent);
   tcase_add_test (tc, test_probe_in_another_pipeline);
   return s;
 }
