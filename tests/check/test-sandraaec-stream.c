@@ -283,8 +283,7 @@ last_late_frames (GstBus * bus)
     const GstStructure *st = gst_message_get_structure (m);
 
     if (gst_structure_has_name (st, "sandraaec-stats"))
-      fail_unless (gst_structure_get_uint64 (st, "far-end-late-frames",
-              &late));
+      fail_unless (gst_structure_get_uint64 (st, "far-end-late-frames", &late));
     gst_message_unref (m);
   }
   fail_unless (late != G_MAXUINT64, "no stats");
