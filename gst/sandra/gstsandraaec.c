@@ -335,6 +335,23 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
   gst_buffer_unmap (c->buffer, &map);
 }
 
+/* The loudspeaker's branch was flushed at @play_time: what is held from
+ * there on was never played, and is forgotten. */
+static void
+far_cut (GstSandraAec * self, GstClockTime play_time)
+{
+  gint64 at = gst_util_uint64_scale_int_round (play_time, self->rate,
+      GST_SECOND);
+
+  if (self->far_end >= 0 && at < self->far_end) {
+    GST_DEBUG_OBJECT (self, "playback flushed: %" G_GINT64_FORMAT " ms of "
+        "far end were not played", (self->far_end - at) * 1000 / self->rate);
+    self->far_end = MAX (at, self->far_start);
+  }
+  /* whatever comes next starts a new stretch */
+  self->far_next_time = GST_CLOCK_TIME_NONE;
+}
+
 /* Copies @n far-end samples from play-out index @at; what is not held is
  * silence. */
 static void
@@ -420,7 +437,10 @@ poll_probe (GstSandraAec * self)
   gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
   while ((c = g_queue_pop_head (&self->far_chunks))) {
     self->far_latency = c->latency;
-    far_store (self, c);
+    if (c->buffer)
+      far_store (self, c);
+    else
+      far_cut (self, c->play_time);
     gst_sandra_echo_chunk_free (c);
   }
 }

@@ -51,6 +51,7 @@ struct _GstSandraEchoProbe
   gpointer reader;
   GstClockTime latency;         /* playback pipeline latency */
   gboolean discont;
+  gboolean flushing;            /* between FLUSH_START and FLUSH_STOP */
   GstClockTime next_running_time;       /* for buffers without PTS */
 
   /* registry; protected by registry_lock */
@@ -202,7 +203,8 @@ gst_sandra_echo_chunk_free (GstSandraEchoChunk * chunk)
 {
   if (chunk == NULL)
     return;
-  gst_buffer_unref (chunk->buffer);
+  if (chunk->buffer)
+    gst_buffer_unref (chunk->buffer);
   g_free (chunk);
 }
 
@@ -289,7 +291,8 @@ gst_sandra_echo_probe_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     rt = self->next_running_time;
 
   g_mutex_lock (&self->lock);
-  if (self->reader == NULL || !GST_CLOCK_TIME_IS_VALID (rt) || frames == 0) {
+  if (self->reader == NULL || !GST_CLOCK_TIME_IS_VALID (rt) || frames == 0
+      || self->flushing) {
     g_mutex_unlock (&self->lock);
     self->next_running_time = GST_CLOCK_TIME_IS_VALID (rt) ? rt + dur : rt;
     return GST_FLOW_OK;
@@ -345,16 +348,66 @@ gst_sandra_echo_probe_src_event (GstBaseTransform * trans, GstEvent * event)
       (trans, event);
 }
 
+/* The running time now, by our clock; NONE unless PLAYING. */
+static GstClockTime
+running_time_now (GstSandraEchoProbe * self)
+{
+  GstElement *element = GST_ELEMENT (self);
+  GstClock *clock = NULL;
+  GstClockTime base = 0, now = GST_CLOCK_TIME_NONE;
+
+  GST_OBJECT_LOCK (element);
+  if (GST_STATE (element) == GST_STATE_PLAYING && GST_ELEMENT_CLOCK (element)) {
+    clock = gst_object_ref (GST_ELEMENT_CLOCK (element));
+    base = GST_ELEMENT_CAST (element)->base_time;
+  }
+  GST_OBJECT_UNLOCK (element);
+  if (clock) {
+    now = gst_clock_get_time (clock);
+    now = now > base ? now - base : 0;
+    gst_object_unref (clock);
+  }
+  return now;
+}
+
 static gboolean
 gst_sandra_echo_probe_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (trans);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-    g_mutex_lock (&self->lock);
-    clear_queue_unlocked (self);
-    g_mutex_unlock (&self->lock);
-    self->next_running_time = GST_CLOCK_TIME_NONE;
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:{
+      /* Barge-in: the application flushes the playback branch. What this
+       * probe passed on but the sink has not played yet is thrown away and
+       * will never be heard; the canceller already has some of it and must
+       * learn that it is not echo. Without a running clock (a seek in a
+       * paused pipeline) nothing was going to play anyway. */
+      GstClockTime now = running_time_now (self);
+
+      g_mutex_lock (&self->lock);
+      self->flushing = TRUE;
+      clear_queue_unlocked (self);
+      if (self->reader != NULL && GST_CLOCK_TIME_IS_VALID (now)) {
+        GstSandraEchoChunk *cut = g_new0 (GstSandraEchoChunk, 1);
+
+        cut->play_time = now;
+        cut->latency = self->latency;
+        g_queue_push_tail (&self->chunks, cut);
+        GST_DEBUG_OBJECT (self, "flushed at %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (now));
+      }
+      g_mutex_unlock (&self->lock);
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP:
+      g_mutex_lock (&self->lock);
+      self->flushing = FALSE;
+      self->discont = TRUE;
+      g_mutex_unlock (&self->lock);
+      self->next_running_time = GST_CLOCK_TIME_NONE;
+      break;
+    default:
+      break;
   }
   return
       GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->sink_event
@@ -391,6 +444,7 @@ gst_sandra_echo_probe_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       g_mutex_lock (&self->lock);
       clear_queue_unlocked (self);
+      self->flushing = FALSE;
       self->latency = 0;
       g_mutex_unlock (&self->lock);
       self->next_running_time = GST_CLOCK_TIME_NONE;

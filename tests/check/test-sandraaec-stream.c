@@ -335,6 +335,130 @@ GST_START_TEST (test_far_end_late_versus_absent)
 
 GST_END_TEST;
 
+/* ---- barge-in: the loudspeaker is flushed ------------------------------ */
+
+#define NEAR_FIXTURE "aec-near-speech.flac"
+#define BARGE_IN_FRAME 400      /* 10 ms frames */
+#define AHEAD_FRAMES 30         /* what waits in the sink: 300 ms */
+
+/* Echo of speech for 4 s, then the user barges in: the application flushes
+ * the playback branch (if @flush) and the loudspeaker stops; the microphone
+ * hears the user. The probe had seen 300 ms more than was played, as it
+ * always does with a sink buffer. Without @flush, the probe never saw
+ * them (the reference). Returns the output over the 400 ms after the
+ * barge-in, energy ratio to the microphone, in dB. */
+static gdouble
+barge_in_run (gboolean flush)
+{
+  GBytes *far_b = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  GBytes *near_b = sandra_test_load_audio (NEAR_FIXTURE, 16000, 1);
+  gsize n_far, n_near, n = 16000 * 6;
+  const gint16 *far = g_bytes_get_data (far_b, &n_far);
+  const gint16 *near = g_bytes_get_data (near_b, &n_near);
+  SandraEchoSimParams p = { 16000, 40, 150, -6.0, 0.0, -65.0, 21 };
+  gint16 *played = g_new0 (gint16, n), *mic, *out = g_new0 (gint16, n);
+  GstHarness *probe = gst_harness_new_parse (flush ?
+      "sandraechoprobe name=barge-in-flushed" :
+      "sandraechoprobe name=barge-in-reference");
+  GstHarness *aec = gst_harness_new ("sandraaec");
+  guint f, last_far;
+  gsize got = 0;
+  GstBuffer *b;
+  gdouble ratio;
+
+  memcpy (played, far, BARGE_IN_FRAME * 160 * 2);
+  /* the user's first word starts 0.5 s into the recording: she starts
+   * talking as the flush comes (a voice detector's reaction time) */
+  mic = sandra_echo_sim_render (&p, played, n, near, MIN (n_near / 2,
+          n - (BARGE_IN_FRAME - 50) * 160), (BARGE_IN_FRAME - 50) * 160);
+
+  gst_harness_set_src_caps_str (probe, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+  g_object_set (aec->element, "probe", flush ? "barge-in-flushed" :
+      "barge-in-reference", "noise-suppression", FALSE,
+      "stats-interval-ms", 0, NULL);
+  gst_harness_set_src_caps_str (aec, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+
+  last_far = flush ? BARGE_IN_FRAME + AHEAD_FRAMES : BARGE_IN_FRAME;
+  for (f = 0; f < n / 160; f++) {
+    if (f == 0)
+      /* the canceller attaches on its first frame */
+      fail_unless_equals_int (gst_harness_push (aec,
+              sandra_test_audio_buffer (mic, 160, 16000, 1, 0)), GST_FLOW_OK);
+    if (f == 0) {
+      guint k;
+
+      for (k = 0; k < AHEAD_FRAMES; k++)
+        fail_unless_equals_int (gst_harness_push (probe,
+                sandra_test_audio_buffer (far + k * 160, 160, 16000, 1,
+                    k * 160)), GST_FLOW_OK);
+    }
+    if (f + AHEAD_FRAMES < last_far)
+      fail_unless_equals_int (gst_harness_push (probe,
+              sandra_test_audio_buffer (far + (f + AHEAD_FRAMES) * 160, 160,
+                  16000, 1, (f + AHEAD_FRAMES) * 160)), GST_FLOW_OK);
+    if (f == BARGE_IN_FRAME && flush) {
+      GstSegment seg;
+
+      gst_harness_set_time (probe, MS (10) * f);
+      fail_unless (gst_harness_push_event (probe,
+              gst_event_new_flush_start ()));
+      fail_unless (gst_harness_push_event (probe,
+              gst_event_new_flush_stop (FALSE)));
+      gst_segment_init (&seg, GST_FORMAT_TIME);
+      fail_unless (gst_harness_push_event (probe,
+              gst_event_new_segment (&seg)));
+    }
+    if (f > 0)
+      fail_unless_equals_int (gst_harness_push (aec,
+              sandra_test_audio_buffer (mic + f * 160, 160, 16000, 1,
+                  f * 160)), GST_FLOW_OK);
+    while ((b = gst_harness_try_pull (aec))) {
+      gsize sz = gst_buffer_get_size (b) / 2;
+
+      fail_unless (got + sz <= n);
+      gst_buffer_extract (b, 0, out + got, sz * 2);
+      got += sz;
+      gst_buffer_unref (b);
+    }
+    while ((b = gst_harness_try_pull (probe)))
+      gst_buffer_unref (b);
+  }
+  fail_unless_equals_int (got, n);
+  ratio = sandra_echo_sim_ratio_db (out, mic, BARGE_IN_FRAME * 160,
+      (BARGE_IN_FRAME + 40) * 160);
+  g_print ("flush %d: ERLE before %.1f dB, talker attenuation after %.1f dB\n",
+      flush, sandra_echo_sim_ratio_db (out, mic, 200 * 160,
+          BARGE_IN_FRAME * 160), ratio);
+
+  gst_harness_teardown (aec);
+  gst_harness_teardown (probe);
+  g_free (played);
+  g_free (mic);
+  g_free (out);
+  g_bytes_unref (far_b);
+  g_bytes_unref (near_b);
+  return ratio;
+}
+
+/* The far end that a flush kept from being played is not echo: the
+ * canceller must not subtract it from (and suppress) the user who just
+ * barged in. Fed to the canceller, the 300 ms that never played cost her
+ * about 2 dB more in the 400 ms after the flush. */
+GST_START_TEST (test_flushed_far_end_is_not_echo)
+{
+  gdouble reference = barge_in_run (FALSE);
+  gdouble flushed = barge_in_run (TRUE);
+
+  /* everything here is deterministic: no clock, no threads */
+  fail_unless (flushed <= reference + 1.0, "after a flush the talker loses "
+      "%.1f dB, %.1f dB when nothing unplayed reached the probe", flushed,
+      reference);
+}
+
+GST_END_TEST;
+
 /* ---- probe and canceller in different pipelines ------------------------ */
 
 static GstElement *
@@ -475,6 +599,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_caps_change_keeps_audio);
   tcase_add_test (tc, test_probe_waiting_for_name_takes_it_over);
   tcase_add_test (tc, test_far_end_late_versus_absent);
+  tcase_add_test (tc, test_flushed_far_end_is_not_echo);
   tcase_add_test (tc, test_probe_in_another_pipeline);
   return s;
 }
