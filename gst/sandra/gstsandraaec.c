@@ -310,6 +310,9 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
       far_write (self, NULL, start - self->far_end);
     } else {
       self->far_start = self->far_end = start;
+      /* a far end that went back in time cannot be late for what the
+       * microphone wanted before */
+      self->far_wanted = G_MININT64;
     }
     gst_audio_converter_reset (self->far_conv);
   }
@@ -844,13 +847,16 @@ gst_sandra_aec_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
-      reset_stream (self);
-      /* the probe's queue holds the pre-flush far end */
-      if (self->probe) {
-        gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
-        g_queue_clear_full (&self->far_chunks,
-            (GDestroyNotify) gst_sandra_echo_chunk_free);
-      }
+      /* A flush drops the microphone audio in flight. The room, the echo
+       * path delay and what the loudspeaker played are unchanged: the
+       * canceller's filter, the delay estimate and the far end stay (a
+       * flush of the loudspeaker's side reaches its probe, which tells).
+       * Only who-came-first bookkeeping starts over: running time may
+       * restart. */
+      gst_adapter_clear (self->adapter);
+      self->next_near = 0;
+      self->far_wanted = G_MININT64;
+      self->far_frames = 0;
       break;
     case GST_EVENT_EOS:
     case GST_EVENT_GAP:

@@ -459,6 +459,99 @@ GST_START_TEST (test_flushed_far_end_is_not_echo)
 
 GST_END_TEST;
 
+/* ---- a flush on the microphone side ----------------------------------- */
+
+#define NEAR_FLUSH_FRAME 400
+
+/* 6 s of speech echo; the loudspeaker's pipeline feeds the probe 300 ms
+ * ahead. If @flush, the microphone side is flushed (running time kept) at
+ * 4 s. Returns the ERLE over the second after that, in dB. */
+static gdouble
+near_flush_run (gboolean flush)
+{
+  GBytes *far_b = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
+  gsize n_far, n = 16000 * 6, got = 0;
+  const gint16 *far = g_bytes_get_data (far_b, &n_far);
+  SandraEchoSimParams p = { 16000, 120, 150, -6.0, 0.0, -65.0, 23 };
+  gint16 *mic, *out = g_new0 (gint16, n);
+  GstHarness *probe = gst_harness_new_parse (flush ?
+      "sandraechoprobe name=near-flush-flushed" :
+      "sandraechoprobe name=near-flush-reference");
+  GstHarness *aec = gst_harness_new ("sandraaec");
+  GstBuffer *b;
+  guint f;
+  gdouble erle;
+
+  fail_unless (n_far / 2 >= n + AHEAD_FRAMES * 160);
+  mic = sandra_echo_sim_render (&p, far, n, NULL, 0, 0);
+  gst_harness_set_src_caps_str (probe, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+  g_object_set (aec->element, "probe", flush ? "near-flush-flushed" :
+      "near-flush-reference", "noise-suppression", FALSE,
+      "stats-interval-ms", 0, NULL);
+  gst_harness_set_src_caps_str (aec, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=16000,channels=1");
+
+  for (f = 0; f < n / 160; f++) {
+    guint k;
+
+    /* the canceller attaches on its first frame, then the far end runs
+     * 300 ms ahead */
+    fail_unless_equals_int (gst_harness_push (aec,
+            sandra_test_audio_buffer (mic + f * 160, 160, 16000, 1, f * 160)),
+        GST_FLOW_OK);
+    for (k = (f == 0 ? 0 : f + AHEAD_FRAMES); k <= f + AHEAD_FRAMES; k++)
+      fail_unless_equals_int (gst_harness_push (probe,
+              sandra_test_audio_buffer (far + k * 160, 160, 16000, 1,
+                  k * 160)), GST_FLOW_OK);
+    if (flush && f + 1 == NEAR_FLUSH_FRAME) {
+      GstSegment seg;
+
+      fail_unless (gst_harness_push_event (aec, gst_event_new_flush_start ()));
+      fail_unless (gst_harness_push_event (aec,
+              gst_event_new_flush_stop (FALSE)));
+      gst_segment_init (&seg, GST_FORMAT_TIME);
+      fail_unless (gst_harness_push_event (aec, gst_event_new_segment (&seg)));
+    }
+    while ((b = gst_harness_try_pull (aec))) {
+      gsize sz = gst_buffer_get_size (b) / 2;
+
+      fail_unless (got + sz <= n);
+      gst_buffer_extract (b, 0, out + got, sz * 2);
+      got += sz;
+      gst_buffer_unref (b);
+    }
+    while ((b = gst_harness_try_pull (probe)))
+      gst_buffer_unref (b);
+  }
+  fail_unless_equals_int (got, n);
+  erle = sandra_echo_sim_ratio_db (out, mic, NEAR_FLUSH_FRAME * 160,
+      (NEAR_FLUSH_FRAME + 100) * 160);
+  g_print ("near flush %d: ERLE after %.1f dB\n", flush, erle);
+
+  gst_harness_teardown (aec);
+  gst_harness_teardown (probe);
+  g_free (mic);
+  g_free (out);
+  g_bytes_unref (far_b);
+  return erle;
+}
+
+/* A flush on the microphone side drops the audio in flight, not what the
+ * canceller learnt about the room and the delay, nor the far end the
+ * loudspeaker's pipeline (which did not flush) already played. */
+GST_START_TEST (test_near_flush_keeps_echo_model)
+{
+  gdouble reference = near_flush_run (FALSE);
+  gdouble flushed = near_flush_run (TRUE);
+
+  /* deterministic: no clock, no threads */
+  fail_unless (flushed >= reference - 3.0, "ERLE %.1f dB in the second "
+      "after a flush, %.1f dB without it", flushed, reference);
+}
+
+GST_END_TEST;
+
 /* ---- probe and canceller in different pipelines ------------------------ */
 
 static GstElement *
@@ -600,6 +693,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_probe_waiting_for_name_takes_it_over);
   tcase_add_test (tc, test_far_end_late_versus_absent);
   tcase_add_test (tc, test_flushed_far_end_is_not_echo);
+  tcase_add_test (tc, test_near_flush_keeps_echo_model);
   tcase_add_test (tc, test_probe_in_another_pipeline);
   return s;
 }
