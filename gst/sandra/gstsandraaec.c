@@ -294,20 +294,28 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
     GST_INFO_OBJECT (self, "far end %d Hz x%d -> %d Hz mono",
         GST_AUDIO_INFO_RATE (&c->info), GST_AUDIO_INFO_CHANNELS (&c->info),
         self->rate);
-    c->discont = TRUE;
   }
 
   start = gst_util_uint64_scale_int_round (c->play_time, self->rate,
       GST_SECOND);
-  contiguous = !c->discont && self->far_end >= 0
+  /* Timestamps decide, not the DISCONT flag: sources flag the start of
+   * every utterance even when it follows the previous one seamlessly, and
+   * the far end already held is still what was played before it. */
+  contiguous = self->far_end >= 0
       && GST_CLOCK_TIME_IS_VALID (self->far_next_time)
       && c->play_time + FAR_JITTER >= self->far_next_time
       && c->play_time <= self->far_next_time + FAR_JITTER;
   if (!contiguous) {
-    if (self->far_end >= 0 && start > self->far_end
+    if (self->far_end >= 0 && start >= self->far_end
         && start - self->far_end < self->far_ring_len) {
       /* Nothing was played in between: that is silence, not a loss. */
       far_write (self, NULL, start - self->far_end);
+    } else if (self->far_end >= 0 && start >= self->far_start
+        && start < self->far_end) {
+      /* Back in time (less latency than before): what was held from here
+       * on is replaced, what came before stays. */
+      self->far_end = start;
+      self->far_wanted = G_MININT64;
     } else {
       self->far_start = self->far_end = start;
       /* a far end that went back in time cannot be late for what the
