@@ -61,6 +61,9 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
 /* Unflagged near-end timestamp jumps beyond this are gaps (the default
  * alignment threshold of GstAudioBaseSink). */
 #define GAP_THRESHOLD (40 * GST_MSECOND)
+/* Two readings of our clock around one of the probe's farther apart than
+ * this mean the thread was preempted in between. */
+#define CLOCK_READ_SLACK (200 * GST_USECOND)
 /* Look for a missing probe every so many 10 ms frames. */
 #define LOOKUP_EVERY_FRAMES 10
 /* A probe may appear a little after the canceller starts; complain after
@@ -457,41 +460,56 @@ poll_probe (GstSandraAec * self)
 }
 
 /* The far end is indexed by the probe's running time, the microphone by
- * ours. In one pipeline they are the same; a probe in another pipeline on
- * the same clock started at another moment (has another base time), and
- * the same instant has running times that differ by the difference of the
- * base times. Only two PLAYING elements have meaningful base times; until
- * then the last known offset holds (none, at first). Elements on different
- * clocks cannot be related and are taken to share running time. */
+ * ours. In one pipeline they are the same. A probe in another pipeline
+ * started at another moment, maybe on another clock (two pipelines clocked
+ * by their own sound cards): the offset is what the probe's running time
+ * reads at the instant ours reads zero. On one clock that is the difference
+ * of the base times; across clocks both are read at one instant (and again
+ * next frame if the thread was preempted in between, which would skew the
+ * reading), which also follows any drift between the clocks. Only PLAYING
+ * elements have meaningful running times; until then the last known offset
+ * holds (none, at first). */
 static void
 update_clock_offset (GstSandraAec * self)
 {
   GstElement *mine = GST_ELEMENT (self), *theirs = GST_ELEMENT (self->probe);
-  GstClock *my_clock, *their_clock;
+  GstClock *my_clock = NULL, *their_clock = NULL;
   GstClockTime my_base, their_base;
+  GstClockTimeDiff diff;
   gboolean playing;
   gint64 offset;
 
   GST_OBJECT_LOCK (mine);
-  my_clock = GST_ELEMENT_CLOCK (mine);
+  if (GST_ELEMENT_CLOCK (mine))
+    my_clock = gst_object_ref (GST_ELEMENT_CLOCK (mine));
   my_base = GST_ELEMENT_CAST (mine)->base_time;
   playing = GST_STATE (mine) == GST_STATE_PLAYING;
   GST_OBJECT_UNLOCK (mine);
   GST_OBJECT_LOCK (theirs);
-  their_clock = GST_ELEMENT_CLOCK (theirs);
+  if (GST_ELEMENT_CLOCK (theirs))
+    their_clock = gst_object_ref (GST_ELEMENT_CLOCK (theirs));
   their_base = GST_ELEMENT_CAST (theirs)->base_time;
   playing &= GST_STATE (theirs) == GST_STATE_PLAYING;
   GST_OBJECT_UNLOCK (theirs);
-  /* the clocks are only compared, never dereferenced */
-  if (!playing || my_clock == NULL || my_clock != their_clock)
-    return;
+  if (!playing || my_clock == NULL || their_clock == NULL)
+    goto done;
 
-  if (my_base >= their_base)
-    offset = (gint64) gst_util_uint64_scale_int_round (my_base - their_base,
-        self->rate, GST_SECOND);
-  else
-    offset = -(gint64) gst_util_uint64_scale_int_round (their_base - my_base,
-        self->rate, GST_SECOND);
+  if (my_clock == their_clock) {
+    diff = GST_CLOCK_DIFF (their_base, my_base);
+  } else {
+    GstClockTime before = gst_clock_get_time (my_clock);
+    GstClockTime theirs_now = gst_clock_get_time (their_clock);
+    GstClockTime after = gst_clock_get_time (my_clock);
+
+    if (after - before > CLOCK_READ_SLACK)
+      goto done;
+    diff = GST_CLOCK_DIFF (their_base, theirs_now) -
+        GST_CLOCK_DIFF (my_base, before + (after - before) / 2);
+  }
+  offset = (gint64) gst_util_uint64_scale_int_round (ABS (diff), self->rate,
+      GST_SECOND);
+  if (diff < 0)
+    offset = -offset;
   if (ABS (offset - self->clock_offset) > self->rate / 1000) {
     GST_INFO_OBJECT (self, "probe's running time is ours %+" G_GINT64_FORMAT
         " ms", offset * 1000 / self->rate);
@@ -500,6 +518,10 @@ update_clock_offset (GstSandraAec * self)
     self->far_wanted = G_MININT64;
     self->far_frames = 0;
   }
+
+done:
+  gst_clear_object (&my_clock);
+  gst_clear_object (&their_clock);
 }
 
 /* --- near end ----------------------------------------------------------- */

@@ -633,11 +633,15 @@ wait_eos (GstElement * pipeline)
 }
 
 /* The loudspeaker pipeline starts a second after the microphone pipeline,
- * so their running times differ by that second, although both follow the
- * same clock. The probe is found by name across pipelines; the far end
- * must also be lined up across them, by clock time. The microphone hears
- * the loudspeaker 200 ms after it plays (well inside max-delay-ms). */
-GST_START_TEST (test_probe_in_another_pipeline)
+ * so their running times differ by that second. The probe is found by name
+ * across pipelines; the far end must also be lined up across them, by what
+ * happens at the same instant. The microphone hears the loudspeaker 200 ms
+ * after it plays (well inside max-delay-ms). With @other_clock, the
+ * loudspeaker pipeline follows the wall clock and the microphone pipeline
+ * the monotonic one (as two pipelines clocked by their own sound card
+ * would). Returns the ERLE over the second half. */
+static gdouble
+cross_pipeline_erle (gboolean other_clock)
 {
   GBytes *far16 = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
   const gint start_gap_ms = 1000;
@@ -651,6 +655,9 @@ GST_START_TEST (test_probe_in_another_pipeline)
   GstElement *near_p, *far_p, *sink;
   GByteArray *out = g_byte_array_new ();
   gdouble erle;
+  gchar *desc;
+  const gchar *name = other_clock ? "other-clock-speaker" :
+      "other-pipeline-speaker";
 
   n_far = MIN (n_far / 2, 16000 * 7);
   n_mic = n_far + 16000 * (start_gap_ms + 300) / 1000;
@@ -658,15 +665,25 @@ GST_START_TEST (test_probe_in_another_pipeline)
   memcpy (far_padded, far, n_far * 2);
   mic = sandra_echo_sim_render (&p, far_padded, n_mic, NULL, 0, 0);
 
-  near_p = launch ("appsrc name=mic format=time caps=audio/x-raw,"
+  desc = g_strdup_printf ("appsrc name=mic format=time caps=audio/x-raw,"
       "format=S16LE,layout=interleaved,rate=16000,channels=1 ! "
-      "sandraaec probe=other-pipeline-speaker noise-suppression=false "
-      "stats-interval-ms=0 ! appsink name=out sync=true");
-  far_p = launch ("appsrc name=far format=time caps=audio/x-raw,"
+      "sandraaec probe=%s noise-suppression=false "
+      "stats-interval-ms=0 ! appsink name=out sync=true", name);
+  near_p = launch (desc);
+  g_free (desc);
+  desc = g_strdup_printf ("appsrc name=far format=time caps=audio/x-raw,"
       "format=S16LE,layout=interleaved,rate=16000,channels=1 ! "
-      "sandraechoprobe name=other-pipeline-speaker ! queue "
-      "max-size-buffers=0 max-size-bytes=0 max-size-time=300000000 ! "
-      "fakesink sync=true");
+      "sandraechoprobe name=%s ! queue max-size-buffers=0 max-size-bytes=0 "
+      "max-size-time=300000000 ! fakesink sync=true", name);
+  far_p = launch (desc);
+  g_free (desc);
+  if (other_clock) {
+    GstClock *wall = g_object_new (GST_TYPE_SYSTEM_CLOCK, "clock-type",
+        GST_CLOCK_TYPE_REALTIME, NULL);
+
+    gst_pipeline_use_clock (GST_PIPELINE (far_p), wall);
+    gst_object_unref (wall);
+  }
   sink = gst_bin_get_by_name (GST_BIN (near_p), "out");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, out, NULL);
   gst_object_unref (sink);
@@ -690,8 +707,8 @@ GST_START_TEST (test_probe_in_another_pipeline)
   fail_unless_equals_int (out->len, n_mic * 2);
   erle = sandra_echo_sim_ratio_db ((const gint16 *) out->data, mic,
       n_mic / 2, n_mic);
-  g_print ("ERLE across pipelines: %.1f dB\n", erle);
-  fail_unless (erle >= 15.0, "ERLE %.1f dB across pipelines", erle);
+  GST_INFO ("ERLE across pipelines (other clock %d): %.1f dB", other_clock,
+      erle);
 
   gst_object_unref (near_p);
   gst_object_unref (far_p);
@@ -699,6 +716,24 @@ GST_START_TEST (test_probe_in_another_pipeline)
   g_free (mic);
   g_free (far_padded);
   g_bytes_unref (far16);
+  return erle;
+}
+
+GST_START_TEST (test_probe_in_another_pipeline)
+{
+  gdouble erle = cross_pipeline_erle (FALSE);
+
+  fail_unless (erle >= 15.0, "ERLE %.1f dB across pipelines", erle);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_probe_in_another_pipeline_on_another_clock)
+{
+  gdouble erle = cross_pipeline_erle (TRUE);
+
+  fail_unless (erle >= 15.0, "ERLE %.1f dB across pipelines on different "
+      "clocks", erle);
 }
 
 GST_END_TEST;
@@ -721,6 +756,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_near_flush_keeps_echo_model);
   tcase_add_test (tc, test_far_discont_without_gap);
   tcase_add_test (tc, test_probe_in_another_pipeline);
+  tcase_add_test (tc, test_probe_in_another_pipeline_on_another_clock);
   return s;
 }
 
