@@ -890,7 +890,9 @@ gst_sandra_aec_sink_event (GstBaseTransform * trans, GstEvent * event)
       break;
     case GST_EVENT_EOS:
     case GST_EVENT_GAP:
-      /* what waits goes out before the event that follows it */
+    case GST_EVENT_SEGMENT:
+      /* what waits goes out before the event that follows it (and, for a
+       * segment, still on the segment it belongs to) */
       drain_tail (self);
       break;
     case GST_EVENT_CAPS:{

@@ -150,6 +150,38 @@ GST_START_TEST (test_gap_event_drains_partial_frame)
 
 GST_END_TEST;
 
+/* A new segment without a flush (the next file of a playlist): the partial
+ * frame belongs to the old segment and leaves before the new one starts,
+ * whose timestamps start again. */
+GST_START_TEST (test_new_segment_drains_partial_frame)
+{
+  GstHarness *h = near_harness ("stream-segment-no-probe");
+  GstSegment seg;
+  Out out[8];
+  guint n;
+
+  fail_unless_equals_int (gst_harness_push (h, silence (240, 16000, 1, 0)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (pull_all (h, out, G_N_ELEMENTS (out)), 1);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = MS (15);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  n = pull_all (h, out, G_N_ELEMENTS (out));
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_uint64 (out[0].pts, MS (10));
+  fail_unless_equals_int (out[0].size, 160);
+
+  fail_unless_equals_int (gst_harness_push (h, silence (160, 16000, 1, 0)),
+      GST_FLOW_OK);
+  n = pull_all (h, out, G_N_ELEMENTS (out));
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_uint64 (out[0].pts, 0);
+  fail_unless_equals_int (out[0].size, 320);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Rate and channels change mid-stream: what waited for a whole frame in the
  * old format comes out, in the old format, before the new one starts. */
 GST_START_TEST (test_caps_change_keeps_audio)
@@ -428,7 +460,7 @@ barge_in_run (gboolean flush)
   fail_unless_equals_int (got, n);
   ratio = sandra_echo_sim_ratio_db (out, mic, BARGE_IN_FRAME * 160,
       (BARGE_IN_FRAME + 40) * 160);
-  g_print ("flush %d: ERLE before %.1f dB, talker attenuation after %.1f dB\n",
+  GST_INFO ("flush %d: ERLE before %.1f dB, talker attenuation after %.1f dB",
       flush, sandra_echo_sim_ratio_db (out, mic, 200 * 160,
           BARGE_IN_FRAME * 160), ratio);
 
@@ -749,6 +781,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_near_gap_keeps_timestamps);
   tcase_add_test (tc, test_near_jitter_is_not_a_gap);
   tcase_add_test (tc, test_gap_event_drains_partial_frame);
+  tcase_add_test (tc, test_new_segment_drains_partial_frame);
   tcase_add_test (tc, test_caps_change_keeps_audio);
   tcase_add_test (tc, test_probe_waiting_for_name_takes_it_over);
   tcase_add_test (tc, test_far_end_late_versus_absent);
