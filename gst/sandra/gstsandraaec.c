@@ -64,6 +64,10 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
 /* Two readings of our clock around one of the probe's farther apart than
  * this mean the thread was preempted in between. */
 #define CLOCK_READ_SLACK (200 * GST_USECOND)
+/* Far-end chunks (of at most 100 ms) waiting to enter the ring; beyond
+ * this (a far end racing ahead of the microphone) they enter anyway and
+ * push the oldest far end out. */
+#define MAX_PENDING_CHUNKS 300
 /* Look for a missing probe every so many 10 ms frames. */
 #define LOOKUP_EVERY_FRAMES 10
 /* A probe may appear a little after the canceller starts; complain after
@@ -214,6 +218,8 @@ far_reset (GstSandraAec * self)
   self->far_wanted = G_MININT64;
   self->far_frames = 0;
   self->clock_offset = 0;
+  g_queue_clear_full (&self->far_chunks,
+      (GDestroyNotify) gst_sandra_echo_chunk_free);
   if (self->far_conv)
     gst_audio_converter_reset (self->far_conv);
   if (self->estimator)
@@ -388,8 +394,6 @@ far_read (GstSandraAec * self, gint64 at, gint16 * dest, gint n)
 static void
 poll_probe (GstSandraAec * self)
 {
-  GstSandraEchoChunk *c;
-
   if (self->probe && !gst_sandra_echo_probe_is_registered (self->probe)) {
     GST_INFO_OBJECT (self, "probe left READY; looking for it again");
     release_probe (self);
@@ -449,7 +453,35 @@ poll_probe (GstSandraAec * self)
   }
 
   gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
-  while ((c = g_queue_pop_head (&self->far_chunks))) {
+}
+
+/* Stores the far end taken from the probe, oldest first, as far as the
+ * ring can hold it without losing what the canceller may still read for
+ * the frame at @index (on the probe's axis): a whole reply handed over at
+ * once waits here and enters the ring as its time comes. */
+static void
+far_store_pending (GstSandraAec * self, gint64 index)
+{
+  GstSandraEchoChunk *c;
+  gint64 behind, limit;
+  gint extra, max_delay;
+
+  GST_OBJECT_LOCK (self);
+  extra = self->extra_delay_ms;
+  max_delay = self->max_delay_ms;
+  GST_OBJECT_UNLOCK (self);
+  /* the earliest read: the estimator's farthest lag behind the known delay,
+   * plus a frame */
+  behind = (gint64) (MAX (extra, 0) + max_delay + 10) * self->rate / 1000;
+  limit = index - behind + self->far_ring_len;
+
+  while ((c = g_queue_peek_head (&self->far_chunks))) {
+    if (c->buffer && self->far_end >= 0
+        && g_queue_get_length (&self->far_chunks) <= MAX_PENDING_CHUNKS
+        && (gint64) gst_util_uint64_scale_int_round (c->play_time +
+            c->duration, self->rate, GST_SECOND) > limit)
+      break;
+    g_queue_pop_head (&self->far_chunks);
     self->far_latency = c->latency;
     if (c->buffer)
       far_store (self, c);
@@ -659,6 +691,7 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     /* from here on @index is on the probe's running-time axis */
     update_clock_offset (self);
     index += self->clock_offset;
+    far_store_pending (self, index);
 
     if (self->channels == 1)
       memcpy (self->near_mono, data, fs * sizeof (gint16));

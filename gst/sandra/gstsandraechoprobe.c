@@ -36,9 +36,14 @@
 GST_DEBUG_CATEGORY_STATIC (sandra_echo_probe_debug);
 #define GST_CAT_DEFAULT sandra_echo_probe_debug
 
-/* Bound of what waits for a canceller that stopped reading: beyond this the
- * oldest far end is dropped, so a stalled capture side costs no memory. */
+/* Bound of what waits for a canceller that stopped reading (took nothing
+ * for this long): beyond this the oldest far end is dropped, so a stalled
+ * capture side costs no memory. A canceller that reads takes everything
+ * every 10 ms, however much arrived at once. */
 #define MAX_QUEUED_TIME (1 * GST_SECOND)
+/* Longer buffers are handed over in pieces of at most this (sharing the
+ * memory), so that the canceller can store each when its time comes. */
+#define MAX_CHUNK_TIME (100 * GST_MSECOND)
 
 struct _GstSandraEchoProbe
 {
@@ -47,6 +52,7 @@ struct _GstSandraEchoProbe
   GMutex lock;
   GQueue chunks;                /* GstSandraEchoChunk, oldest first */
   GstClockTime queued_time;
+  gint64 last_take_us;          /* monotonic time the reader last read */
   guint64 dropped;
   gpointer reader;
   GstClockTime latency;         /* playback pipeline latency */
@@ -228,6 +234,7 @@ gst_sandra_echo_probe_attach (GstSandraEchoProbe * probe, gpointer reader)
   ok = probe->reader == NULL || probe->reader == reader;
   if (ok && probe->reader == NULL) {
     probe->reader = reader;
+    probe->last_take_us = g_get_monotonic_time ();
     clear_queue_unlocked (probe);
   }
   g_mutex_unlock (&probe->lock);
@@ -252,6 +259,7 @@ gst_sandra_echo_probe_take_all (GstSandraEchoProbe * probe, GQueue * dest)
   while (!g_queue_is_empty (&probe->chunks))
     g_queue_push_tail (dest, g_queue_pop_head (&probe->chunks));
   probe->queued_time = 0;
+  probe->last_take_us = g_get_monotonic_time ();
   g_mutex_unlock (&probe->lock);
 }
 
@@ -276,11 +284,12 @@ gst_sandra_echo_probe_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstAudioInfo *info = &filter->info;
   GstClockTime rt, dur;
   GstSandraEchoChunk *c;
-  gsize frames;
+  gsize frames, bpf, max_frames, at;
 
-  if (GST_AUDIO_INFO_BPF (info) == 0)
+  bpf = GST_AUDIO_INFO_BPF (info);
+  if (bpf == 0)
     return GST_FLOW_NOT_NEGOTIATED;
-  frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (info);
+  frames = gst_buffer_get_size (buf) / bpf;
   dur = gst_util_uint64_scale_int (frames, GST_SECOND,
       GST_AUDIO_INFO_RATE (info));
 
@@ -297,18 +306,31 @@ gst_sandra_echo_probe_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->next_running_time = GST_CLOCK_TIME_IS_VALID (rt) ? rt + dur : rt;
     return GST_FLOW_OK;
   }
-  c = g_new0 (GstSandraEchoChunk, 1);
-  /* A reference is enough: the buffer is not written after this element. */
-  c->buffer = gst_buffer_ref (buf);
-  c->duration = dur;
-  c->info = *info;
-  c->play_time = rt + self->latency;
-  c->latency = self->latency;
-  c->discont = self->discont || GST_BUFFER_IS_DISCONT (buf);
+  max_frames = gst_util_uint64_scale_int (MAX_CHUNK_TIME,
+      GST_AUDIO_INFO_RATE (info), GST_SECOND);
+  for (at = 0; at < frames; at += max_frames) {
+    gsize n = MIN (max_frames, frames - at);
+    GstClockTime offset = gst_util_uint64_scale_int (at, GST_SECOND,
+        GST_AUDIO_INFO_RATE (info));
+
+    c = g_new0 (GstSandraEchoChunk, 1);
+    /* A reference (or a region sharing the memory) is enough: the buffer
+     * is not written after this element. */
+    c->buffer = n == frames ? gst_buffer_ref (buf) :
+        gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, at * bpf, n * bpf);
+    c->duration = gst_util_uint64_scale_int (at + n, GST_SECOND,
+        GST_AUDIO_INFO_RATE (info)) - offset;
+    c->info = *info;
+    c->play_time = rt + offset + self->latency;
+    c->latency = self->latency;
+    c->discont = at == 0 && (self->discont || GST_BUFFER_IS_DISCONT (buf));
+    g_queue_push_tail (&self->chunks, c);
+    self->queued_time += c->duration;
+  }
   self->discont = FALSE;
-  g_queue_push_tail (&self->chunks, c);
-  self->queued_time += dur;
-  while (self->queued_time > MAX_QUEUED_TIME) {
+  while (self->queued_time > MAX_QUEUED_TIME
+      && g_get_monotonic_time () - self->last_take_us >
+      MAX_QUEUED_TIME / GST_USECOND) {
     GstSandraEchoChunk *old = g_queue_pop_head (&self->chunks);
 
     self->queued_time -= old->duration;

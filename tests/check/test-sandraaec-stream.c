@@ -499,17 +499,18 @@ typedef enum
 {
   RUN_PLAIN,
   RUN_NEAR_FLUSH,               /* the microphone side flushes at 4 s */
-  RUN_FAR_DISCONT               /* far-end buffers flagged DISCONT every
+  RUN_FAR_DISCONT,              /* far-end buffers flagged DISCONT every
                                  * 500 ms, timestamps contiguous */
+  RUN_FAR_ONE_BUFFER            /* the whole far end in one buffer, first */
 } RunMode;
 
 /* 6 s of speech echo; the loudspeaker's pipeline feeds the probe 300 ms
- * ahead. Returns the ERLE over the second from 4 s on, in dB. */
+ * ahead. Returns the ERLE over 10 ms frames [@from, @to), in dB. */
 static gdouble
-echo_run (RunMode mode)
+echo_run (RunMode mode, guint from, guint to)
 {
   static const gchar *names[] = { "echo-run-plain", "echo-run-near-flush",
-    "echo-run-far-discont"
+    "echo-run-far-discont", "echo-run-far-one-buffer"
   };
   GBytes *far_b = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
   gsize n_far, n = 16000 * 6, got = 0;
@@ -540,12 +541,18 @@ echo_run (RunMode mode)
     fail_unless_equals_int (gst_harness_push (aec,
             sandra_test_audio_buffer (mic + f * 160, 160, 16000, 1, f * 160)),
         GST_FLOW_OK);
-    for (k = (f == 0 ? 0 : f + AHEAD_FRAMES); k <= f + AHEAD_FRAMES; k++) {
-      b = sandra_test_audio_buffer (far + k * 160, 160, 16000, 1, k * 160);
-      if (mode == RUN_FAR_DISCONT && k % 50 == 0)
-        GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
-      fail_unless_equals_int (gst_harness_push (probe, b), GST_FLOW_OK);
-    }
+    if (mode == RUN_FAR_ONE_BUFFER) {
+      if (f == 0)
+        fail_unless_equals_int (gst_harness_push (probe,
+                sandra_test_audio_buffer (far, n_far / 2, 16000, 1, 0)),
+            GST_FLOW_OK);
+    } else
+      for (k = (f == 0 ? 0 : f + AHEAD_FRAMES); k <= f + AHEAD_FRAMES; k++) {
+        b = sandra_test_audio_buffer (far + k * 160, 160, 16000, 1, k * 160);
+        if (mode == RUN_FAR_DISCONT && k % 50 == 0)
+          GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+        fail_unless_equals_int (gst_harness_push (probe, b), GST_FLOW_OK);
+      }
     if (mode == RUN_NEAR_FLUSH && f + 1 == NEAR_FLUSH_FRAME) {
       GstSegment seg;
 
@@ -567,8 +574,7 @@ echo_run (RunMode mode)
       gst_buffer_unref (b);
   }
   fail_unless_equals_int (got, n);
-  erle = sandra_echo_sim_ratio_db (out, mic, NEAR_FLUSH_FRAME * 160,
-      (NEAR_FLUSH_FRAME + 100) * 160);
+  erle = sandra_echo_sim_ratio_db (out, mic, from * 160, to * 160);
   GST_INFO ("%s: ERLE %.1f dB", names[mode], erle);
 
   gst_harness_teardown (aec);
@@ -585,8 +591,10 @@ echo_run (RunMode mode)
  * loudspeaker's pipeline (which did not flush) already played. */
 GST_START_TEST (test_near_flush_keeps_echo_model)
 {
-  gdouble reference = echo_run (RUN_PLAIN);
-  gdouble flushed = echo_run (RUN_NEAR_FLUSH);
+  gdouble reference = echo_run (RUN_PLAIN, NEAR_FLUSH_FRAME,
+      NEAR_FLUSH_FRAME + 100);
+  gdouble flushed = echo_run (RUN_NEAR_FLUSH, NEAR_FLUSH_FRAME,
+      NEAR_FLUSH_FRAME + 100);
 
   /* deterministic: no clock, no threads */
   fail_unless (flushed >= reference - 3.0, "ERLE %.1f dB in the second "
@@ -600,11 +608,25 @@ GST_END_TEST;
  * is one stream: the far end already played stays available. */
 GST_START_TEST (test_far_discont_without_gap)
 {
-  gdouble reference = echo_run (RUN_PLAIN);
-  gdouble flagged = echo_run (RUN_FAR_DISCONT);
+  gdouble reference = echo_run (RUN_PLAIN, 400, 500);
+  gdouble flagged = echo_run (RUN_FAR_DISCONT, 400, 500);
 
   fail_unless (flagged >= reference - 3.0, "ERLE %.1f dB with DISCONT "
       "flags on a contiguous far end, %.1f dB without", flagged, reference);
+}
+
+GST_END_TEST;
+
+/* An application hands the loudspeaker a whole 12 s reply in one buffer:
+ * the canceller still gets all of it, also what plays long before the
+ * end (the far-end history holds 4 s). */
+GST_START_TEST (test_far_end_in_one_large_buffer)
+{
+  gdouble reference = echo_run (RUN_PLAIN, 400, 500);
+  gdouble whole = echo_run (RUN_FAR_ONE_BUFFER, 400, 500);
+
+  fail_unless (whole >= reference - 3.0, "ERLE %.1f dB with the far end in "
+      "one buffer, %.1f dB in 10 ms buffers", whole, reference);
 }
 
 GST_END_TEST;
@@ -788,6 +810,7 @@ sandraaec_stream_suite (void)
   tcase_add_test (tc, test_flushed_far_end_is_not_echo);
   tcase_add_test (tc, test_near_flush_keeps_echo_model);
   tcase_add_test (tc, test_far_discont_without_gap);
+  tcase_add_test (tc, test_far_end_in_one_large_buffer);
   tcase_add_test (tc, test_probe_in_another_pipeline);
   tcase_add_test (tc, test_probe_in_another_pipeline_on_another_clock);
   return s;
