@@ -163,6 +163,7 @@ struct _GstSandraAec
   gint margin_ms;               /* how early the canceller gets the far end */
   gint64 far_wanted;            /* end of the far end handed over so far */
   gint64 clock_offset;          /* probe running time minus ours, samples */
+  GstClockTime cut_time;        /* last playback flush, NONE: none pending */
   guint64 far_frames;           /* frames fed since the far end (re)started */
   guint margin_good_frames;
 
@@ -218,6 +219,7 @@ far_reset (GstSandraAec * self)
   self->far_wanted = G_MININT64;
   self->far_frames = 0;
   self->clock_offset = 0;
+  self->cut_time = GST_CLOCK_TIME_NONE;
   g_queue_clear_full (&self->far_chunks,
       (GDestroyNotify) gst_sandra_echo_chunk_free);
   if (self->far_conv)
@@ -389,6 +391,37 @@ far_read (GstSandraAec * self, gint64 at, gint16 * dest, gint n)
   }
 }
 
+/* A cut (the playback branch was flushed) voids at once what waits to
+ * enter the ring for later than the flush, not when its turn comes. */
+static void
+apply_cuts (GstSandraAec * self)
+{
+  GList *l, *next, *k, *prev;
+
+  for (l = self->far_chunks.head; l != NULL; l = next) {
+    GstSandraEchoChunk *cut = l->data;
+
+    next = l->next;
+    if (cut->buffer != NULL)
+      continue;
+    for (k = l->prev; k != NULL; k = prev) {
+      GstSandraEchoChunk *c = k->data;
+
+      prev = k->prev;
+      if (c->buffer != NULL && c->play_time >= cut->play_time) {
+        gst_sandra_echo_chunk_free (c);
+        g_queue_delete_link (&self->far_chunks, k);
+      }
+    }
+    /* what already entered the ring is cut there, and what still waits
+     * from before the flush will be */
+    far_cut (self, cut->play_time);
+    self->cut_time = cut->play_time;
+    gst_sandra_echo_chunk_free (cut);
+    g_queue_delete_link (&self->far_chunks, l);
+  }
+}
+
 /* Finds and attaches the probe, then moves what it queued into the ring.
  * Never blocks on the probe's streaming thread. */
 static void
@@ -453,6 +486,7 @@ poll_probe (GstSandraAec * self)
   }
 
   gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
+  apply_cuts (self);
 }
 
 /* Stores the far end taken from the probe, oldest first, as far as the
@@ -483,10 +517,14 @@ far_store_pending (GstSandraAec * self, gint64 index)
       break;
     g_queue_pop_head (&self->far_chunks);
     self->far_latency = c->latency;
-    if (c->buffer)
-      far_store (self, c);
-    else
-      far_cut (self, c->play_time);
+    if (GST_CLOCK_TIME_IS_VALID (self->cut_time)
+        && c->play_time >= self->cut_time)
+      /* played after the flush: the cut is behind us */
+      self->cut_time = GST_CLOCK_TIME_NONE;
+    far_store (self, c);
+    if (GST_CLOCK_TIME_IS_VALID (self->cut_time))
+      /* a piece that straddles the flush */
+      far_cut (self, self->cut_time);
     gst_sandra_echo_chunk_free (c);
   }
 }

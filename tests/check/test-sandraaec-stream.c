@@ -380,7 +380,7 @@ GST_END_TEST;
  * them (the reference). Returns the output over the 400 ms after the
  * barge-in, energy ratio to the microphone, in dB. */
 static gdouble
-barge_in_run (gboolean flush)
+barge_in_run (gboolean flush, gboolean whole)
 {
   GBytes *far_b = sandra_test_load_audio (FAR_FIXTURE, 16000, 1);
   GBytes *near_b = sandra_test_load_audio (NEAR_FIXTURE, 16000, 1);
@@ -389,9 +389,10 @@ barge_in_run (gboolean flush)
   const gint16 *near = g_bytes_get_data (near_b, &n_near);
   SandraEchoSimParams p = { 16000, 40, 150, -6.0, 0.0, -65.0, 21 };
   gint16 *played = g_new0 (gint16, n), *mic, *out = g_new0 (gint16, n);
-  GstHarness *probe = gst_harness_new_parse (flush ?
-      "sandraechoprobe name=barge-in-flushed" :
-      "sandraechoprobe name=barge-in-reference");
+  const gchar *name = whole ? "barge-in-whole" : flush ? "barge-in-flushed" :
+      "barge-in-reference";
+  gchar *desc = g_strdup_printf ("sandraechoprobe name=%s", name);
+  GstHarness *probe = gst_harness_new_parse (desc);
   GstHarness *aec = gst_harness_new ("sandraaec");
   guint f, last_far;
   gsize got = 0;
@@ -406,19 +407,23 @@ barge_in_run (gboolean flush)
 
   gst_harness_set_src_caps_str (probe, "audio/x-raw,format=S16LE,"
       "layout=interleaved,rate=16000,channels=1");
-  g_object_set (aec->element, "probe", flush ? "barge-in-flushed" :
-      "barge-in-reference", "noise-suppression", FALSE,
+  g_object_set (aec->element, "probe", name, "noise-suppression", FALSE,
       "stats-interval-ms", 0, NULL);
   gst_harness_set_src_caps_str (aec, "audio/x-raw,format=S16LE,"
       "layout=interleaved,rate=16000,channels=1");
 
-  last_far = flush ? BARGE_IN_FRAME + AHEAD_FRAMES : BARGE_IN_FRAME;
+  last_far = whole ? 0 : flush ? BARGE_IN_FRAME + AHEAD_FRAMES : BARGE_IN_FRAME;
   for (f = 0; f < n / 160; f++) {
     if (f == 0)
       /* the canceller attaches on its first frame */
       fail_unless_equals_int (gst_harness_push (aec,
               sandra_test_audio_buffer (mic, 160, 16000, 1, 0)), GST_FLOW_OK);
-    if (f == 0) {
+    if (f == 0 && whole) {
+      /* the whole reply at once, as an application may push it */
+      fail_unless_equals_int (gst_harness_push (probe,
+              sandra_test_audio_buffer (far, n_far / 2, 16000, 1, 0)),
+          GST_FLOW_OK);
+    } else if (f == 0) {
       guint k;
 
       for (k = 0; k < AHEAD_FRAMES; k++)
@@ -466,6 +471,7 @@ barge_in_run (gboolean flush)
 
   gst_harness_teardown (aec);
   gst_harness_teardown (probe);
+  g_free (desc);
   g_free (played);
   g_free (mic);
   g_free (out);
@@ -480,13 +486,18 @@ barge_in_run (gboolean flush)
  * about 2 dB more in the 400 ms after the flush. */
 GST_START_TEST (test_flushed_far_end_is_not_echo)
 {
-  gdouble reference = barge_in_run (FALSE);
-  gdouble flushed = barge_in_run (TRUE);
+  gdouble reference = barge_in_run (FALSE, FALSE);
+  gdouble flushed = barge_in_run (TRUE, FALSE);
+  gdouble whole = barge_in_run (TRUE, TRUE);
 
   /* everything here is deterministic: no clock, no threads */
   fail_unless (flushed <= reference + 1.0, "after a flush the talker loses "
       "%.1f dB, %.1f dB when nothing unplayed reached the probe", flushed,
       reference);
+  /* the reply was handed over whole; the flush still ends it */
+  fail_unless (whole <= reference + 1.0, "after a flush of a reply given in "
+      "one buffer the talker loses %.1f dB, %.1f dB when nothing unplayed "
+      "reached the probe", whole, reference);
 }
 
 GST_END_TEST;
