@@ -13,7 +13,9 @@
  *
  * Far end and microphone are lined up by running time: the probe stamps
  * each far-end buffer with the moment its sink plays it (running time plus
- * the playback pipeline latency). What no latency query reports (device
+ * the playback pipeline latency); a probe in another pipeline, started at
+ * another time or on another clock, is related by what both running times
+ * read at the same instant. What no latency query reports (device
  * buffers, the air, Bluetooth) is estimated from the signals themselves and
  * followed as it drifts, so there is no delay to guess. The far end may use
  * any rate and channel count; it is converted to the microphone's rate.

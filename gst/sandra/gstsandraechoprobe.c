@@ -16,7 +16,12 @@
  * link between them would close a cycle. A probe holds its name from
  * NULL->READY to READY->NULL (and drops it at once when disposed), so a new
  * pipeline in the same process can reuse the name right after the old one is
- * shut down.
+ * shut down; a probe that found its name taken warns, and takes the name
+ * over when the holder lets go.
+ *
+ * A flush of the playback branch (barge-in) throws away audio this element
+ * already passed on; it tells the canceller when, so that what was never
+ * played is not cancelled as echo.
  *
  * |[
  * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample ! \
