@@ -127,25 +127,32 @@ GST_START_TEST (test_near_jitter_is_not_a_gap)
 
 GST_END_TEST;
 
+/* Pushes 15 ms at 16 kHz into a fresh canceller, then @event, and checks
+ * that the 5 ms waiting for a whole frame came out at their own time
+ * before the event. Returns the harness. */
+static GstHarness *
+event_drains_partial_frame (const gchar * probe, GstEvent * event)
+{
+  GstHarness *h = near_harness (probe);
+  Out out[8];
+
+  fail_unless_equals_int (gst_harness_push (h, silence (240, 16000, 1, 0)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (pull_all (h, out, G_N_ELEMENTS (out)), 1);
+  fail_unless (gst_harness_push_event (h, event));
+  fail_unless_equals_int (pull_all (h, out, G_N_ELEMENTS (out)), 1);
+  fail_unless_equals_uint64 (out[0].pts, MS (10));
+  fail_unless_equals_int (out[0].size, 160);
+  return h;
+}
+
 /* A GAP event (a muted or stalled source) follows the audio before it: the
  * partial frame leaves first instead of surfacing later, older than the
  * gap. */
 GST_START_TEST (test_gap_event_drains_partial_frame)
 {
-  GstHarness *h = near_harness ("stream-gap-event-no-probe");
-  Out out[8];
-  guint n;
-
-  fail_unless_equals_int (gst_harness_push (h, silence (240, 16000, 1, 0)),
-      GST_FLOW_OK);
-  fail_unless_equals_int (pull_all (h, out, G_N_ELEMENTS (out)), 1);
-  fail_unless (gst_harness_push_event (h, gst_event_new_gap (MS (15),
-              MS (20))));
-  n = pull_all (h, out, G_N_ELEMENTS (out));
-  fail_unless_equals_int (n, 1);
-  fail_unless_equals_uint64 (out[0].pts, MS (10));
-  fail_unless_equals_int (out[0].size, 160);
-  gst_harness_teardown (h);
+  gst_harness_teardown (event_drains_partial_frame
+      ("stream-gap-event-no-probe", gst_event_new_gap (MS (15), MS (20))));
 }
 
 GST_END_TEST;
@@ -155,26 +162,17 @@ GST_END_TEST;
  * whose timestamps start again. */
 GST_START_TEST (test_new_segment_drains_partial_frame)
 {
-  GstHarness *h = near_harness ("stream-segment-no-probe");
   GstSegment seg;
+  GstHarness *h;
   Out out[8];
-  guint n;
 
-  fail_unless_equals_int (gst_harness_push (h, silence (240, 16000, 1, 0)),
-      GST_FLOW_OK);
-  fail_unless_equals_int (pull_all (h, out, G_N_ELEMENTS (out)), 1);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   seg.base = MS (15);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
-  n = pull_all (h, out, G_N_ELEMENTS (out));
-  fail_unless_equals_int (n, 1);
-  fail_unless_equals_uint64 (out[0].pts, MS (10));
-  fail_unless_equals_int (out[0].size, 160);
-
+  h = event_drains_partial_frame ("stream-segment-no-probe",
+      gst_event_new_segment (&seg));
   fail_unless_equals_int (gst_harness_push (h, silence (160, 16000, 1, 0)),
       GST_FLOW_OK);
-  n = pull_all (h, out, G_N_ELEMENTS (out));
-  fail_unless_equals_int (n, 1);
+  fail_unless_equals_int (pull_all (h, out, G_N_ELEMENTS (out)), 1);
   fail_unless_equals_uint64 (out[0].pts, 0);
   fail_unless_equals_int (out[0].size, 320);
   gst_harness_teardown (h);
