@@ -367,6 +367,40 @@ GST_END_TEST;
 
 /* ---- barge-in: the loudspeaker is flushed ------------------------------ */
 
+/* Flushes what the harness feeds, keeping the running time, as a live
+ * pipeline does. */
+static void
+flush_live (GstHarness * h)
+{
+  GstSegment seg;
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (FALSE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+}
+
+/* Appends the canceller's output to @out (which holds @got of at most @n
+ * samples), drops the probe's; returns the new count. */
+static gsize
+collect_output (GstHarness * aec, GstHarness * probe, gint16 * out, gsize got,
+    gsize n)
+{
+  GstBuffer *b;
+
+  while ((b = gst_harness_try_pull (aec))) {
+    gsize sz = gst_buffer_get_size (b) / 2;
+
+    fail_unless (got + sz <= n);
+    gst_buffer_extract (b, 0, out + got, sz * 2);
+    got += sz;
+    gst_buffer_unref (b);
+  }
+  while ((b = gst_harness_try_pull (probe)))
+    gst_buffer_unref (b);
+  return got;
+}
+
 #define NEAR_FIXTURE "aec-near-speech.flac"
 #define BARGE_IN_FRAME 400      /* 10 ms frames */
 #define AHEAD_FRAMES 30         /* what waits in the sink: 300 ms */
@@ -394,7 +428,6 @@ barge_in_run (gboolean flush, gboolean whole)
   GstHarness *aec = gst_harness_new ("sandraaec");
   guint f, last_far;
   gsize got = 0;
-  GstBuffer *b;
   gdouble ratio;
 
   memcpy (played, far, BARGE_IN_FRAME * 160 * 2);
@@ -434,31 +467,14 @@ barge_in_run (gboolean flush, gboolean whole)
               sandra_test_audio_buffer (far + (f + AHEAD_FRAMES) * 160, 160,
                   16000, 1, (f + AHEAD_FRAMES) * 160)), GST_FLOW_OK);
     if (f == BARGE_IN_FRAME && flush) {
-      GstSegment seg;
-
       gst_harness_set_time (probe, MS (10) * f);
-      fail_unless (gst_harness_push_event (probe,
-              gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (probe,
-              gst_event_new_flush_stop (FALSE)));
-      gst_segment_init (&seg, GST_FORMAT_TIME);
-      fail_unless (gst_harness_push_event (probe,
-              gst_event_new_segment (&seg)));
+      flush_live (probe);
     }
     if (f > 0)
       fail_unless_equals_int (gst_harness_push (aec,
               sandra_test_audio_buffer (mic + f * 160, 160, 16000, 1,
                   f * 160)), GST_FLOW_OK);
-    while ((b = gst_harness_try_pull (aec))) {
-      gsize sz = gst_buffer_get_size (b) / 2;
-
-      fail_unless (got + sz <= n);
-      gst_buffer_extract (b, 0, out + got, sz * 2);
-      got += sz;
-      gst_buffer_unref (b);
-    }
-    while ((b = gst_harness_try_pull (probe)))
-      gst_buffer_unref (b);
+    got = collect_output (aec, probe, out, got, n);
   }
   fail_unless_equals_int (got, n);
   ratio = sandra_echo_sim_ratio_db (out, mic, BARGE_IN_FRAME * 160,
@@ -563,24 +579,9 @@ echo_run (RunMode mode, guint from, guint to)
         fail_unless_equals_int (gst_harness_push (probe, b), GST_FLOW_OK);
       }
     if (mode == RUN_NEAR_FLUSH && f + 1 == NEAR_FLUSH_FRAME) {
-      GstSegment seg;
-
-      fail_unless (gst_harness_push_event (aec, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (aec,
-              gst_event_new_flush_stop (FALSE)));
-      gst_segment_init (&seg, GST_FORMAT_TIME);
-      fail_unless (gst_harness_push_event (aec, gst_event_new_segment (&seg)));
+      flush_live (aec);
     }
-    while ((b = gst_harness_try_pull (aec))) {
-      gsize sz = gst_buffer_get_size (b) / 2;
-
-      fail_unless (got + sz <= n);
-      gst_buffer_extract (b, 0, out + got, sz * 2);
-      got += sz;
-      gst_buffer_unref (b);
-    }
-    while ((b = gst_harness_try_pull (probe)))
-      gst_buffer_unref (b);
+    got = collect_output (aec, probe, out, got, n);
   }
   fail_unless_equals_int (got, n);
   erle = sandra_echo_sim_ratio_db (out, mic, from * 160, to * 160);
