@@ -66,10 +66,9 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
 /* Two readings of our clock around one of the probe's farther apart than
  * this mean the thread was preempted in between. */
 #define CLOCK_READ_SLACK (200 * GST_USECOND)
-/* Far-end chunks (of at most 100 ms) waiting to enter the ring; beyond
- * this (a far end racing ahead of the microphone) they enter anyway and
- * push the oldest far end out. */
-#define MAX_PENDING_CHUNKS 300
+/* Far end waiting to enter the ring; beyond this much (a far end racing
+ * ahead of the microphone) it enters anyway and pushes the oldest out. */
+#define MAX_PENDING_TIME (30 * GST_SECOND)
 /* Look for a missing probe every so many 10 ms frames. */
 #define LOOKUP_EVERY_FRAMES 10
 /* A probe may appear a little after the canceller starts; complain after
@@ -512,8 +511,10 @@ far_store_pending (GstSandraAec * self, gint64 index)
   limit = index - behind + self->far_ring_len;
 
   while ((c = g_queue_peek_head (&self->far_chunks))) {
-    if (c->buffer && self->far_end >= 0
-        && g_queue_get_length (&self->far_chunks) <= MAX_PENDING_CHUNKS
+    GstSandraEchoChunk *last = g_queue_peek_tail (&self->far_chunks);
+
+    if (self->far_end >= 0
+        && last->play_time < c->play_time + MAX_PENDING_TIME
         && (gint64) gst_util_uint64_scale_int_round (c->play_time +
             c->duration, self->rate, GST_SECOND) > limit)
       break;
