@@ -13,7 +13,9 @@
  *
  * Far end and microphone are lined up by running time: the probe stamps
  * each far-end buffer with the moment its sink plays it (running time plus
- * the playback pipeline latency). What no latency query reports (device
+ * the playback pipeline latency); a probe in another pipeline, started at
+ * another time or on another clock, is related by what both running times
+ * read at the same instant. What no latency query reports (device
  * buffers, the air, Bluetooth) is estimated from the signals themselves and
  * followed as it drifts, so there is no delay to guess. The far end may use
  * any rate and channel count; it is converted to the microphone's rate.
@@ -51,12 +53,22 @@ GST_DEBUG_CATEGORY_STATIC (sandra_aec_debug);
  * expected, and told so: its filter then covers estimation errors in both
  * directions instead of missing an echo that comes a little early. */
 #define ALIGN_MARGIN_MS 60
-/* Frames after a (re)start during which a late far end is not counted. */
+/* Frames after a (re)start during which a late far end is not counted:
+ * the two sides are still starting up, and who came first says nothing. */
 #define STARTUP_FRAMES 50
 /* Far-end history kept at the microphone rate. */
 #define FAR_RING_SECONDS 4
 /* Far-end chunks closer than this to the previous one are contiguous. */
 #define FAR_JITTER (2 * GST_MSECOND)
+/* Unflagged near-end timestamp jumps beyond this are gaps (the default
+ * alignment threshold of GstAudioBaseSink). */
+#define GAP_THRESHOLD (40 * GST_MSECOND)
+/* Two readings of our clock around one of the probe's farther apart than
+ * this mean the thread was preempted in between. */
+#define CLOCK_READ_SLACK (200 * GST_USECOND)
+/* Far end waiting to enter the ring; beyond this much (a far end racing
+ * ahead of the microphone) it enters anyway and pushes the oldest out. */
+#define MAX_PENDING_TIME (30 * GST_SECOND)
 /* Look for a missing probe every so many 10 ms frames. */
 #define LOOKUP_EVERY_FRAMES 10
 /* A probe may appear a little after the canceller starts; complain after
@@ -130,6 +142,7 @@ struct _GstSandraAec
   gint16 *far_now;              /* far end played with the near frame */
   gint16 *far_feed;             /* far end handed to the canceller */
   gint64 next_near;             /* near sample index expected next */
+  gboolean discont_pending;     /* flag the next output buffer */
 
   /* far end, at the near rate, mono, indexed by play-out sample */
   GstSandraEchoProbe *probe;
@@ -150,6 +163,8 @@ struct _GstSandraAec
   GstClockTime far_latency;
   gint margin_ms;               /* how early the canceller gets the far end */
   gint64 far_wanted;            /* end of the far end handed over so far */
+  gint64 clock_offset;          /* probe running time minus ours, samples */
+  GstClockTime cut_time;        /* last playback flush, NONE: none pending */
   guint64 far_frames;           /* frames fed since the far end (re)started */
   guint margin_good_frames;
 
@@ -158,7 +173,7 @@ struct _GstSandraAec
 
   /* statistics */
   guint64 frames_since_stats;
-  guint64 far_late_frames;
+  guint64 far_late_samples;     /* far end that came after it was needed */
 };
 
 #define CAPS \
@@ -204,6 +219,10 @@ far_reset (GstSandraAec * self)
   self->margin_good_frames = 0;
   self->far_wanted = G_MININT64;
   self->far_frames = 0;
+  self->clock_offset = 0;
+  self->cut_time = GST_CLOCK_TIME_NONE;
+  g_queue_clear_full (&self->far_chunks,
+      (GDestroyNotify) gst_sandra_echo_chunk_free);
   if (self->far_conv)
     gst_audio_converter_reset (self->far_conv);
   if (self->estimator)
@@ -240,14 +259,15 @@ far_write (GstSandraAec * self, const gint16 * data, gsize n)
  * that the canceller gets it in time instead of silence. A far end that
  * merely stopped (end of an utterance) shrinks nothing. */
 static void
-far_arrived (GstSandraAec * self, gint64 start)
+far_arrived (GstSandraAec * self, gint64 start, gint64 len)
 {
   gint late_ms, m;
 
-  /* In the first half second the two sides are still starting up, and who
-   * came first says nothing. */
   if (start >= self->far_wanted || self->far_frames < STARTUP_FRAMES)
     return;
+  /* Only what came after it was wanted is late: a far end that is merely
+   * absent (nothing playing) is not. */
+  self->far_late_samples += MIN (len, self->far_wanted - start);
   late_ms = (gint) ((self->far_wanted - start) * 1000 / self->rate);
   m = MAX (0, self->margin_ms - (late_ms + 9) / 10 * 10);
   if (m < self->margin_ms) {
@@ -286,29 +306,41 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
     GST_INFO_OBJECT (self, "far end %d Hz x%d -> %d Hz mono",
         GST_AUDIO_INFO_RATE (&c->info), GST_AUDIO_INFO_CHANNELS (&c->info),
         self->rate);
-    c->discont = TRUE;
   }
 
   start = gst_util_uint64_scale_int_round (c->play_time, self->rate,
       GST_SECOND);
-  contiguous = !c->discont && self->far_end >= 0
+  /* Timestamps decide, not the DISCONT flag: sources flag the start of
+   * every utterance even when it follows the previous one seamlessly, and
+   * the far end already held is still what was played before it. */
+  contiguous = self->far_end >= 0
       && GST_CLOCK_TIME_IS_VALID (self->far_next_time)
       && c->play_time + FAR_JITTER >= self->far_next_time
       && c->play_time <= self->far_next_time + FAR_JITTER;
   if (!contiguous) {
-    if (self->far_end >= 0 && start > self->far_end
+    if (self->far_end >= 0 && start >= self->far_end
         && start - self->far_end < self->far_ring_len) {
       /* Nothing was played in between: that is silence, not a loss. */
       far_write (self, NULL, start - self->far_end);
+    } else if (self->far_end >= 0 && start >= self->far_start
+        && start < self->far_end) {
+      /* Back in time (less latency than before): what was held from here
+       * on is replaced, what came before stays. */
+      self->far_end = start;
+      self->far_wanted = G_MININT64;
     } else {
       self->far_start = self->far_end = start;
+      /* a far end that went back in time cannot be late for what the
+       * microphone wanted before */
+      self->far_wanted = G_MININT64;
     }
     gst_audio_converter_reset (self->far_conv);
   }
   self->far_next_time = c->play_time + c->duration;
   /* only a flowing far end can be late; a (re)start is just a start */
   if (contiguous)
-    far_arrived (self, start);
+    far_arrived (self, start, gst_util_uint64_scale_int_round (c->duration,
+            self->rate, GST_SECOND));
 
   if (!gst_buffer_map (c->buffer, &map, GST_MAP_READ))
     return;
@@ -326,25 +358,69 @@ far_store (GstSandraAec * self, GstSandraEchoChunk * c)
   gst_buffer_unmap (c->buffer, &map);
 }
 
+/* The loudspeaker's branch was flushed at @play_time: what is held from
+ * there on was never played, and is forgotten. */
+static void
+far_cut (GstSandraAec * self, GstClockTime play_time)
+{
+  gint64 at = gst_util_uint64_scale_int_round (play_time, self->rate,
+      GST_SECOND);
+
+  if (self->far_end >= 0 && at < self->far_end) {
+    GST_DEBUG_OBJECT (self, "playback flushed: %" G_GINT64_FORMAT " ms of "
+        "far end were not played", (self->far_end - at) * 1000 / self->rate);
+    self->far_end = MAX (at, self->far_start);
+  }
+  /* whatever comes next starts a new stretch */
+  self->far_next_time = GST_CLOCK_TIME_NONE;
+}
+
 /* Copies @n far-end samples from play-out index @at; what is not held is
- * silence. Returns how many samples had not arrived yet. */
-static gint
+ * silence. */
+static void
 far_read (GstSandraAec * self, gint64 at, gint16 * dest, gint n)
 {
-  gint i, late = 0;
+  gint i;
 
   for (i = 0; i < n; i++) {
     gint64 j = at + i;
 
     if (self->far_end >= 0 && j >= self->far_start && j < self->far_end)
       dest[i] = self->far_ring[j % self->far_ring_len];
-    else {
+    else
       dest[i] = 0;
-      if (self->far_end < 0 || j >= self->far_end)
-        late++;
-    }
   }
-  return late;
+}
+
+/* A cut (the playback branch was flushed) voids at once what waits to
+ * enter the ring for later than the flush, not when its turn comes. */
+static void
+apply_cuts (GstSandraAec * self)
+{
+  GList *l, *next, *k, *prev;
+
+  for (l = self->far_chunks.head; l != NULL; l = next) {
+    GstSandraEchoChunk *cut = l->data;
+
+    next = l->next;
+    if (cut->buffer != NULL)
+      continue;
+    for (k = l->prev; k != NULL; k = prev) {
+      GstSandraEchoChunk *c = k->data;
+
+      prev = k->prev;
+      if (c->buffer != NULL && c->play_time >= cut->play_time) {
+        gst_sandra_echo_chunk_free (c);
+        g_queue_delete_link (&self->far_chunks, k);
+      }
+    }
+    /* what already entered the ring is cut there, and what still waits
+     * from before the flush will be */
+    far_cut (self, cut->play_time);
+    self->cut_time = cut->play_time;
+    gst_sandra_echo_chunk_free (cut);
+    g_queue_delete_link (&self->far_chunks, l);
+  }
 }
 
 /* Finds and attaches the probe, then moves what it queued into the ring.
@@ -352,8 +428,6 @@ far_read (GstSandraAec * self, gint64 at, gint16 * dest, gint n)
 static void
 poll_probe (GstSandraAec * self)
 {
-  GstSandraEchoChunk *c;
-
   if (self->probe && !gst_sandra_echo_probe_is_registered (self->probe)) {
     GST_INFO_OBJECT (self, "probe left READY; looking for it again");
     release_probe (self);
@@ -413,11 +487,114 @@ poll_probe (GstSandraAec * self)
   }
 
   gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
-  while ((c = g_queue_pop_head (&self->far_chunks))) {
+  apply_cuts (self);
+}
+
+/* Stores the far end taken from the probe, oldest first, as far as the
+ * ring can hold it without losing what the canceller may still read for
+ * the frame at @index (on the probe's axis): a whole reply handed over at
+ * once waits here and enters the ring as its time comes. */
+static void
+far_store_pending (GstSandraAec * self, gint64 index)
+{
+  GstSandraEchoChunk *c;
+  gint64 behind, limit;
+  gint extra, max_delay;
+
+  GST_OBJECT_LOCK (self);
+  extra = self->extra_delay_ms;
+  max_delay = self->max_delay_ms;
+  GST_OBJECT_UNLOCK (self);
+  /* the earliest read: the estimator's farthest lag behind the known delay,
+   * plus a frame */
+  behind = (gint64) (MAX (extra, 0) + max_delay + 10) * self->rate / 1000;
+  limit = index - behind + self->far_ring_len;
+
+  while ((c = g_queue_peek_head (&self->far_chunks))) {
+    GstSandraEchoChunk *last = g_queue_peek_tail (&self->far_chunks);
+
+    if (self->far_end >= 0
+        && last->play_time < c->play_time + MAX_PENDING_TIME
+        && (gint64) gst_util_uint64_scale_int_round (c->play_time +
+            c->duration, self->rate, GST_SECOND) > limit)
+      break;
+    g_queue_pop_head (&self->far_chunks);
     self->far_latency = c->latency;
+    if (GST_CLOCK_TIME_IS_VALID (self->cut_time)
+        && c->play_time >= self->cut_time)
+      /* played after the flush: the cut is behind us */
+      self->cut_time = GST_CLOCK_TIME_NONE;
     far_store (self, c);
+    if (GST_CLOCK_TIME_IS_VALID (self->cut_time))
+      /* a piece that straddles the flush */
+      far_cut (self, self->cut_time);
     gst_sandra_echo_chunk_free (c);
   }
+}
+
+/* The far end is indexed by the probe's running time, the microphone by
+ * ours. In one pipeline they are the same. A probe in another pipeline
+ * started at another moment, maybe on another clock (two pipelines clocked
+ * by their own sound cards): the offset is what the probe's running time
+ * reads at the instant ours reads zero. On one clock that is the difference
+ * of the base times; across clocks both are read at one instant (and again
+ * next frame if the thread was preempted in between, which would skew the
+ * reading), which also follows any drift between the clocks. Only PLAYING
+ * elements have meaningful running times; until then the last known offset
+ * holds (none, at first). */
+static void
+update_clock_offset (GstSandraAec * self)
+{
+  GstElement *mine = GST_ELEMENT (self), *theirs = GST_ELEMENT (self->probe);
+  GstClock *my_clock = NULL, *their_clock = NULL;
+  GstClockTime my_base, their_base;
+  GstClockTimeDiff diff;
+  gboolean playing;
+  gint64 offset;
+
+  GST_OBJECT_LOCK (mine);
+  if (GST_ELEMENT_CLOCK (mine))
+    my_clock = gst_object_ref (GST_ELEMENT_CLOCK (mine));
+  my_base = GST_ELEMENT_CAST (mine)->base_time;
+  playing = GST_STATE (mine) == GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (mine);
+  GST_OBJECT_LOCK (theirs);
+  if (GST_ELEMENT_CLOCK (theirs))
+    their_clock = gst_object_ref (GST_ELEMENT_CLOCK (theirs));
+  their_base = GST_ELEMENT_CAST (theirs)->base_time;
+  playing &= GST_STATE (theirs) == GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (theirs);
+  if (!playing || my_clock == NULL || their_clock == NULL)
+    goto done;
+
+  if (my_clock == their_clock) {
+    diff = GST_CLOCK_DIFF (their_base, my_base);
+  } else {
+    GstClockTime before = gst_clock_get_time (my_clock);
+    GstClockTime theirs_now = gst_clock_get_time (their_clock);
+    GstClockTime after = gst_clock_get_time (my_clock);
+
+    if (after - before > CLOCK_READ_SLACK)
+      goto done;
+    diff = GST_CLOCK_DIFF (their_base, theirs_now) -
+        GST_CLOCK_DIFF (my_base, before + (after - before) / 2);
+  }
+  offset = (gint64) gst_util_uint64_scale_int_round (ABS (diff), self->rate,
+      GST_SECOND);
+  if (diff < 0)
+    offset = -offset;
+  if (ABS (offset - self->clock_offset) > self->rate / 1000) {
+    GST_INFO_OBJECT (self, "probe's running time is ours %+" G_GINT64_FORMAT
+        " ms", offset * 1000 / self->rate);
+    self->clock_offset = offset;
+    /* what was wanted on the old axis says nothing about lateness now */
+    self->far_wanted = G_MININT64;
+    self->far_frames = 0;
+  }
+
+done:
+  gst_clear_object (&my_clock);
+  gst_clear_object (&their_clock);
 }
 
 /* --- near end ----------------------------------------------------------- */
@@ -500,7 +677,8 @@ post_stats (GstSandraAec * self, GstClockTime running_time)
       "canceller-delay-ms", G_TYPE_INT, s.has_delay ? s.delay_median_ms : -1,
       "speech-probability", G_TYPE_DOUBLE, s.speech_probability_pct < 0 ?
       -1.0 : s.speech_probability_pct / 100.0,
-      "far-end-late-frames", G_TYPE_UINT64, self->far_late_frames,
+      "far-end-late-frames", G_TYPE_UINT64,
+      self->far_late_samples / self->frame_size,
       "far-end-dropped", G_TYPE_UINT64, dropped, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
@@ -548,8 +726,13 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     release_probe (self);
 
   if (self->active_config.echo_cancel && self->probe) {
-    gint residual, late;
+    gint residual;
     gint64 offset;
+
+    /* from here on @index is on the probe's running-time axis */
+    update_clock_offset (self);
+    index += self->clock_offset;
+    far_store_pending (self, index);
 
     if (self->channels == 1)
       memcpy (self->near_mono, data, fs * sizeof (gint16));
@@ -571,11 +754,9 @@ process_frame (GstSandraAec * self, gint16 * data, gint64 index,
     offset = (gint64) (extra + residual) * self->rate / 1000;
     regrow_margin (self, index - offset);
     offset -= (gint64) self->margin_ms * self->rate / 1000;
-    late = far_read (self, index - offset, self->far_feed, fs);
+    far_read (self, index - offset, self->far_feed, fs);
     self->far_wanted = MAX (self->far_wanted, index - offset + fs);
     self->far_frames++;
-    if (late > 0)
-      self->far_late_frames++;
     ret = sandra_apm_analyze_far (self->apm, self->far_feed);
     if (ret != 0)
       GST_LOG_OBJECT (self, "far end refused: %s", sandra_apm_strerror (ret));
@@ -626,15 +807,55 @@ process_buffer (GstSandraAec * self, GstBuffer * buf, gsize valid_frames)
   return GST_FLOW_OK;
 }
 
+/* Time at which the next input sample is expected, from what waits in the
+ * adapter; NONE when nothing waits or nothing is timestamped. */
+static GstClockTime
+adapter_end_time (GstSandraAec * self)
+{
+  gsize avail = gst_adapter_available (self->adapter);
+  gsize bpf = self->frame_bytes / self->frame_size;
+  GstClockTime pts;
+  guint64 dist;
+
+  if (avail == 0)
+    return GST_CLOCK_TIME_NONE;
+  pts = gst_adapter_prev_pts (self->adapter, &dist);
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_CLOCK_TIME_NONE;
+  return pts + gst_util_uint64_scale_int ((dist + avail) / bpf, GST_SECOND,
+      self->rate);
+}
+
+static void drain_tail (GstSandraAec * self);
+
 static GstFlowReturn
 gst_sandra_aec_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
 {
   GstSandraAec *self = GST_SANDRA_AEC (trans);
+  GstClockTime end, pts = GST_BUFFER_PTS (input);
 
-  /* A discontinuity does not clear what waits for a whole frame: output
-   * timestamps come from the adapter, and dropping the partial frame would
-   * lose audio for no gain. Flushes clear it. */
+  /* Audio after a gap must not be glued to the partial frame that waits
+   * from before it: it would inherit that frame's timestamp, come out early
+   * by the length of the gap and be matched against the wrong far end. The
+   * waiting samples leave first, at their own time and length. Flagged
+   * discontinuities count from one sample on; unflagged timestamp jitter is
+   * tolerated up to the alignment threshold audio sinks use. */
+  if (self->apm != NULL && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (end = adapter_end_time (self))) {
+    GstClockTimeDiff diff = GST_CLOCK_DIFF (end, pts);
+    GstClockTime tolerance = is_discont ?
+        gst_util_uint64_scale_int (1, GST_SECOND, self->rate) : GAP_THRESHOLD;
+
+    if ((GstClockTime) ABS (diff) > tolerance) {
+      GST_DEBUG_OBJECT (self, "input jumps by %" GST_STIME_FORMAT
+          ", flushing the partial frame", GST_STIME_ARGS (diff));
+      drain_tail (self);
+      is_discont = TRUE;
+    }
+  }
+  if (is_discont)
+    self->discont_pending = TRUE;
   gst_adapter_push (self->adapter, input);
   return GST_FLOW_OK;
 }
@@ -662,6 +883,12 @@ gst_sandra_aec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
             self->frame_size), GST_SECOND, self->rate);
   buf = gst_adapter_take_buffer (self->adapter, nbytes);
   buf = gst_buffer_make_writable (buf);
+  if (self->discont_pending) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->discont_pending = FALSE;
+  } else {
+    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_DISCONT);
+  }
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (nbytes /
@@ -724,17 +951,37 @@ gst_sandra_aec_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
-      reset_stream (self);
-      /* the probe's queue holds the pre-flush far end */
-      if (self->probe) {
-        gst_sandra_echo_probe_take_all (self->probe, &self->far_chunks);
-        g_queue_clear_full (&self->far_chunks,
-            (GDestroyNotify) gst_sandra_echo_chunk_free);
-      }
+      /* A flush drops the microphone audio in flight. The room, the echo
+       * path delay and what the loudspeaker played are unchanged: the
+       * canceller's filter, the delay estimate and the far end stay (a
+       * flush of the loudspeaker's side reaches its probe, which tells).
+       * Only who-came-first bookkeeping starts over: running time may
+       * restart. */
+      gst_adapter_clear (self->adapter);
+      self->next_near = 0;
+      self->far_wanted = G_MININT64;
+      self->far_frames = 0;
       break;
     case GST_EVENT_EOS:
+    case GST_EVENT_GAP:
+    case GST_EVENT_SEGMENT:
+      /* what waits goes out before the event that follows it (and, for a
+       * segment, still on the segment it belongs to) */
       drain_tail (self);
       break;
+    case GST_EVENT_CAPS:{
+      GstAudioInfo info;
+      GstCaps *caps;
+
+      /* The partial frame is in the old format: process and push it with
+       * the old settings before the new caps replace them. */
+      gst_event_parse_caps (event, &caps);
+      if (self->apm && gst_audio_info_from_caps (&info, caps)
+          && (GST_AUDIO_INFO_RATE (&info) != self->rate
+              || GST_AUDIO_INFO_CHANNELS (&info) != self->channels))
+        drain_tail (self);
+      break;
+    }
     default:
       break;
   }
@@ -830,7 +1077,7 @@ gst_sandra_aec_start (GstBaseTransform * trans)
   self->warned_busy = FALSE;
   self->frames_without_probe = 0;
   self->lookup_countdown = 0;
-  self->far_late_frames = 0;
+  self->far_late_samples = 0;
   self->far_latency = 0;
   reset_stream (self);
   return TRUE;

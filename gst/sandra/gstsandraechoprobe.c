@@ -16,7 +16,12 @@
  * link between them would close a cycle. A probe holds its name from
  * NULL->READY to READY->NULL (and drops it at once when disposed), so a new
  * pipeline in the same process can reuse the name right after the old one is
- * shut down.
+ * shut down; a probe that found its name taken warns, and takes the name
+ * over when the holder lets go.
+ *
+ * A flush of the playback branch (barge-in) throws away audio this element
+ * already passed on; it tells the canceller when, so that what was never
+ * played is not cancelled as echo.
  *
  * |[
  * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample ! \
@@ -31,12 +36,19 @@
 
 #include "gstsandraechoprobe.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (sandra_echo_probe_debug);
 #define GST_CAT_DEFAULT sandra_echo_probe_debug
 
-/* Bound of what waits for a canceller that stopped reading: beyond this the
- * oldest far end is dropped, so a stalled capture side costs no memory. */
+/* Bound of what waits for a canceller that stopped reading (took nothing
+ * for this long): beyond this the oldest far end is dropped, so a stalled
+ * capture side costs no memory. A canceller that reads takes everything
+ * every 10 ms, however much arrived at once. */
 #define MAX_QUEUED_TIME (1 * GST_SECOND)
+/* Longer buffers are handed over in pieces of at most this (sharing the
+ * memory), so that the canceller can store each when its time comes. */
+#define MAX_CHUNK_TIME (100 * GST_MSECOND)
 
 struct _GstSandraEchoProbe
 {
@@ -45,14 +57,18 @@ struct _GstSandraEchoProbe
   GMutex lock;
   GQueue chunks;                /* GstSandraEchoChunk, oldest first */
   GstClockTime queued_time;
+  gint64 last_take_us;          /* monotonic time the reader last read */
   guint64 dropped;
   gpointer reader;
   GstClockTime latency;         /* playback pipeline latency */
   gboolean discont;
+  gboolean flushing;            /* between FLUSH_START and FLUSH_STOP */
   GstClockTime next_running_time;       /* for buffers without PTS */
 
   /* registry; protected by registry_lock */
   gchar *registered_name;
+  /* the name this probe waits for while another probe holds it */
+  gchar *wanted_name;
   /* mirrors registered_name != NULL, read without the lock per frame */
   gint registered;
 };
@@ -71,6 +87,18 @@ GST_ELEMENT_REGISTER_DEFINE (sandraechoprobe, "sandraechoprobe", GST_RANK_NONE,
 
 static GMutex registry_lock;
 static GHashTable *registry;    /* name -> GstSandraEchoProbe (no ref) */
+/* Probes (no ref) that found their name taken, oldest first: a new
+ * loudspeaker pipeline is often started before the old one is shut down. */
+static GList *waiting;
+
+/* registry_lock held */
+static void
+registry_insert_unlocked (GstSandraEchoProbe * self, gchar * name)
+{
+  self->registered_name = name;
+  g_hash_table_insert (registry, self->registered_name, self);
+  g_atomic_int_set (&self->registered, 1);
+}
 
 static gboolean
 registry_add (GstSandraEchoProbe * self)
@@ -85,17 +113,20 @@ registry_add (GstSandraEchoProbe * self)
   other = g_hash_table_lookup (registry, name);
   if (other != NULL && other != self) {
     ok = FALSE;
+    if (self->wanted_name == NULL) {
+      self->wanted_name = g_strdup (name);
+      waiting = g_list_append (waiting, self);
+    }
   } else if (self->registered_name == NULL) {
-    self->registered_name = g_strdup (name);
-    g_hash_table_insert (registry, self->registered_name, self);
-    g_atomic_int_set (&self->registered, 1);
+    registry_insert_unlocked (self, g_strdup (name));
   }
   g_mutex_unlock (&registry_lock);
 
   if (!ok)
     GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
         ("Another sandraechoprobe named '%s' is already active in this "
-            "process; this one will not feed any canceller.", name),
+            "process; this one feeds no canceller until that one shuts "
+            "down.", name),
         ("Give each probe a unique name, or shut the other pipeline down "
             "first."));
   else
@@ -107,11 +138,30 @@ registry_add (GstSandraEchoProbe * self)
 static void
 registry_remove (GstSandraEchoProbe * self)
 {
+  GList *l;
+
   g_mutex_lock (&registry_lock);
+  if (self->wanted_name != NULL) {
+    waiting = g_list_remove (waiting, self);
+    g_clear_pointer (&self->wanted_name, g_free);
+  }
   if (self->registered_name != NULL) {
     if (g_hash_table_lookup (registry, self->registered_name) == self)
       g_hash_table_remove (registry, self->registered_name);
     GST_DEBUG_OBJECT (self, "released name '%s'", self->registered_name);
+    /* the oldest probe waiting for this name takes it over */
+    for (l = waiting; l != NULL; l = l->next) {
+      GstSandraEchoProbe *next = l->data;
+
+      if (strcmp (next->wanted_name, self->registered_name) == 0) {
+        waiting = g_list_delete_link (waiting, l);
+        registry_insert_unlocked (next, next->wanted_name);
+        next->wanted_name = NULL;
+        GST_INFO_OBJECT (next, "took over the name '%s'",
+            next->registered_name);
+        break;
+      }
+    }
     g_clear_pointer (&self->registered_name, g_free);
     g_atomic_int_set (&self->registered, 0);
   }
@@ -164,7 +214,8 @@ gst_sandra_echo_chunk_free (GstSandraEchoChunk * chunk)
 {
   if (chunk == NULL)
     return;
-  gst_buffer_unref (chunk->buffer);
+  if (chunk->buffer)
+    gst_buffer_unref (chunk->buffer);
   g_free (chunk);
 }
 
@@ -188,6 +239,7 @@ gst_sandra_echo_probe_attach (GstSandraEchoProbe * probe, gpointer reader)
   ok = probe->reader == NULL || probe->reader == reader;
   if (ok && probe->reader == NULL) {
     probe->reader = reader;
+    probe->last_take_us = g_get_monotonic_time ();
     clear_queue_unlocked (probe);
   }
   g_mutex_unlock (&probe->lock);
@@ -212,6 +264,7 @@ gst_sandra_echo_probe_take_all (GstSandraEchoProbe * probe, GQueue * dest)
   while (!g_queue_is_empty (&probe->chunks))
     g_queue_push_tail (dest, g_queue_pop_head (&probe->chunks));
   probe->queued_time = 0;
+  probe->last_take_us = g_get_monotonic_time ();
   g_mutex_unlock (&probe->lock);
 }
 
@@ -236,11 +289,12 @@ gst_sandra_echo_probe_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstAudioInfo *info = &filter->info;
   GstClockTime rt, dur;
   GstSandraEchoChunk *c;
-  gsize frames;
+  gsize frames, bpf, max_frames, at;
 
-  if (GST_AUDIO_INFO_BPF (info) == 0)
+  bpf = GST_AUDIO_INFO_BPF (info);
+  if (bpf == 0)
     return GST_FLOW_NOT_NEGOTIATED;
-  frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (info);
+  frames = gst_buffer_get_size (buf) / bpf;
   dur = gst_util_uint64_scale_int (frames, GST_SECOND,
       GST_AUDIO_INFO_RATE (info));
 
@@ -251,23 +305,37 @@ gst_sandra_echo_probe_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     rt = self->next_running_time;
 
   g_mutex_lock (&self->lock);
-  if (self->reader == NULL || !GST_CLOCK_TIME_IS_VALID (rt) || frames == 0) {
+  if (self->reader == NULL || !GST_CLOCK_TIME_IS_VALID (rt) || frames == 0
+      || self->flushing) {
     g_mutex_unlock (&self->lock);
     self->next_running_time = GST_CLOCK_TIME_IS_VALID (rt) ? rt + dur : rt;
     return GST_FLOW_OK;
   }
-  c = g_new0 (GstSandraEchoChunk, 1);
-  /* A reference is enough: the buffer is not written after this element. */
-  c->buffer = gst_buffer_ref (buf);
-  c->duration = dur;
-  c->info = *info;
-  c->play_time = rt + self->latency;
-  c->latency = self->latency;
-  c->discont = self->discont || GST_BUFFER_IS_DISCONT (buf);
+  max_frames = gst_util_uint64_scale_int (MAX_CHUNK_TIME,
+      GST_AUDIO_INFO_RATE (info), GST_SECOND);
+  for (at = 0; at < frames; at += max_frames) {
+    gsize n = MIN (max_frames, frames - at);
+    GstClockTime offset = gst_util_uint64_scale_int (at, GST_SECOND,
+        GST_AUDIO_INFO_RATE (info));
+
+    c = g_new0 (GstSandraEchoChunk, 1);
+    /* A reference (or a region sharing the memory) is enough: the buffer
+     * is not written after this element. */
+    c->buffer = n == frames ? gst_buffer_ref (buf) :
+        gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, at * bpf, n * bpf);
+    c->duration = gst_util_uint64_scale_int (at + n, GST_SECOND,
+        GST_AUDIO_INFO_RATE (info)) - offset;
+    c->info = *info;
+    c->play_time = rt + offset + self->latency;
+    c->latency = self->latency;
+    c->discont = at == 0 && (self->discont || GST_BUFFER_IS_DISCONT (buf));
+    g_queue_push_tail (&self->chunks, c);
+    self->queued_time += c->duration;
+  }
   self->discont = FALSE;
-  g_queue_push_tail (&self->chunks, c);
-  self->queued_time += dur;
-  while (self->queued_time > MAX_QUEUED_TIME) {
+  while (self->queued_time > MAX_QUEUED_TIME
+      && g_get_monotonic_time () - self->last_take_us >
+      MAX_QUEUED_TIME / GST_USECOND) {
     GstSandraEchoChunk *old = g_queue_pop_head (&self->chunks);
 
     self->queued_time -= old->duration;
@@ -307,16 +375,66 @@ gst_sandra_echo_probe_src_event (GstBaseTransform * trans, GstEvent * event)
       (trans, event);
 }
 
+/* The running time now, by our clock; NONE unless PLAYING. */
+static GstClockTime
+running_time_now (GstSandraEchoProbe * self)
+{
+  GstElement *element = GST_ELEMENT (self);
+  GstClock *clock = NULL;
+  GstClockTime base = 0, now = GST_CLOCK_TIME_NONE;
+
+  GST_OBJECT_LOCK (element);
+  if (GST_STATE (element) == GST_STATE_PLAYING && GST_ELEMENT_CLOCK (element)) {
+    clock = gst_object_ref (GST_ELEMENT_CLOCK (element));
+    base = GST_ELEMENT_CAST (element)->base_time;
+  }
+  GST_OBJECT_UNLOCK (element);
+  if (clock) {
+    now = gst_clock_get_time (clock);
+    now = now > base ? now - base : 0;
+    gst_object_unref (clock);
+  }
+  return now;
+}
+
 static gboolean
 gst_sandra_echo_probe_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstSandraEchoProbe *self = GST_SANDRA_ECHO_PROBE (trans);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-    g_mutex_lock (&self->lock);
-    clear_queue_unlocked (self);
-    g_mutex_unlock (&self->lock);
-    self->next_running_time = GST_CLOCK_TIME_NONE;
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:{
+      /* Barge-in: the application flushes the playback branch. What this
+       * probe passed on but the sink has not played yet is thrown away and
+       * will never be heard; the canceller already has some of it and must
+       * learn that it is not echo. Without a running clock (a seek in a
+       * paused pipeline) nothing was going to play anyway. */
+      GstClockTime now = running_time_now (self);
+
+      g_mutex_lock (&self->lock);
+      self->flushing = TRUE;
+      clear_queue_unlocked (self);
+      if (self->reader != NULL && GST_CLOCK_TIME_IS_VALID (now)) {
+        GstSandraEchoChunk *cut = g_new0 (GstSandraEchoChunk, 1);
+
+        cut->play_time = now;
+        cut->latency = self->latency;
+        g_queue_push_tail (&self->chunks, cut);
+        GST_DEBUG_OBJECT (self, "flushed at %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (now));
+      }
+      g_mutex_unlock (&self->lock);
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP:
+      g_mutex_lock (&self->lock);
+      self->flushing = FALSE;
+      self->discont = TRUE;
+      g_mutex_unlock (&self->lock);
+      self->next_running_time = GST_CLOCK_TIME_NONE;
+      break;
+    default:
+      break;
   }
   return
       GST_BASE_TRANSFORM_CLASS (gst_sandra_echo_probe_parent_class)->sink_event
@@ -353,6 +471,7 @@ gst_sandra_echo_probe_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       g_mutex_lock (&self->lock);
       clear_queue_unlocked (self);
+      self->flushing = FALSE;
       self->latency = 0;
       g_mutex_unlock (&self->lock);
       self->next_running_time = GST_CLOCK_TIME_NONE;

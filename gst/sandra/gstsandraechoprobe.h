@@ -19,7 +19,11 @@ GST_ELEMENT_REGISTER_DECLARE (sandraechoprobe);
 
 /* One piece of what the loudspeaker plays. @play_time is the running time
  * at which its first sample leaves the sink (buffer running time plus the
- * playback pipeline's latency). */
+ * playback pipeline's latency).
+ *
+ * A chunk without @buffer is a cut: the playback branch was flushed at
+ * @play_time, and nothing handed over before for later than that was
+ * played. */
 typedef struct
 {
   GstBuffer *buffer;
