@@ -615,6 +615,163 @@ GST_START_TEST (test_flush_drops_stale_audio)
 
 GST_END_TEST;
 
+/* A gate in the element's source pad: the first audio buffer of the
+ * first utterance is held there until the test lets it go. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean arrived;
+  Tts *t;                       /* flush from inside the push (drop_probe) */
+} Hold;
+
+static GstPadProbeReturn
+block_first_audio (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Hold *hold = data;
+
+  if (GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+          GST_BUFFER_FLAG_GAP))
+    return GST_PAD_PROBE_PASS;
+  g_mutex_lock (&hold->lock);
+  hold->arrived = TRUE;
+  g_cond_broadcast (&hold->cond);
+  g_mutex_unlock (&hold->lock);
+  /* stays blocked until the flush wakes the push up */
+  return GST_PAD_PROBE_OK;
+}
+
+/* Every alignment message describes a buffer downstream received, none
+ * belongs to utterance 1 (its only pushed piece was flushed away), and
+ * utterance 2 is spoken. */
+static void
+check_alignment_only_for_received (Tts * t)
+{
+  GList *bufs, *msgs, *l;
+  guint audio = 0;
+
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  for (l = msgs; l; l = l->next) {
+    guint64 u;
+
+    fail_unless (gst_structure_get_uint64 (gst_message_get_structure
+            (l->data), "utterance", &u));
+    fail_unless (u != 1, "an alignment message for audio a flush dropped "
+        "('%s')", gst_structure_get_string (gst_message_get_structure
+            (l->data), "text"));
+  }
+  for (l = bufs; l; l = l->next)
+    if (!GST_BUFFER_FLAG_IS_SET (l->data, GST_BUFFER_FLAG_GAP))
+      audio++;
+  fail_unless_equals_int (g_list_length (msgs), audio);
+  fail_unless_equals_string (alignment_text (msgs, 2), "Sure. ");
+  free_messages (msgs);
+  free_buffers (bufs);
+}
+
+static void
+restart_after_flush (Tts * t)
+{
+  GstSegment seg;
+
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&seg)));
+  push_text (t, "Sure. ", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+}
+
+/* A flush that catches a buffer on its way out (blocked in the push):
+ * that audio is never played, so no alignment message may speak of it. */
+GST_START_TEST (test_flush_in_push_posts_no_alignment)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":150,"
+      "\"chunk_interval_ms\":100}}");
+  Tts *t = tts_new (emu, NULL);
+  GstPad *src = gst_element_get_static_pad (t->tts, "src");
+  Hold hold = { 0, };
+  gulong id;
+
+  g_mutex_init (&hold.lock);
+  g_cond_init (&hold.cond);
+  id = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, block_first_audio, &hold, NULL);
+  push_text (t, "This answer is interrupted while its first words are on "
+      "their way out. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  g_mutex_lock (&hold.lock);
+  while (!hold.arrived)
+    g_cond_wait (&hold.cond, &hold.lock);
+  g_mutex_unlock (&hold.lock);
+
+  /* barge-in while the first piece of audio is in the push */
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_start ()));
+  gst_pad_remove_probe (src, id);
+  restart_after_flush (t);
+  check_alignment_only_for_received (t);
+
+  gst_object_unref (src);
+  g_mutex_clear (&hold.lock);
+  g_cond_clear (&hold.cond);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+flush_then_drop (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Hold *hold = data;
+
+  if (g_atomic_int_get (&hold->arrived) ||
+      GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+          GST_BUFFER_FLAG_GAP))
+    return GST_PAD_PROBE_PASS;
+  /* The buffer is downstream's now, and a barge-in starts before the push
+   * returns: the flush passes the element, then the buffer is discarded
+   * (as a queue downstream would). The push itself returns OK. */
+  fail_unless (gst_pad_push_event (hold->t->h->srcpad,
+          gst_event_new_flush_start ()));
+  /* only now may the test thread stop the flush */
+  g_atomic_int_set (&hold->arrived, TRUE);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* Audio downstream accepted, then a flush discarded: no alignment message
+ * for it after that flush. */
+GST_START_TEST (test_no_alignment_after_its_flush)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":150,"
+      "\"chunk_interval_ms\":100}}");
+  Tts *t = tts_new (emu, NULL);
+  GstPad *src = gst_element_get_static_pad (t->tts, "src");
+  Hold hold = { 0, };
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gulong id;
+
+  hold.t = t;
+  id = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, flush_then_drop,
+      &hold, NULL);
+  push_text (t, "This answer is interrupted just after its first words "
+      "left. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  while (!g_atomic_int_get (&hold.arrived)) {
+    fail_unless (g_get_monotonic_time () < deadline, "no audio came");
+    g_usleep (2000);
+  }
+  gst_pad_remove_probe (src, id);
+  restart_after_flush (t);
+  check_alignment_only_for_received (t);
+
+  gst_object_unref (src);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_http_transport)
 {
   SandraEmulator *emu = start_emulator (NULL);
@@ -1794,6 +1951,8 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_long_sentence_starts_early);
   tcase_add_test (tc, test_auto_mode_sends_sentences);
   tcase_add_test (tc, test_flush_drops_stale_audio);
+  tcase_add_test (tc, test_flush_in_push_posts_no_alignment);
+  tcase_add_test (tc, test_no_alignment_after_its_flush);
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);
   tcase_add_test (tc, test_reconnect_after_inactivity);
