@@ -1663,6 +1663,94 @@ GST_START_TEST (test_drop_mid_speech_resends_rest)
 
 GST_END_TEST;
 
+/* The spoken text (alignment, as the service normalised it) is @full
+ * said once, each written word of @full as @words says it: nothing
+ * repeated, and nothing lost but the tail of one written word's spoken
+ * form, cut by a dropped connection. Spaces are ignored. */
+static void
+check_said_once_normalized (const gchar * spoken, const gchar * full,
+    const gchar * const *words)
+{
+  GString *said = g_string_new (NULL), *norm = g_string_new (NULL);
+  GArray *ends = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gchar **tokens = g_strsplit (full, " ", -1), **t;
+  gsize pre = 0, suf = 0, i;
+  const gchar *p;
+
+  /* the normalised text without spaces, and where each written word's
+   * spoken form ends in it */
+  for (t = tokens; *t; t++) {
+    const gchar *form = *t;
+
+    for (i = 0; words[i]; i += 2)
+      if (g_str_equal (words[i], *t))
+        form = words[i + 1];
+    for (p = form; *p; p++)
+      if (!g_ascii_isspace (*p))
+        g_string_append_c (norm, *p);
+    g_array_append_val (ends, norm->len);
+  }
+  for (p = spoken; *p; p++)
+    if (!g_ascii_isspace (*p))
+      g_string_append_c (said, *p);
+  fail_unless (said->len <= norm->len, "said more than the text: '%s'", spoken);
+  while (pre < said->len && said->str[pre] == norm->str[pre])
+    pre++;
+  while (suf < said->len - pre &&
+      said->str[said->len - 1 - suf] == norm->str[norm->len - 1 - suf])
+    suf++;
+  fail_unless (pre + suf == said->len, "not the text said once: '%s'", spoken);
+  /* the missing stretch [pre, norm->len - suf) lies in one written word */
+  for (i = 0; i < ends->len && g_array_index (ends, gsize, i) <= pre; i++);
+  fail_unless (norm->len - suf == pre || (i < ends->len &&
+          norm->len - suf <= g_array_index (ends, gsize, i)),
+      "words were lost: '%s'", spoken);
+  g_strfreev (tokens);
+  g_array_unref (ends);
+  g_string_free (said, TRUE);
+  g_string_free (norm, TRUE);
+}
+
+/* The service says the text its own way ("42" as "forty two", "Dr." as
+ * "Doctor") and its alignment spells what it said. A drop in the middle:
+ * the rest is found by words, and said once. Counting characters would
+ * start the rest too late (skipping words). */
+GST_START_TEST (test_drop_with_normalised_text_resends_rest)
+{
+  static const gchar *const words[] = { "Dr.", "Doctor", "42", "forty two",
+    "km", "kilometres", "9", "nine", "am,", "a m,", NULL
+  };
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":100,"
+      "\"chunk_interval_ms\":100,\"normalize\":{\"words\":{\"Dr.\":\"Doctor\","
+      "\"42\":\"forty two\",\"km\":\"kilometres\",\"9\":\"nine\","
+      "\"am\":\"a m\"}},\"connections\":[{\"close_after_ms\":1500,"
+      "\"close_code\":1011,\"close_reason\":\"internal error\"}]}}");
+  Tts *t = tts_new (emu, NULL);
+  const gchar *text = "Dr. Lee drove 42 km to the old mill by 9 am, then "
+      "walked home along the river bank today.";
+  GList *bufs, *msgs;
+
+  push_text (t, text, 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 2);
+  fail_unless (audio_on_record (emu, 0) > 0, "no audio before the drop");
+  fail_unless (audio_on_record (emu, 1) > 0, "nothing spoken after the drop");
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  GST_INFO ("heard: %s", alignment_text (msgs, 1));
+  check_said_once_normalized (alignment_text (msgs, 1), text, words);
+  fail_unless (g_str_has_suffix (alignment_text (msgs, 1), "today. "),
+      "%s", alignment_text (msgs, 1));
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 /* Text that comes while the socket reconnects is said once: the resend
  * on the new socket carries it, the send queue does not repeat it. */
 GST_START_TEST (test_text_during_reconnect_said_once)
@@ -1972,6 +2060,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_server_error_never_shows_key);
   tcase_add_test (tc, test_silent_service_releases_eos);
   tcase_add_test (tc, test_drop_mid_speech_resends_rest);
+  tcase_add_test (tc, test_drop_with_normalised_text_resends_rest);
   tcase_add_test (tc, test_text_during_reconnect_said_once);
   tcase_add_test (tc, test_gap_fills_non_live);
   tcase_add_test (tc, test_gap_live_pushes_nothing_stale);

@@ -525,8 +525,8 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
   g_mutex_lock (&emu->lock);
   job->script = emu_scenario_next_elevenlabs_request (emu->scenario);
   g_mutex_unlock (&emu->lock);
-  delay = job->script ? json_object_get_int_member_with_default (job->script,
-      "delay_ms", 0) : 0;
+  delay = job->settings.http_setup_ms + (job->script ?
+      json_object_get_int_member_with_default (job->script, "delay_ms", 0) : 0);
   g_signal_connect (msg, "finished", G_CALLBACK (on_finished), job);
   /* A status now tells libsoup that this is not a WebSocket handshake (the
    * WebSocket handler shares the path); the answer may still change it. */
@@ -538,8 +538,13 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
     goto done;
   }
 
-  job->speech = emu_el_synthesize (text, job->format.rate, vs.speed,
-      job->settings.ms_per_char);
+  {
+    gchar *said = emu_el_normalize (emu, text);
+
+    job->speech = emu_el_synthesize (said, job->format.rate, vs.speed,
+        job->settings.ms_per_char);
+    g_free (said);
+  }
   job->cuts = emu_el_speech_split (job->speech, job->settings.chunk_ms);
   if (job->format.codec == EMU_EL_CODEC_OPUS && !job->timestamps)
     job->whole = emu_el_encode (&job->format,

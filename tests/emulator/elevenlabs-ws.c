@@ -324,13 +324,15 @@ enqueue_final (Conn * conn, Context * ctx, gboolean close_after)
 static void
 generate (Conn * conn, Context * ctx, gsize len)
 {
-  gchar *text = g_strndup (ctx->buffer->str, len);
+  gchar *written = g_strndup (ctx->buffer->str, len);
+  gchar *text = emu_el_normalize (conn->emu, written);
   const gchar *start = text;
   EmuElSpeech *sp;
   GArray *cuts;
   guint i;
 
   g_string_erase (ctx->buffer, 0, len);
+  g_free (written);
   while (*start && g_ascii_isspace (*start))
     start++;
   if (*start == '\0') {
