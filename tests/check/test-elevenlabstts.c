@@ -615,6 +615,62 @@ GST_START_TEST (test_flush_drops_stale_audio)
 
 GST_END_TEST;
 
+/* The context @data was opened (its first message, with the voice
+ * settings, reached the service). */
+static gboolean
+sent_init (SandraEmulator * emu, gpointer data)
+{
+  JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
+  gboolean found = FALSE;
+  guint i;
+
+  for (i = 0; i < json_array_get_length (events) && !found; i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+
+    found = json_object_has_member (o, "voice_settings") &&
+        g_strcmp0 (json_object_get_string_member_with_default (o,
+            "context_id", NULL), data) == 0;
+  }
+  json_array_unref (events);
+  return found;
+}
+
+static gboolean
+socket_upgraded (SandraEmulator * emu, gpointer data)
+{
+  return sandra_emulator_count_requests (emu,
+      "/v1/text-to-speech/" VOICE "/multi-stream-input") > 0;
+}
+
+/* The WebSocket and the first utterance's context are set up when the
+ * element starts, not when the first text comes: a reply whose text
+ * arrives faster than a connection set-up does not wait for it. */
+GST_START_TEST (test_websocket_connects_at_start)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs;
+
+  /* no text yet */
+  fail_unless (wait_for (socket_upgraded, emu, NULL),
+      "no WebSocket before the first text");
+  fail_unless (wait_for (sent_init, emu, (gpointer) "sandra-1"));
+  push_text (t, "Hello there. ", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 1), "Hello there. ");
+  /* the text went on that socket, in that context */
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 1);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 /* A gate in the element's source pad: the first audio buffer of the
  * first utterance is held there until the test lets it go. */
 typedef struct
@@ -1014,8 +1070,13 @@ run_for_error (SandraEmulator * emu, const gchar * text, const gchar * prop,
   Tts *t = prop ? tts_new (emu, prop, value, NULL) : tts_new (emu, NULL);
   GstMessage *m = NULL;
   gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  GstFlowReturn ret;
 
-  push_text (t, text, 0, GST_CLOCK_TIME_NONE);
+  /* The WebSocket connects when the element starts: what its upgrade
+   * fails on may have failed the element before the text comes. */
+  ret = gst_harness_push (t->h, gst_buffer_new_memdup (text, strlen (text)));
+  fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_ERROR, "%s",
+      gst_flow_get_name (ret));
   gst_harness_push_event (t->h, gst_event_new_eos ());
   while (m == NULL && g_get_monotonic_time () < deadline) {
     GstEvent *ev = gst_harness_try_pull_event (t->h);
@@ -2040,6 +2101,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_auto_mode_sends_sentences);
   tcase_add_test (tc, test_flush_drops_stale_audio);
   tcase_add_test (tc, test_flush_in_push_posts_no_alignment);
+  tcase_add_test (tc, test_websocket_connects_at_start);
   tcase_add_test (tc, test_no_alignment_after_its_flush);
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);

@@ -431,6 +431,9 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
   gchar *loc = NULL, *message = NULL;
   const gchar *type = NULL;
   guint limit, n_chars, delay;
+  /* Delays count from the request's arrival: the time this emulator
+   * takes to make the audio is not the service's. */
+  gint64 arrival_us = g_get_monotonic_time (), spent_ms;
 
   job->emu = emu;
   job->msg = g_object_ref (msg);
@@ -549,8 +552,10 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
   if (job->format.codec == EMU_EL_CODEC_OPUS && !job->timestamps)
     job->whole = emu_el_encode (&job->format,
         (gint16 *) job->speech->samples->data, job->speech->samples->len);
-  g_source_unref (emu_timeout_add (emu, delay +
-          job->settings.first_audio_delay_ms, respond, job, NULL));
+  spent_ms = (g_get_monotonic_time () - arrival_us) / 1000;
+  delay += job->settings.first_audio_delay_ms;
+  g_source_unref (emu_timeout_add (emu, delay > spent_ms ? delay - spent_ms :
+          0, respond, job, NULL));
   goto done;
 
 out:

@@ -46,7 +46,7 @@ static const Model models[] = {
 static const gchar *const el_members[] = { "voices", "ms_per_char",
   "first_audio_delay_ms", "chunk_interval_ms", "chunk_ms",
   "inactivity_timeout_ms", "max_contexts", "max_characters", "requests",
-  "connections", "normalize", "http_setup_ms", NULL
+  "connections", "normalize", "http_setup_ms", "ws_setup_ms", NULL
 };
 
 static const gchar *const request_members[] = { "status", "detail",
@@ -149,7 +149,7 @@ emu_elevenlabs_check_scenario (JsonObject * el, GError ** error)
   static const gchar *const top_ints[] = { "ms_per_char",
     "first_audio_delay_ms", "chunk_interval_ms", "chunk_ms",
     "inactivity_timeout_ms", "max_contexts", "max_characters",
-    "http_setup_ms", NULL
+    "http_setup_ms", "ws_setup_ms", NULL
   };
   static const gchar *const normalize_members[] = { "words", NULL };
   static const gchar *const request_ints[] = { "status", "delay_ms", NULL };
@@ -226,6 +226,8 @@ emu_el_get_settings (SandraEmulator * emu, EmuElSettings * s)
       "max_characters", 0) : 0;
   s->http_setup_ms = el ? json_object_get_int_member_with_default (el,
       "http_setup_ms", 0) : 0;
+  s->ws_setup_ms = el ? json_object_get_int_member_with_default (el,
+      "ws_setup_ms", 0) : 0;
   g_mutex_unlock (&emu->lock);
   if (s->chunk_ms == 0)
     s->chunk_ms = DEFAULT_CHUNK_MS;

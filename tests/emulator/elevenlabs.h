@@ -121,6 +121,7 @@ typedef struct
   guint max_contexts;
   guint max_characters;         /* 0: the model's limit */
   guint http_setup_ms;          /* before each HTTP request is handled */
+  guint ws_setup_ms;            /* before each WebSocket upgrade is answered */
 } EmuElSettings;
 
 void emu_el_get_settings (SandraEmulator * emu, EmuElSettings * settings);

@@ -44,6 +44,7 @@ typedef enum
   CMD_TEXT,
   CMD_END,
   CMD_CANCEL,
+  CMD_CONNECT,
 } CmdType;
 
 typedef struct
@@ -963,6 +964,11 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       report_done (client, u, FALSE);
       ws_ensure_spare (client);
       break;
+    case CMD_CONNECT:
+      /* the socket is connecting (above); the spare context is opened
+       * on it as soon as it is up */
+      ws_ensure_spare (client);
+      break;
   }
 }
 
@@ -1189,6 +1195,8 @@ http_command (ElevenlabsClient * client, Cmd * cmd)
         g_cancellable_cancel (client->http_cancel);
       report_done (client, u, FALSE);
       break;
+    case CMD_CONNECT:
+      break;                    /* a request is its own connection */
   }
   http_pump (client);
 }
@@ -1257,6 +1265,12 @@ void
 elevenlabs_client_cancel (ElevenlabsClient * client, guint64 utterance)
 {
   submit (client, CMD_CANCEL, utterance, NULL, FALSE);
+}
+
+void
+elevenlabs_client_connect (ElevenlabsClient * client)
+{
+  submit (client, CMD_CONNECT, 0, NULL, FALSE);
 }
 
 gboolean

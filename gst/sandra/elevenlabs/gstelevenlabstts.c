@@ -1258,6 +1258,11 @@ start (GstElevenlabsTts * self)
       cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET && !cfg->auto_mode);
   self->client = elevenlabs_client_new (GST_ELEMENT (self), cfg,
       &client_callbacks, self);
+  /* The socket's set-up (TCP, TLS, upgrade: a few hundred milliseconds
+   * over the internet) is paid now, not by the first words: a reply
+   * whose text comes faster than that would otherwise wait for it. */
+  if (cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET)
+    elevenlabs_client_connect (self->client);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   self->latency_known = FALSE;
   self->out_next = GST_CLOCK_TIME_NONE;
