@@ -678,7 +678,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   gboolean arrived;
-  Tts *t;                       /* flush from inside the push (drop_probe) */
+  Tts *t;                       /* flush_then_drop flushes it */
 } Hold;
 
 static GstPadProbeReturn

@@ -655,7 +655,6 @@ ws_after_idle_close (ElevenlabsClient * client)
 
   for (l = copy; l; l = l->next) {
     Utt *u = l->data;
-
     const gchar *sent = elevenlabs_heard_get_text (u->heard);
 
     if (u->cancelled || u->utterance == 0 || (u->ended && *sent == '\0')) {

@@ -1215,6 +1215,7 @@ static gboolean
 start (GstElevenlabsTts * self)
 {
   ElevenlabsConfig *cfg = snapshot_config (self);
+  gboolean websocket;
 
   if (cfg->api_key == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
@@ -1256,12 +1257,13 @@ start (GstElevenlabsTts * self)
    * no schedule and wants whole sentences. */
   elevenlabs_chunker_set_stream_words (self->chunker,
       cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET && !cfg->auto_mode);
+  websocket = cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET;
   self->client = elevenlabs_client_new (GST_ELEMENT (self), cfg,
       &client_callbacks, self);
   /* The socket's set-up (TCP, TLS, upgrade: a few hundred milliseconds
    * over the internet) is paid now, not by the first words: a reply
    * whose text comes faster than that would otherwise wait for it. */
-  if (cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET)
+  if (websocket)
     elevenlabs_client_connect (self->client);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   self->latency_known = FALSE;
