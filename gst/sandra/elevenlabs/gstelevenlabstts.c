@@ -24,11 +24,13 @@
  * In a live pipeline, audio starts at the running time of its text, or as
  * soon as possible after it, and the element reports latency-ms as its
  * latency. In a non-live pipeline the output is continuous: silence fills
- * the time up to each utterance. With every piece of audio an
- * `elevenlabstts-alignment` element message gives each character and word
- * with its start and end on the running-time timeline (for lip sync); after
- * each utterance an `elevenlabstts-utterance` message gives its timing
- * figures.
+ * the time up to each utterance. With every piece of audio downstream
+ * takes, an `elevenlabstts-alignment` element message gives each character
+ * and word with its start and end on the running-time timeline (for lip
+ * sync; none for audio a flush discarded); after each utterance an
+ * `elevenlabstts-utterance` message gives its timing figures. The
+ * WebSocket is opened when the element starts, so the first words do not
+ * wait for its set-up.
  *
  * ## Example launch lines
  * |[
