@@ -615,6 +615,219 @@ GST_START_TEST (test_flush_drops_stale_audio)
 
 GST_END_TEST;
 
+/* The context @data was opened (its first message, with the voice
+ * settings, reached the service). */
+static gboolean
+sent_init (SandraEmulator * emu, gpointer data)
+{
+  JsonArray *events = sandra_emulator_dup_ws_events (emu, NULL);
+  gboolean found = FALSE;
+  guint i;
+
+  for (i = 0; i < json_array_get_length (events) && !found; i++) {
+    JsonObject *o = json_array_get_object_element (events, i);
+
+    found = json_object_has_member (o, "voice_settings") &&
+        g_strcmp0 (json_object_get_string_member_with_default (o,
+            "context_id", NULL), data) == 0;
+  }
+  json_array_unref (events);
+  return found;
+}
+
+static gboolean
+socket_upgraded (SandraEmulator * emu, gpointer data)
+{
+  return sandra_emulator_count_requests (emu,
+      "/v1/text-to-speech/" VOICE "/multi-stream-input") > 0;
+}
+
+/* The WebSocket and the first utterance's context are set up when the
+ * element starts, not when the first text comes: a reply whose text
+ * arrives faster than a connection set-up does not wait for it. */
+GST_START_TEST (test_websocket_connects_at_start)
+{
+  SandraEmulator *emu = start_emulator (NULL);
+  Tts *t = tts_new (emu, NULL);
+  GList *bufs, *msgs;
+
+  /* no text yet */
+  fail_unless (wait_for (socket_upgraded, emu, NULL),
+      "no WebSocket before the first text");
+  fail_unless (wait_for (sent_init, emu, (gpointer) "sandra-1"));
+  push_text (t, "Hello there. ", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  fail_unless_equals_string (alignment_text (msgs, 1), "Hello there. ");
+  /* the text went on that socket, in that context */
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 1);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+/* A gate in the element's source pad: the first audio buffer of the
+ * first utterance is held there until the test lets it go. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean arrived;
+  Tts *t;                       /* flush_then_drop flushes it */
+} Hold;
+
+static GstPadProbeReturn
+block_first_audio (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Hold *hold = data;
+
+  if (GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+          GST_BUFFER_FLAG_GAP))
+    return GST_PAD_PROBE_PASS;
+  g_mutex_lock (&hold->lock);
+  hold->arrived = TRUE;
+  g_cond_broadcast (&hold->cond);
+  g_mutex_unlock (&hold->lock);
+  /* stays blocked until the flush wakes the push up */
+  return GST_PAD_PROBE_OK;
+}
+
+/* Every alignment message describes a buffer downstream received, none
+ * belongs to utterance 1 (its only pushed piece was flushed away), and
+ * utterance 2 is spoken. */
+static void
+check_alignment_only_for_received (Tts * t)
+{
+  GList *bufs, *msgs, *l;
+  guint audio = 0;
+
+  bufs = pull_until_eos (t);
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  for (l = msgs; l; l = l->next) {
+    guint64 u;
+
+    fail_unless (gst_structure_get_uint64 (gst_message_get_structure
+            (l->data), "utterance", &u));
+    fail_unless (u != 1, "an alignment message for audio a flush dropped "
+        "('%s')", gst_structure_get_string (gst_message_get_structure
+            (l->data), "text"));
+  }
+  for (l = bufs; l; l = l->next)
+    if (!GST_BUFFER_FLAG_IS_SET (l->data, GST_BUFFER_FLAG_GAP))
+      audio++;
+  fail_unless_equals_int (g_list_length (msgs), audio);
+  fail_unless_equals_string (alignment_text (msgs, 2), "Sure. ");
+  free_messages (msgs);
+  free_buffers (bufs);
+}
+
+static void
+restart_after_flush (Tts * t)
+{
+  GstSegment seg;
+
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&seg)));
+  push_text (t, "Sure. ", 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+}
+
+/* A flush that catches a buffer on its way out (blocked in the push):
+ * that audio is never played, so no alignment message may speak of it. */
+GST_START_TEST (test_flush_in_push_posts_no_alignment)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":150,"
+      "\"chunk_interval_ms\":100}}");
+  Tts *t = tts_new (emu, NULL);
+  GstPad *src = gst_element_get_static_pad (t->tts, "src");
+  Hold hold = { 0, };
+  gulong id;
+
+  g_mutex_init (&hold.lock);
+  g_cond_init (&hold.cond);
+  id = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_BUFFER, block_first_audio, &hold, NULL);
+  push_text (t, "This answer is interrupted while its first words are on "
+      "their way out. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  g_mutex_lock (&hold.lock);
+  while (!hold.arrived)
+    g_cond_wait (&hold.cond, &hold.lock);
+  g_mutex_unlock (&hold.lock);
+
+  /* barge-in while the first piece of audio is in the push */
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_flush_start ()));
+  gst_pad_remove_probe (src, id);
+  restart_after_flush (t);
+  check_alignment_only_for_received (t);
+
+  gst_object_unref (src);
+  g_mutex_clear (&hold.lock);
+  g_cond_clear (&hold.cond);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+flush_then_drop (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Hold *hold = data;
+
+  if (g_atomic_int_get (&hold->arrived) ||
+      GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+          GST_BUFFER_FLAG_GAP))
+    return GST_PAD_PROBE_PASS;
+  /* The buffer is downstream's now, and a barge-in starts before the push
+   * returns: the flush passes the element, then the buffer is discarded
+   * (as a queue downstream would). The push itself returns OK. */
+  fail_unless (gst_pad_push_event (hold->t->h->srcpad,
+          gst_event_new_flush_start ()));
+  /* only now may the test thread stop the flush */
+  g_atomic_int_set (&hold->arrived, TRUE);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* Audio downstream accepted, then a flush discarded: no alignment message
+ * for it after that flush. */
+GST_START_TEST (test_no_alignment_after_its_flush)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":150,"
+      "\"chunk_interval_ms\":100}}");
+  Tts *t = tts_new (emu, NULL);
+  GstPad *src = gst_element_get_static_pad (t->tts, "src");
+  Hold hold = { 0, };
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  gulong id;
+
+  hold.t = t;
+  id = gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, flush_then_drop,
+      &hold, NULL);
+  push_text (t, "This answer is interrupted just after its first words "
+      "left. ", 0, GST_CLOCK_TIME_NONE);
+  end_sentence (t);
+  while (!g_atomic_int_get (&hold.arrived)) {
+    fail_unless (g_get_monotonic_time () < deadline, "no audio came");
+    g_usleep (2000);
+  }
+  gst_pad_remove_probe (src, id);
+  restart_after_flush (t);
+  check_alignment_only_for_received (t);
+
+  gst_object_unref (src);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_http_transport)
 {
   SandraEmulator *emu = start_emulator (NULL);
@@ -857,8 +1070,13 @@ run_for_error (SandraEmulator * emu, const gchar * text, const gchar * prop,
   Tts *t = prop ? tts_new (emu, prop, value, NULL) : tts_new (emu, NULL);
   GstMessage *m = NULL;
   gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  GstFlowReturn ret;
 
-  push_text (t, text, 0, GST_CLOCK_TIME_NONE);
+  /* The WebSocket connects when the element starts: what its upgrade
+   * fails on may have failed the element before the text comes. */
+  ret = gst_harness_push (t->h, gst_buffer_new_memdup (text, strlen (text)));
+  fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_ERROR, "%s",
+      gst_flow_get_name (ret));
   gst_harness_push_event (t->h, gst_event_new_eos ());
   while (m == NULL && g_get_monotonic_time () < deadline) {
     GstEvent *ev = gst_harness_try_pull_event (t->h);
@@ -1506,6 +1724,94 @@ GST_START_TEST (test_drop_mid_speech_resends_rest)
 
 GST_END_TEST;
 
+/* The spoken text (alignment, as the service normalised it) is @full
+ * said once, each written word of @full as @words says it: nothing
+ * repeated, and nothing lost but the tail of one written word's spoken
+ * form, cut by a dropped connection. Spaces are ignored. */
+static void
+check_said_once_normalized (const gchar * spoken, const gchar * full,
+    const gchar * const *words)
+{
+  GString *said = g_string_new (NULL), *norm = g_string_new (NULL);
+  GArray *ends = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gchar **tokens = g_strsplit (full, " ", -1), **t;
+  gsize pre = 0, suf = 0, i;
+  const gchar *p;
+
+  /* the normalised text without spaces, and where each written word's
+   * spoken form ends in it */
+  for (t = tokens; *t; t++) {
+    const gchar *form = *t;
+
+    for (i = 0; words[i]; i += 2)
+      if (g_str_equal (words[i], *t))
+        form = words[i + 1];
+    for (p = form; *p; p++)
+      if (!g_ascii_isspace (*p))
+        g_string_append_c (norm, *p);
+    g_array_append_val (ends, norm->len);
+  }
+  for (p = spoken; *p; p++)
+    if (!g_ascii_isspace (*p))
+      g_string_append_c (said, *p);
+  fail_unless (said->len <= norm->len, "said more than the text: '%s'", spoken);
+  while (pre < said->len && said->str[pre] == norm->str[pre])
+    pre++;
+  while (suf < said->len - pre &&
+      said->str[said->len - 1 - suf] == norm->str[norm->len - 1 - suf])
+    suf++;
+  fail_unless (pre + suf == said->len, "not the text said once: '%s'", spoken);
+  /* the missing stretch [pre, norm->len - suf) lies in one written word */
+  for (i = 0; i < ends->len && g_array_index (ends, gsize, i) <= pre; i++);
+  fail_unless (norm->len - suf == pre || (i < ends->len &&
+          norm->len - suf <= g_array_index (ends, gsize, i)),
+      "words were lost: '%s'", spoken);
+  g_strfreev (tokens);
+  g_array_unref (ends);
+  g_string_free (said, TRUE);
+  g_string_free (norm, TRUE);
+}
+
+/* The service says the text its own way ("42" as "forty two", "Dr." as
+ * "Doctor") and its alignment spells what it said. A drop in the middle:
+ * the rest is found by words, and said once. Counting characters would
+ * start the rest too late (skipping words). */
+GST_START_TEST (test_drop_with_normalised_text_resends_rest)
+{
+  static const gchar *const words[] = { "Dr.", "Doctor", "42", "forty two",
+    "km", "kilometres", "9", "nine", "am,", "a m,", NULL
+  };
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"chunk_ms\":100,"
+      "\"chunk_interval_ms\":100,\"normalize\":{\"words\":{\"Dr.\":\"Doctor\","
+      "\"42\":\"forty two\",\"km\":\"kilometres\",\"9\":\"nine\","
+      "\"am\":\"a m\"}},\"connections\":[{\"close_after_ms\":1500,"
+      "\"close_code\":1011,\"close_reason\":\"internal error\"}]}}");
+  Tts *t = tts_new (emu, NULL);
+  const gchar *text = "Dr. Lee drove 42 km to the old mill by 9 am, then "
+      "walked home along the river bank today.";
+  GList *bufs, *msgs;
+
+  push_text (t, text, 0, GST_CLOCK_TIME_NONE);
+  finish (t);
+  bufs = pull_until_eos (t);
+  fail_unless_equals_int (sandra_emulator_count_requests (emu,
+          "/v1/text-to-speech/" VOICE "/multi-stream-input"), 2);
+  fail_unless (audio_on_record (emu, 0) > 0, "no audio before the drop");
+  fail_unless (audio_on_record (emu, 1) > 0, "nothing spoken after the drop");
+  msgs = pop_messages (t, "elevenlabstts-alignment", GST_MESSAGE_ELEMENT);
+  GST_INFO ("heard: %s", alignment_text (msgs, 1));
+  check_said_once_normalized (alignment_text (msgs, 1), text, words);
+  fail_unless (g_str_has_suffix (alignment_text (msgs, 1), "today. "),
+      "%s", alignment_text (msgs, 1));
+  fail_unless (pop_messages (t, NULL, GST_MESSAGE_ERROR) == NULL);
+  free_messages (msgs);
+  free_buffers (bufs);
+  tts_free (t);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 /* Text that comes while the socket reconnects is said once: the resend
  * on the new socket carries it, the send queue does not repeat it. */
 GST_START_TEST (test_text_during_reconnect_said_once)
@@ -1794,6 +2100,9 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_long_sentence_starts_early);
   tcase_add_test (tc, test_auto_mode_sends_sentences);
   tcase_add_test (tc, test_flush_drops_stale_audio);
+  tcase_add_test (tc, test_flush_in_push_posts_no_alignment);
+  tcase_add_test (tc, test_websocket_connects_at_start);
+  tcase_add_test (tc, test_no_alignment_after_its_flush);
   tcase_add_test (tc, test_http_transport);
   tcase_add_test (tc, test_opus_transport);
   tcase_add_test (tc, test_reconnect_after_inactivity);
@@ -1813,6 +2122,7 @@ elevenlabstts_suite (void)
   tcase_add_test (tc, test_server_error_never_shows_key);
   tcase_add_test (tc, test_silent_service_releases_eos);
   tcase_add_test (tc, test_drop_mid_speech_resends_rest);
+  tcase_add_test (tc, test_drop_with_normalised_text_resends_rest);
   tcase_add_test (tc, test_text_during_reconnect_said_once);
   tcase_add_test (tc, test_gap_fills_non_live);
   tcase_add_test (tc, test_gap_live_pushes_nothing_stale);

@@ -483,6 +483,59 @@ GST_START_TEST (test_ws_chunk_length_schedule)
 
 GST_END_TEST;
 
+/* With "normalize", the voice says written words its own way and the
+ * alignment (both members) spells what it said, whitespace collapsed. */
+GST_START_TEST (test_ws_normalize)
+{
+  SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"normalize\":"
+      "{\"words\":{\"42\":\"forty two\",\"Dr.\":\"Doctor\",\"\\u2014\":\"\"}}}}");
+  WsClient *c = ws_connect (emu, VOICE "/multi-stream-input?model_id="
+      "eleven_flash_v2_5&output_format=pcm_16000", "k");
+  GString *said = g_string_new (NULL), *norm = g_string_new (NULL);
+  GError *err = NULL;
+  guint i;
+
+  ws_send (c, "{\"text\":\" \",\"context_id\":\"n\"}");
+  ws_send (c, "{\"text\":\"Dr.  Lee \\u2014 has 42,   I think. \","
+      "\"context_id\":\"n\",\"flush\":true}");
+  ws_send (c, "{\"context_id\":\"n\",\"close_context\":true}");
+  ws_wait (c, "isFinal", 1);
+  for (i = 0; i < c->received->len; i++) {
+    JsonObject *o = g_ptr_array_index (c->received, i);
+    JsonArray *a, *b;
+    guint j;
+
+    if (!json_object_has_member (o, "audio"))
+      continue;
+    a = json_object_get_array_member (json_object_get_object_member (o,
+            "alignment"), "chars");
+    b = json_object_get_array_member (json_object_get_object_member (o,
+            "normalizedAlignment"), "chars");
+    for (j = 0; j < json_array_get_length (a); j++)
+      g_string_append (said, json_array_get_string_element (a, j));
+    for (j = 0; j < json_array_get_length (b); j++)
+      g_string_append (norm, json_array_get_string_element (b, j));
+  }
+  fail_unless_equals_string (said->str, "Doctor Lee has forty two, I think. ");
+  fail_unless_equals_string (norm->str, said->str);
+  g_string_free (said, TRUE);
+  g_string_free (norm, TRUE);
+  ws_free (c);
+  sandra_emulator_free (emu);
+
+  /* spoken forms are strings */
+  fail_unless (sandra_emulator_new ("{\"elevenlabs\":{\"normalize\":"
+          "{\"words\":{\"42\":42}}}}", &err) == NULL);
+  fail_unless (strstr (err->message, "normalize.words") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  fail_unless (sandra_emulator_new ("{\"elevenlabs\":{\"normalize\":"
+          "{\"numbers\":true}}}", &err) == NULL);
+  g_clear_error (&err);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_ws_multi_contexts)
 {
   SandraEmulator *emu = start_emulator ("{\"elevenlabs\":{\"max_contexts\":2,"
@@ -574,6 +627,7 @@ emulator_elevenlabs_suite (void)
   tcase_add_test (tc, test_ws_stream_input);
   tcase_add_test (tc, test_ws_chunk_length_schedule);
   tcase_add_test (tc, test_ws_multi_contexts);
+  tcase_add_test (tc, test_ws_normalize);
   tcase_add_test (tc, test_ws_errors);
   return s;
 }

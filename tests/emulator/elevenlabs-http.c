@@ -431,6 +431,9 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
   gchar *loc = NULL, *message = NULL;
   const gchar *type = NULL;
   guint limit, n_chars, delay;
+  /* Delays count from the request's arrival: the time this emulator
+   * takes to make the audio is not the service's. */
+  gint64 arrival_us = g_get_monotonic_time (), spent_ms;
 
   job->emu = emu;
   job->msg = g_object_ref (msg);
@@ -525,8 +528,8 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
   g_mutex_lock (&emu->lock);
   job->script = emu_scenario_next_elevenlabs_request (emu->scenario);
   g_mutex_unlock (&emu->lock);
-  delay = job->script ? json_object_get_int_member_with_default (job->script,
-      "delay_ms", 0) : 0;
+  delay = job->settings.http_setup_ms + (job->script ?
+      json_object_get_int_member_with_default (job->script, "delay_ms", 0) : 0);
   g_signal_connect (msg, "finished", G_CALLBACK (on_finished), job);
   /* A status now tells libsoup that this is not a WebSocket handshake (the
    * WebSocket handler shares the path); the answer may still change it. */
@@ -538,14 +541,21 @@ emu_el_http_handle (SandraEmulator * emu, SoupServerMessage * msg,
     goto done;
   }
 
-  job->speech = emu_el_synthesize (text, job->format.rate, vs.speed,
-      job->settings.ms_per_char);
+  {
+    gchar *said = emu_el_normalize (emu, text);
+
+    job->speech = emu_el_synthesize (said, job->format.rate, vs.speed,
+        job->settings.ms_per_char);
+    g_free (said);
+  }
   job->cuts = emu_el_speech_split (job->speech, job->settings.chunk_ms);
   if (job->format.codec == EMU_EL_CODEC_OPUS && !job->timestamps)
     job->whole = emu_el_encode (&job->format,
         (gint16 *) job->speech->samples->data, job->speech->samples->len);
-  g_source_unref (emu_timeout_add (emu, delay +
-          job->settings.first_audio_delay_ms, respond, job, NULL));
+  spent_ms = (g_get_monotonic_time () - arrival_us) / 1000;
+  delay += job->settings.first_audio_delay_ms;
+  g_source_unref (emu_timeout_add (emu, delay > spent_ms ? delay - spent_ms :
+          0, respond, job, NULL));
   goto done;
 
 out:

@@ -249,14 +249,15 @@ send_next (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Queues @obj @delay_ms after the context's previous message. */
+/* Queues @obj @delay_ms after the context's previous message, or after
+ * @since_us (monotonic time, 0: now) if that is later. */
 static void
 enqueue (Conn * conn, Context * ctx, JsonObject * obj, JsonObject * recorded,
-    guint delay_ms, gboolean close_after)
+    guint delay_ms, gboolean close_after, gint64 since_us)
 {
   Out *o = g_new0 (Out, 1);
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-  gint64 now = g_get_monotonic_time ();
+  gint64 now = since_us ? since_us : g_get_monotonic_time ();
 
   json_node_take_object (node, obj);
   o->text = json_to_string (node, FALSE);
@@ -317,20 +318,25 @@ enqueue_final (Conn * conn, Context * ctx, gboolean close_after)
   json_object_set_boolean_member (r, "isFinal", TRUE);
   if (ctx->id)
     json_object_set_string_member (r, "contextId", ctx->id);
-  enqueue (conn, ctx, o, r, 0, close_after);
+  enqueue (conn, ctx, o, r, 0, close_after, 0);
 }
 
 /* Synthesizes @len bytes of the context's buffer and queues the audio. */
 static void
 generate (Conn * conn, Context * ctx, gsize len)
 {
-  gchar *text = g_strndup (ctx->buffer->str, len);
+  gchar *written = g_strndup (ctx->buffer->str, len);
+  gchar *text = emu_el_normalize (conn->emu, written);
   const gchar *start = text;
+  /* The simulated delay counts from the text's arrival: the time this
+   * emulator takes to make the audio is not the service's. */
+  gint64 arrival_us = g_get_monotonic_time ();
   EmuElSpeech *sp;
   GArray *cuts;
   guint i;
 
   g_string_erase (ctx->buffer, 0, len);
+  g_free (written);
   while (*start && g_ascii_isspace (*start))
     start++;
   if (*start == '\0') {
@@ -366,7 +372,7 @@ generate (Conn * conn, Context * ctx, gsize len)
       json_object_set_string_member (r, "contextId", ctx->id);
     }
     enqueue (conn, ctx, o, r, i == 0 ? conn->settings.first_audio_delay_ms :
-        conn->settings.chunk_interval_ms, FALSE);
+        conn->settings.chunk_interval_ms, FALSE, i == 0 ? arrival_us : 0);
     g_free (b64);
     g_bytes_unref (audio);
   }
@@ -821,6 +827,13 @@ record_written_status (SoupServerMessage * msg, gpointer data)
         soup_server_message_get_status (msg));
 }
 
+static gboolean
+unpause_upgrade (gpointer data)
+{
+  soup_server_message_unpause (data);
+  return G_SOURCE_REMOVE;
+}
+
 void
 emu_el_ws_upgrade (SandraEmulator * emu, SoupServerMessage * msg,
     const gchar * path, GHashTable * query, const gchar * voice_id,
@@ -890,6 +903,18 @@ emu_el_ws_upgrade (SandraEmulator * emu, SoupServerMessage * msg,
   }
   g_object_set_data_full (G_OBJECT (msg), "sandra-el-upgrade", up,
       (GDestroyNotify) upgrade_free);
+  {
+    EmuElSettings settings;
+
+    /* The connection set-up a real socket pays (TCP, TLS, routing): the
+     * 101 is written once the message is unpaused. */
+    emu_el_get_settings (emu, &settings);
+    if (settings.ws_setup_ms) {
+      soup_server_message_pause (msg);
+      g_source_unref (emu_timeout_add (emu, settings.ws_setup_ms,
+              unpause_upgrade, g_object_ref (msg), g_object_unref));
+    }
+  }
 }
 
 void

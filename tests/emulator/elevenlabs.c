@@ -46,7 +46,7 @@ static const Model models[] = {
 static const gchar *const el_members[] = { "voices", "ms_per_char",
   "first_audio_delay_ms", "chunk_interval_ms", "chunk_ms",
   "inactivity_timeout_ms", "max_contexts", "max_characters", "requests",
-  "connections", NULL
+  "connections", "normalize", "http_setup_ms", "ws_setup_ms", NULL
 };
 
 static const gchar *const request_members[] = { "status", "detail",
@@ -148,8 +148,10 @@ emu_elevenlabs_check_scenario (JsonObject * el, GError ** error)
 {
   static const gchar *const top_ints[] = { "ms_per_char",
     "first_audio_delay_ms", "chunk_interval_ms", "chunk_ms",
-    "inactivity_timeout_ms", "max_contexts", "max_characters", NULL
+    "inactivity_timeout_ms", "max_contexts", "max_characters",
+    "http_setup_ms", "ws_setup_ms", NULL
   };
+  static const gchar *const normalize_members[] = { "words", NULL };
   static const gchar *const request_ints[] = { "status", "delay_ms", NULL };
   static const gchar *const conn_ints[] = { "reject_status",
     "error_after_messages", "close_after_ms", "close_code", NULL
@@ -161,6 +163,36 @@ emu_elevenlabs_check_scenario (JsonObject * el, GError ** error)
       !check_list (el, "requests", request_members, request_ints, error) ||
       !check_list (el, "connections", connection_members, conn_ints, error))
     return FALSE;
+  v = json_object_get_member (el, "normalize");
+  if (v) {
+    JsonNode *words;
+
+    if (!JSON_NODE_HOLDS_OBJECT (v))
+      return scenario_fail (error, "elevenlabs.normalize",
+          "expected an object");
+    if (!only_members (json_node_get_object (v), normalize_members,
+            "elevenlabs.normalize", error))
+      return FALSE;
+    words = json_object_get_member (json_node_get_object (v), "words");
+    if (words) {
+      GList *names, *l;
+      gboolean ok = JSON_NODE_HOLDS_OBJECT (words);
+
+      names = ok ? json_object_get_members (json_node_get_object (words)) :
+          NULL;
+      for (l = names; l && ok; l = l->next) {
+        JsonNode *w = json_object_get_member (json_node_get_object (words),
+            l->data);
+
+        ok = JSON_NODE_HOLDS_VALUE (w) &&
+            json_node_get_value_type (w) == G_TYPE_STRING;
+      }
+      g_list_free (names);
+      if (!ok)
+        return scenario_fail (error, "elevenlabs.normalize.words",
+            "expected an object of strings (written word: spoken form)");
+    }
+  }
   v = json_object_get_member (el, "voices");
   if (v && !JSON_NODE_HOLDS_ARRAY (v))
     return scenario_fail (error, "elevenlabs.voices",
@@ -192,9 +224,78 @@ emu_el_get_settings (SandraEmulator * emu, EmuElSettings * s)
       "max_contexts", DEFAULT_MAX_CONTEXTS) : DEFAULT_MAX_CONTEXTS;
   s->max_characters = el ? json_object_get_int_member_with_default (el,
       "max_characters", 0) : 0;
+  s->http_setup_ms = el ? json_object_get_int_member_with_default (el,
+      "http_setup_ms", 0) : 0;
+  s->ws_setup_ms = el ? json_object_get_int_member_with_default (el,
+      "ws_setup_ms", 0) : 0;
   g_mutex_unlock (&emu->lock);
   if (s->chunk_ms == 0)
     s->chunk_ms = DEFAULT_CHUNK_MS;
+}
+
+/* A word as written, as the scenario's normalize.words says it is
+ * spoken: the word itself, else without its trailing punctuation (which
+ * is kept: "42," is "forty two,"). NULL when it is said as written. */
+static gchar *
+spoken_form (JsonObject * words, const gchar * word)
+{
+  gsize len = strlen (word);
+  gchar *bare;
+  const gchar *said = NULL;
+
+  if (json_object_has_member (words, word))
+    return g_strdup (json_object_get_string_member (words, word));
+  while (len > 0 && strchr (",.;:!?", word[len - 1]))
+    len--;
+  if (len == 0 || len == strlen (word))
+    return NULL;
+  bare = g_strndup (word, len);
+  if (json_object_has_member (words, bare))
+    said = json_object_get_string_member (words, bare);
+  g_free (bare);
+  return said ? g_strconcat (said, word + len, NULL) : NULL;
+}
+
+gchar *
+emu_el_normalize (SandraEmulator * emu, const gchar * text)
+{
+  JsonObject *el, *norm = NULL, *words = NULL;
+  GString *out;
+  gchar **tokens, **t;
+
+  g_mutex_lock (&emu->lock);
+  el = emu_scenario_get_elevenlabs (emu->scenario);
+  if (el && json_object_has_member (el, "normalize"))
+    norm = json_object_ref (json_object_get_object_member (el, "normalize"));
+  g_mutex_unlock (&emu->lock);
+  if (norm == NULL)
+    return g_strdup (text);
+  if (json_object_has_member (norm, "words"))
+    words = json_object_get_object_member (norm, "words");
+  /* whitespace collapsed: one space between words, one after the last
+   * when the text ended with whitespace */
+  out = g_string_new (NULL);
+  tokens = g_strsplit_set (text, " \t\n\r\f\v", -1);
+  for (t = tokens; *t; t++) {
+    gchar *said;
+
+    if (**t == '\0')
+      continue;
+    said = words ? spoken_form (words, *t) : NULL;
+    if (said && *said == '\0') {
+      g_free (said);
+      continue;                 /* said as nothing at all */
+    }
+    if (out->len)
+      g_string_append_c (out, ' ');
+    g_string_append (out, said ? said : *t);
+    g_free (said);
+  }
+  if (out->len && *text && g_ascii_isspace (text[strlen (text) - 1]))
+    g_string_append_c (out, ' ');
+  g_strfreev (tokens);
+  json_object_unref (norm);
+  return g_string_free (out, FALSE);
 }
 
 gboolean

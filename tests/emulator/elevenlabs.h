@@ -95,6 +95,11 @@ gboolean emu_el_parse_voice_settings (JsonNode * node,
 gboolean emu_el_parse_generation_config (JsonNode * node, GArray * schedule,
     gchar ** message);
 
+/* @text as the service would say it, following the scenario's
+ * "normalize" member: written words replaced by their spoken forms and
+ * whitespace collapsed. A copy of @text without that member. */
+gchar *emu_el_normalize (SandraEmulator * emu, const gchar * text);
+
 /* Whether the model exists (and, on a WebSocket, streams text input). */
 gboolean emu_el_model_known (SandraEmulator * emu, const gchar * model,
     gboolean websocket);
@@ -115,6 +120,8 @@ typedef struct
   gint inactivity_timeout_ms;   /* overrides the query, -1: use it */
   guint max_contexts;
   guint max_characters;         /* 0: the model's limit */
+  guint http_setup_ms;          /* before each HTTP request is handled */
+  guint ws_setup_ms;            /* before each WebSocket upgrade is answered */
 } EmuElSettings;
 
 void emu_el_get_settings (SandraEmulator * emu, EmuElSettings * settings);

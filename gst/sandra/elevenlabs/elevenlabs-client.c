@@ -8,6 +8,7 @@
 
 #include "elevenlabs-client.h"
 #include "elevenlabs-decoder.h"
+#include "elevenlabs-heard.h"
 #include "net/sandra-worker.h"
 #include "net/sandra-http.h"
 #include "net/sandra-websocket.h"
@@ -43,6 +44,7 @@ typedef enum
   CMD_TEXT,
   CMD_END,
   CMD_CANCEL,
+  CMD_CONNECT,
 } CmdType;
 
 typedef struct
@@ -66,14 +68,14 @@ typedef struct
   guint64 utterance;            /* 0: the spare context */
   gchar *id;                    /* context id */
   ElevenlabsDecoder *dec;
-  GString *text;                /* all text sent so far */
+  GString *text;                /* http: all text sent so far */
+  ElevenlabsHeard *heard;       /* websocket: text sent, and what was heard */
   gboolean ended;
   gboolean cancelled;
   gboolean got_audio;
   gboolean reported;            /* `done` was called */
   gboolean resend;              /* lost with a connection that comes back */
   gboolean last_flush;          /* its last text was sent with flush */
-  guint spoken;                 /* non-space characters of @text heard */
   gint64 deadline_us;           /* ended: give up when nothing came by then */
   GQueue chunks;                /* http: Chunk *, not sent yet */
 } Utt;
@@ -176,6 +178,7 @@ utt_new (ElevenlabsClient * client, guint64 utterance)
   u->dec = elevenlabs_decoder_new (client->cfg->audio_format !=
       ELEVENLABS_AUDIO_FORMAT_PCM);
   u->text = g_string_new (NULL);
+  u->heard = elevenlabs_heard_new ();
   g_queue_init (&u->chunks);
   return u;
 }
@@ -186,6 +189,7 @@ utt_free (Utt * u)
   g_free (u->id);
   elevenlabs_decoder_free (u->dec);
   g_string_free (u->text, TRUE);
+  elevenlabs_heard_free (u->heard);
   g_queue_clear_full (&u->chunks, (GDestroyNotify) chunk_free);
   g_free (u);
 }
@@ -455,15 +459,6 @@ ws_send_end (ElevenlabsClient * client, Utt * u, SandraWsSendFlags flags)
   ws_send_close_context (client, u, flags);
 }
 
-static gboolean
-is_blank (const gchar * s)
-{
-  for (; *s; s = g_utf8_next_char (s))
-    if (!g_unichar_isspace (g_utf8_get_char (s)))
-      return FALSE;
-  return TRUE;
-}
-
 static void
 ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
 {
@@ -495,13 +490,19 @@ ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
       json_node_get_value_type (audio) == G_TYPE_STRING) {
     ElevenlabsAudio *a = audio_new (client, u);
     JsonNode *al = json_object_get_member (o, "alignment");
-    JsonObject *alo = al && JSON_NODE_HOLDS_OBJECT (al) ?
-        json_node_get_object (al) : NULL;
-    JsonArray *chars = get_array (alo, "chars");
-    JsonArray *starts = get_array (alo, "charStartTimesMs");
-    JsonArray *durs = get_array (alo, "charsDurationsMs");
+    JsonObject *alo;
+    JsonArray *chars;
+    JsonArray *starts, *durs;
     guint i;
 
+    /* The text as sent, else as the service normalised it: either maps
+     * back onto the sent text (elevenlabs-heard.c). */
+    if (al == NULL || !JSON_NODE_HOLDS_OBJECT (al))
+      al = json_object_get_member (o, "normalizedAlignment");
+    alo = al && JSON_NODE_HOLDS_OBJECT (al) ? json_node_get_object (al) : NULL;
+    chars = get_array (alo, "chars");
+    starts = get_array (alo, "charStartTimesMs");
+    durs = get_array (alo, "charsDurationsMs");
     a->samples = decode_audio (client, u, json_node_get_string (audio));
     if (chars && starts && durs) {
       guint n = MIN (json_array_get_length (chars),
@@ -517,9 +518,9 @@ ws_on_audio_message (ElevenlabsClient * client, JsonObject * o)
                 json_node_get_string (c) : ""));
         g_array_append_val (a->starts, s);
         g_array_append_val (a->ends, e);
-        if (!is_blank (g_ptr_array_index (a->chars, i)))
-          u->spoken++;
       }
+      elevenlabs_heard_add_spoken (u->heard,
+          (const gchar * const *) a->chars->pdata, a->chars->len);
     }
     u->got_audio = TRUE;
     if (g_bytes_get_size (a->samples) && client->cb.audio)
@@ -572,42 +573,18 @@ ws_text (SandraWebSocket * ws, const gchar * text, gsize len,
   json_node_unref (node);
 }
 
-/* Byte offset in @u's text where what was not heard yet starts: after
- * its first u->spoken non-space characters, moved on to the next word so
- * that a word cut by the drop is not said twice. Updates u->spoken to
- * match. */
-static gsize
-unspoken_offset (Utt * u)
-{
-  const gchar *str = u->text->str, *p = str;
-  guint n = 0;
-
-  while (*p && n < u->spoken) {
-    if (!g_unichar_isspace (g_utf8_get_char (p)))
-      n++;
-    p = g_utf8_next_char (p);
-  }
-  /* the rest of a half-heard word is dropped, not repeated */
-  if (p > str && *p && !g_unichar_isspace (g_utf8_get_char (p)) &&
-      !g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (p)))) {
-    while (*p && !g_unichar_isspace (g_utf8_get_char (p))) {
-      p = g_utf8_next_char (p);
-      n++;
-    }
-  }
-  while (*p && g_unichar_isspace (g_utf8_get_char (p)))
-    p = g_utf8_next_char (p);
-  u->spoken = n;
-  return p - str;
-}
-
 /* Opens @u's context on a new socket with the text not heard yet. */
 static void
 ws_resend (ElevenlabsClient * client, Utt * u, SandraWsSendFlags flags)
 {
-  gsize from = unspoken_offset (u);
+  static const gchar *const how[] = { "exactly", "after a word cut by the "
+        "drop", "from a sentence start (the alignment did not match)"
+  };
+  const gchar *sent = elevenlabs_heard_get_text (u->heard);
+  ElevenlabsHeardMatch match;
+  gsize from = elevenlabs_heard_resume_offset (u->heard, &match);
 
-  if (u->ended && u->text->str[from] == '\0' && u->got_audio) {
+  if (u->ended && sent[from] == '\0' && u->got_audio) {
     /* all of it was heard; only its isFinal was lost */
     report_done (client, u, TRUE);
     remove_utt (client, u);
@@ -615,11 +592,12 @@ ws_resend (ElevenlabsClient * client, Utt * u, SandraWsSendFlags flags)
   }
   if (u->got_audio)
     GST_INFO_OBJECT (client->element, "utterance %" G_GUINT64_FORMAT
-        ": sending again from character %u: %s", u->utterance, u->spoken,
-        u->text->str + from);
+        ": sending again from byte %" G_GSIZE_FORMAT " (%s): %s",
+        u->utterance, from, how[match], sent + from);
+  elevenlabs_heard_restart (u->heard, from);
   ws_send_init (client, u, flags);
-  if (u->text->str[from])
-    ws_send_text (client, u, u->text->str + from, (u->ended ||
+  if (sent[from])
+    ws_send_text (client, u, sent + from, (u->ended ||
             u->last_flush) && !client->cfg->auto_mode, flags);
   if (u->ended)
     ws_send_close_context (client, u, flags);
@@ -677,13 +655,15 @@ ws_after_idle_close (ElevenlabsClient * client)
 
   for (l = copy; l; l = l->next) {
     Utt *u = l->data;
+    const gchar *sent = elevenlabs_heard_get_text (u->heard);
 
-    if (u->cancelled || u->utterance == 0 || (u->ended && u->text->len == 0)) {
+    if (u->cancelled || u->utterance == 0 || (u->ended && *sent == '\0')) {
       report_done (client, u, FALSE);
       remove_utt (client, u);
       continue;
     }
-    if (u->got_audio && u->text->str[unspoken_offset (u)] == '\0') {
+    if (u->got_audio &&
+        sent[elevenlabs_heard_resume_offset (u->heard, NULL)] == '\0') {
       /* all heard: no reason to reconnect now; more text for it starts
        * a new utterance */
       report_done (client, u, TRUE);
@@ -946,7 +926,7 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       u = find_utt (client, cmd->utterance);
       if (u == NULL || u->cancelled || u->ended)
         break;
-      g_string_append (u->text, cmd->text);
+      elevenlabs_heard_add_sent (u->heard, cmd->text, cmd->flush);
       u->last_flush = cmd->flush;
       /* while reconnecting, the text goes with the resend on open */
       if (!u->resend)
@@ -961,7 +941,7 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       if (client->cfg->response_timeout_ms)
         u->deadline_us = g_get_monotonic_time () +
             (gint64) client->cfg->response_timeout_ms * 1000;
-      if (u->text->len == 0) {
+      if (*elevenlabs_heard_get_text (u->heard) == '\0') {
         /* Nothing to say: no audio will come. */
         if (!u->resend)
           ws_send_close_context (client, u, SANDRA_WS_SEND_NONE);
@@ -981,6 +961,11 @@ ws_command (ElevenlabsClient * client, Cmd * cmd)
       u->cancelled = TRUE;
       u->ended = TRUE;
       report_done (client, u, FALSE);
+      ws_ensure_spare (client);
+      break;
+    case CMD_CONNECT:
+      /* the socket is connecting (above); the spare context is opened
+       * on it as soon as it is up */
       ws_ensure_spare (client);
       break;
   }
@@ -1209,6 +1194,8 @@ http_command (ElevenlabsClient * client, Cmd * cmd)
         g_cancellable_cancel (client->http_cancel);
       report_done (client, u, FALSE);
       break;
+    case CMD_CONNECT:
+      break;                    /* a request is its own connection */
   }
   http_pump (client);
 }
@@ -1277,6 +1264,12 @@ void
 elevenlabs_client_cancel (ElevenlabsClient * client, guint64 utterance)
 {
   submit (client, CMD_CANCEL, utterance, NULL, FALSE);
+}
+
+void
+elevenlabs_client_connect (ElevenlabsClient * client)
+{
+  submit (client, CMD_CONNECT, 0, NULL, FALSE);
 }
 
 gboolean

@@ -138,6 +138,11 @@ void elevenlabs_client_end (ElevenlabsClient * client, guint64 utterance);
  * `done` (incomplete) follows. */
 void elevenlabs_client_cancel (ElevenlabsClient * client, guint64 utterance);
 
+/* Opens the WebSocket now (with keep-alive, also the next utterance's
+ * context), so that the first text does not wait for the connection
+ * set-up. Nothing over HTTP. */
+void elevenlabs_client_connect (ElevenlabsClient * client);
+
 /* TRUE once a fatal error was posted. */
 gboolean elevenlabs_client_has_failed (ElevenlabsClient * client);
 

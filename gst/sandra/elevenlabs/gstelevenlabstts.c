@@ -24,11 +24,13 @@
  * In a live pipeline, audio starts at the running time of its text, or as
  * soon as possible after it, and the element reports latency-ms as its
  * latency. In a non-live pipeline the output is continuous: silence fills
- * the time up to each utterance. With every piece of audio an
- * `elevenlabstts-alignment` element message gives each character and word
- * with its start and end on the running-time timeline (for lip sync); after
- * each utterance an `elevenlabstts-utterance` message gives its timing
- * figures.
+ * the time up to each utterance. With every piece of audio downstream
+ * takes, an `elevenlabstts-alignment` element message gives each character
+ * and word with its start and end on the running-time timeline (for lip
+ * sync; none for audio a flush discarded); after each utterance an
+ * `elevenlabstts-utterance` message gives its timing figures. The
+ * WebSocket is opened when the element starts, so the first words do not
+ * wait for its set-up.
  *
  * ## Example launch lines
  * |[
@@ -186,6 +188,7 @@ struct _GstElevenlabsTts
   GQueue items;                 /* Item * */
   GHashTable *active;           /* id -> Utterance *, awaiting audio */
   gboolean flushing;
+  guint flush_seq;              /* FLUSH_STARTs so far */
   gboolean live;
   GstClockTime pipeline_latency;
   GstFlowReturn last_flow;
@@ -193,6 +196,11 @@ struct _GstElevenlabsTts
   /* source pad task */
   GstAudioInfo out_info;
   GstClockTime out_next;        /* running time after the last sample */
+
+  /* Held while an alignment message is posted; a FLUSH_START waits for it
+   * before it goes downstream, so no message follows the flush that
+   * discarded its audio. Recursive: a sync bus handler may flush. */
+  GRecMutex post_lock;
 
   ElevenlabsClient *client;
 };
@@ -442,7 +450,8 @@ array_add_time (GValue * arr, GstClockTime t)
  * audio) are left out. */
 static void
 post_alignment (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a,
-    GstClockTime pts, GstClockTime duration, GstClockTime limit)
+    GstClockTime pts, GstClockTime duration, GstClockTime limit,
+    gdouble wait_ms)
 {
   GValue *chars = array_new (), *starts = array_new (), *ends = array_new (),
       *words = array_new (), *wstarts = array_new (), *wends = array_new ();
@@ -489,8 +498,7 @@ post_alignment (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a,
       "duration", G_TYPE_UINT64, (guint64) duration,
       "text", G_TYPE_STRING, text->str,
       /* how long the audio waited in the element after it arrived */
-      "wait-ms", G_TYPE_DOUBLE,
-      (g_get_monotonic_time () - a->arrival_us) / 1000.0, NULL);
+      "wait-ms", G_TYPE_DOUBLE, wait_ms, NULL);
   gst_structure_take_value (s, "characters", chars);
   gst_structure_take_value (s, "character-start-times", starts);
   gst_structure_take_value (s, "character-end-times", ends);
@@ -516,7 +524,9 @@ push_audio (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a)
   gsize size = g_bytes_get_size (a->samples);
   guint64 n = size / 2;
   GstClockTime pts, duration, floor = GST_CLOCK_TIME_NONE, limit;
-  gboolean live, discont = FALSE;
+  gboolean live, discont = FALSE, current;
+  guint seq;
+  gdouble wait_ms;
   GstElevenlabsOverrun overrun;
   GstFlowReturn ret = GST_FLOW_OK;
   GstBuffer *buf;
@@ -589,14 +599,34 @@ push_audio (GstElevenlabsTts * self, Utterance * u, ElevenlabsAudio * a)
   u->next_pts = pts + duration;
   self->out_next = u->next_pts;
   u->samples += n;
-  /* before the audio, so that an application has it in time */
-  post_alignment (self, u, a, pts, duration, limit);
   GST_LOG_OBJECT (self, "utterance %" G_GUINT64_FORMAT ": %" GST_TIME_FORMAT
       " + %" GST_TIME_FORMAT, u->id, GST_TIME_ARGS (pts),
       GST_TIME_ARGS (duration));
+  g_mutex_lock (&self->lock);
+  seq = self->flush_seq;
+  g_mutex_unlock (&self->lock);
+  wait_ms = (g_get_monotonic_time () - a->arrival_us) / 1000.0;
   ret = gst_pad_push (self->srcpad, buf);
-  if (ret != GST_FLOW_OK)
+  if (ret != GST_FLOW_OK) {
     set_flow (self, ret);
+    return;
+  }
+  /* The timings describe audio downstream took, and only while no flush
+   * has begun since it was pushed: a flush discards it there, and a
+   * message for it would make an avatar move its lips to silence.
+   * Posting after the push rather than before costs nothing to a queue
+   * or an audio sink downstream: they hold the buffer well before it is
+   * played, and the message carries running times. */
+  g_rec_mutex_lock (&self->post_lock);
+  g_mutex_lock (&self->lock);
+  current = !self->flushing && self->flush_seq == seq;
+  g_mutex_unlock (&self->lock);
+  if (current)
+    post_alignment (self, u, a, pts, duration, limit, wait_ms);
+  else
+    GST_DEBUG_OBJECT (self, "a flush discarded the audio at %"
+        GST_TIME_FORMAT ": no alignment for it", GST_TIME_ARGS (pts));
+  g_rec_mutex_unlock (&self->post_lock);
 }
 
 static void
@@ -1013,8 +1043,13 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       cancel_all (self);
       g_mutex_lock (&self->lock);
       self->flushing = TRUE;
+      self->flush_seq++;
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->lock);
+      /* An alignment being posted for audio downstream already holds
+       * finishes first; none is posted from now on. */
+      g_rec_mutex_lock (&self->post_lock);
+      g_rec_mutex_unlock (&self->post_lock);
       gst_pad_push_event (self->srcpad, event);
       gst_pad_pause_task (self->srcpad);
       return TRUE;
@@ -1182,6 +1217,7 @@ static gboolean
 start (GstElevenlabsTts * self)
 {
   ElevenlabsConfig *cfg = snapshot_config (self);
+  gboolean websocket;
 
   if (cfg->api_key == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
@@ -1223,8 +1259,14 @@ start (GstElevenlabsTts * self)
    * no schedule and wants whole sentences. */
   elevenlabs_chunker_set_stream_words (self->chunker,
       cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET && !cfg->auto_mode);
+  websocket = cfg->transport == ELEVENLABS_TRANSPORT_WEBSOCKET;
   self->client = elevenlabs_client_new (GST_ELEMENT (self), cfg,
       &client_callbacks, self);
+  /* The socket's set-up (TCP, TLS, upgrade: a few hundred milliseconds
+   * over the internet) is paid now, not by the first words: a reply
+   * whose text comes faster than that would otherwise wait for it. */
+  if (websocket)
+    elevenlabs_client_connect (self->client);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   self->latency_known = FALSE;
   self->out_next = GST_CLOCK_TIME_NONE;
@@ -1529,6 +1571,7 @@ finalize (GObject * object)
   g_ptr_array_unref (self->chunks);
   g_array_unref (self->schedule);
   g_mutex_clear (&self->lock);
+  g_rec_mutex_clear (&self->post_lock);
   g_cond_clear (&self->cond);
   if (self->api_key)
     memset (self->api_key, 0, strlen (self->api_key));
@@ -1577,6 +1620,7 @@ gst_elevenlabs_tts_init (GstElevenlabsTts * self)
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_rec_mutex_init (&self->post_lock);
   g_queue_init (&self->items);
   self->active = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
       (GDestroyNotify) utterance_unref);
