@@ -945,6 +945,63 @@ GST_START_TEST (test_cancel_before_headers_and_during_retry)
 
 GST_END_TEST;
 
+/* Another "cancelled" handler keeps g_cancellable_cancel() busy while the
+ * worker, woken by ours, completes and frees the call. Nothing may be left
+ * behind: under the asan setup (meson test --setup asan) a GLib 2.74
+ * GCancellableSource destroyed during the emission leaked here. */
+static gboolean
+noop (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_cancelled_handler (GCancellable * cancellable, gpointer data)
+{
+  Collector *c = data;
+  gint64 give_up = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+
+  /* until the worker has completed the call */
+  g_mutex_lock (&c->lock);
+  while (!c->notified && g_cond_wait_until (&c->cond, &c->lock, give_up));
+  g_mutex_unlock (&c->lock);
+  /* and has returned from the dispatch that did it */
+  sandra_worker_invoke_sync (worker, noop, NULL);
+}
+
+GST_START_TEST (test_cancel_while_cancel_runs)
+{
+  static const Reply slow_retry[] = {
+    {503, "retry-after-ms", "50000", NULL, NULL, NULL},
+  };
+  guint i;
+
+  script = slow_retry;
+  script_len = 1;
+  for (i = 0; i < 3; i++) {
+    Collector *c = collector_new ();
+    GCancellable *cancellable = g_cancellable_new ();
+
+    send_req (request_for ("POST", "/script"), c, cancellable);
+    g_mutex_lock (&c->lock);
+    while (c->retry_delays->len == 0)
+      g_cond_wait_until (&c->cond, &c->lock, g_get_monotonic_time () +
+          10 * G_TIME_SPAN_MILLISECOND);
+    g_mutex_unlock (&c->lock);
+    /* connected after the client's own handler, so it runs second */
+    g_signal_connect (cancellable, "cancelled",
+        G_CALLBACK (slow_cancelled_handler), c);
+    g_cancellable_cancel (cancellable);
+    wait_done (c);
+    fail_unless (g_error_matches (c->error, G_IO_ERROR,
+            G_IO_ERROR_CANCELLED));
+    g_object_unref (cancellable);
+    collector_free (c);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_timeout)
 {
   Collector *c = collector_new ();
@@ -1149,6 +1206,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_no_retry_on_fatal);
   tcase_add_test (tc, test_cancel_mid_body);
   tcase_add_test (tc, test_cancel_before_headers_and_during_retry);
+  tcase_add_test (tc, test_cancel_while_cancel_runs);
   tcase_add_test (tc, test_timeout);
   tcase_add_test (tc, test_teardown_in_flight);
   tcase_add_test (tc, test_free_client_in_flight);

@@ -309,6 +309,7 @@ typedef struct
   GDestroyNotify notify;
 
   GCancellable *user_cancellable;
+  gulong user_cancel_id;
   GSource *user_cancel_src;
   gboolean cancelled;           /* by the user or by closing */
 
@@ -416,6 +417,12 @@ call_free (Call * call)
     g_source_destroy (call->retry_src);
     g_clear_pointer (&call->retry_src, g_source_unref);
   }
+  /* Does not wait for a g_cancellable_cancel() running in another thread
+   * (whose other handlers might wait for us): the handler holds its own
+   * reference to the source it wakes. */
+  if (call->user_cancel_id)
+    g_signal_handler_disconnect (call->user_cancellable, call->user_cancel_id);
+  call->user_cancel_id = 0;
   if (call->user_cancel_src) {
     g_source_destroy (call->user_cancel_src);
     g_clear_pointer (&call->user_cancel_src, g_source_unref);
@@ -877,14 +884,35 @@ call_cancel (Call * call)
   }
 }
 
+/* A user's cancellation reaches the worker through a source of our own
+ * that the "cancelled" handler wakes, not through a GCancellableSource:
+ * GLib 2.74 leaks a GCancellableSource that is destroyed while
+ * g_cancellable_cancel() is still running in another thread, which is
+ * exactly what happens when the worker completes the call at once. */
 static gboolean
-on_user_cancelled (GCancellable * cancellable, gpointer data)
+wake_dispatch (GSource * source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs wake_funcs = { NULL, NULL, wake_dispatch, NULL };
+
+/* Any thread, possibly after the call is gone: the source is then
+ * destroyed and waking it does nothing. */
+static void
+on_user_cancel_signal (GCancellable * cancellable, gpointer data)
+{
+  g_source_set_ready_time (data, 0);
+}
+
+static gboolean
+on_user_cancelled (gpointer data)
 {
   Call *call = data;
 
-  g_clear_pointer (&call->user_cancel_src, g_source_unref);
   call_cancel (call);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -903,11 +931,14 @@ start_call (gpointer data)
   }
   if (call->user_cancellable) {
     /* cancellation from any thread is delivered here, in the worker */
-    call->user_cancel_src = g_cancellable_source_new (call->user_cancellable);
-    g_source_set_callback (call->user_cancel_src,
-        G_SOURCE_FUNC (on_user_cancelled), call, NULL);
+    call->user_cancel_src = g_source_new (&wake_funcs, sizeof (GSource));
+    g_source_set_callback (call->user_cancel_src, on_user_cancelled, call,
+        NULL);
     g_source_attach (call->user_cancel_src,
         sandra_worker_get_context (http->worker));
+    call->user_cancel_id = g_cancellable_connect (call->user_cancellable,
+        G_CALLBACK (on_user_cancel_signal),
+        g_source_ref (call->user_cancel_src), (GDestroyNotify) g_source_unref);
   }
   start_attempt (call);
   return G_SOURCE_REMOVE;
