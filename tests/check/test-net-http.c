@@ -1187,6 +1187,57 @@ GST_START_TEST (test_keys_never_logged)
 
 GST_END_TEST;
 
+#define SECRET_CUSTOM "custom-SECRET-77aa0b"
+#define SECRET_QUERY "query-SECRET-19fe"
+
+/* Whatever a server quotes back: a key cut in half by the length limit of
+ * error messages, a key in another field, the URL's key, the value of a
+ * secret header with a name of its own (which the logs must hide too). */
+GST_START_TEST (test_echoed_keys_scrubbed_everywhere)
+{
+  Collector *c = collector_new ();
+  SandraHttpRequest *req = request_for ("POST", "/script?key=" SECRET_QUERY);
+  gchar *filler = g_strnfill (470, 'x');
+  gchar *body = g_strdup_printf ("{\"error\":{\"message\":\"%s "
+      SECRET_KEY "\",\"param\":\"" SECRET_CUSTOM "\",\"code\":\""
+      SECRET_QUERY "\"}}", filler);
+  Reply reply[] = { {401, "x-echo", SECRET_CUSTOM, NULL, NULL, body} };
+  gchar *logged;
+  const gchar *field;
+
+  net_test_log_start ();
+  script = reply;
+  script_len = 1;
+  sandra_http_request_set_bearer (req, SECRET_KEY);
+  sandra_http_request_set_secret_header (req, "X-Goog-Api-Key",
+      SECRET_CUSTOM);
+  send_req (req, c, NULL);
+  wait_done (c);
+  logged = net_test_log_stop ();
+
+  fail_unless_equals_int (c->status, 401);
+  /* not even the first half of the key survives the shortening */
+  fail_if (strstr (c->api_error->message, "Zq9SECRET") != NULL, "%s",
+      c->api_error->message);
+  fail_unless (strstr (c->api_error->message, SANDRA_REDACTED) != NULL);
+  fail_if (strstr (c->sentence, "SECRET") != NULL, "%s", c->sentence);
+  field = gst_structure_get_string (c->details, "param");
+  fail_if (field && strstr (field, "SECRET") != NULL, "%s", field);
+  field = gst_structure_get_string (c->details, "code");
+  fail_if (field && strstr (field, "SECRET") != NULL, "%s", field);
+  fail_if (strstr (c->body, "SECRET") != NULL, "%s", c->body);
+  /* the custom secret header was sent, and logged as redacted */
+  fail_unless (strstr (logged, "X-Goog-Api-Key: " SANDRA_REDACTED) != NULL,
+      "%s", logged);
+  fail_if (strstr (logged, "SECRET") != NULL, "%s", logged);
+  g_free (logged);
+  g_free (body);
+  g_free (filler);
+  collector_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_http_suite (void)
 {
@@ -1212,6 +1263,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_free_client_in_flight);
   tcase_add_test (tc, test_tls_verified_unless_loopback_exception);
   tcase_add_test (tc, test_keys_never_logged);
+  tcase_add_test (tc, test_echoed_keys_scrubbed_everywhere);
   return s;
 }
 

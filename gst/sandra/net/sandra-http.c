@@ -60,6 +60,7 @@ sandra_http_request_new (const gchar * method, const gchar * url)
   req->header_names = g_ptr_array_new_with_free_func (g_free);
   req->header_values = g_ptr_array_new_with_free_func (g_free);
   req->secrets = g_ptr_array_new_with_free_func (g_free);
+  sandra_credentials_collect_uri_secrets (url, req->secrets);
   req->mode = SANDRA_HTTP_BODY_FULL;
   req->timeout_ms = DEFAULT_TIMEOUT_MS;
   req->max_retries = DEFAULT_MAX_RETRIES;
@@ -326,6 +327,7 @@ typedef struct
   gboolean collecting;          /* body goes to body_buf */
   gboolean delivered;           /* the caller has seen body data */
   GByteArray *body_buf;
+  gboolean body_truncated;      /* an error body hit MAX_ERROR_BODY */
   SandraSseParser *sse;
   SandraNdjsonParser *ndjson;
   GError *stream_error;
@@ -404,6 +406,7 @@ call_reset_attempt (Call * call)
   g_clear_error (&call->stream_error);
   call->timed_out = FALSE;
   call->collecting = FALSE;
+  call->body_truncated = FALSE;
   call->status = 0;
 }
 
@@ -444,19 +447,54 @@ call_free (Call * call)
 static SandraApiError *
 parse_api_error (Call * call, GBytes * body)
 {
-  SandraApiError *err;
+  /* the body was scrubbed of our keys when it was read */
+  return sandra_api_error_new_from_response (call->status,
+      call->msg ? soup_message_get_response_headers (call->msg) : NULL, body);
+}
+
+/* A server that quotes the key back (in an error message, a parameter, an
+ * echoed header, an HTML page) must not carry it into our messages, logs
+ * or the result body. Scrubbed before anything is parsed or shortened, so
+ * no cut can leave a piece of a key behind. @truncated: the body was cut
+ * at our cap, so its tail may be the start of a key. */
+static GBytes *
+scrub_body (Call * call, GBytes * body, gboolean truncated)
+{
+  GPtrArray *secrets = call->req->secrets;
   guint i;
 
-  err = sandra_api_error_new_from_response (call->status,
-      call->msg ? soup_message_get_response_headers (call->msg) : NULL, body);
-  /* a server echoing the key back must not carry it into our messages */
-  for (i = 0; i < call->req->secrets->len; i++) {
-    gchar *clean = sandra_credentials_redact_text (err->message,
-        g_ptr_array_index (call->req->secrets, i));
-    g_free (err->message);
-    err->message = clean;
+  if (body == NULL)
+    return NULL;
+  for (i = 0; i < secrets->len; i++) {
+    const gchar *secret = g_ptr_array_index (secrets, i);
+    gsize slen = strlen (secret), len, pos = 0, k;
+    const gchar *data = g_bytes_get_data (body, &len);
+    GByteArray *out;
+
+    if (slen == 0)
+      continue;
+    out = g_byte_array_sized_new (len);
+    while (pos < len) {
+      const gchar *hit = g_strstr_len (data + pos, len - pos, secret);
+      gsize upto = hit ? (gsize) (hit - data) : len;
+
+      g_byte_array_append (out, (const guint8 *) data + pos, upto - pos);
+      if (hit == NULL)
+        break;
+      g_byte_array_append (out, (const guint8 *) SANDRA_REDACTED,
+          strlen (SANDRA_REDACTED));
+      pos = upto + slen;
+    }
+    for (k = MIN (slen - 1, out->len); truncated && k > 0; k--) {
+      if (memcmp (out->data + out->len - k, secret, k) == 0) {
+        g_byte_array_set_size (out, out->len - k);
+        break;
+      }
+    }
+    g_bytes_unref (body);
+    body = g_byte_array_free_to_bytes (out);
   }
-  return err;
+  return body;
 }
 
 static void
@@ -630,6 +668,8 @@ deliver (Call * call, const guint8 * data, gsize len)
     /* FULL mode bodies are not capped; error bodies are */
     if (call->status < 300)
       room = len;
+    if (room < len)
+      call->body_truncated = TRUE;
     g_byte_array_append (call->body_buf, data, MIN (len, room));
     return;
   }
@@ -666,6 +706,8 @@ body_finished (Call * call)
   call_disarm_timeout (call);
   if (call->body_buf)
     body = g_byte_array_free_to_bytes (g_steal_pointer (&call->body_buf));
+  if (call->status >= 300)
+    body = scrub_body (call, body, call->body_truncated);
 
   if (call->status >= 300 && maybe_retry (call, NULL, body)) {
     g_bytes_unref (body);
@@ -738,13 +780,23 @@ read_next (Call * call)
 }
 
 static void
-log_headers (const gchar * what, SoupMessageHeaders * headers)
+log_headers (Call * call, const gchar * what, SoupMessageHeaders * headers)
 {
   gchar *text;
+  guint i;
 
   if (gst_debug_category_get_threshold (sandra_http_debug) < GST_LEVEL_DEBUG)
     return;
   text = sandra_credentials_format_headers (headers);
+  /* values of secret headers under names the list does not know, and keys
+   * a server echoes in a response header */
+  for (i = 0; i < call->req->secrets->len; i++) {
+    gchar *clean = sandra_credentials_redact_text (text,
+        g_ptr_array_index (call->req->secrets, i));
+
+    g_free (text);
+    text = clean;
+  }
   GST_DEBUG ("%s headers:\n%s", what, text);
   g_free (text);
 }
@@ -767,7 +819,7 @@ on_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   call->status = soup_message_get_status (call->msg);
   GST_DEBUG ("attempt %u: HTTP %u %s", call->attempt, call->status,
       soup_message_get_reason_phrase (call->msg));
-  log_headers ("response", soup_message_get_response_headers (call->msg));
+  log_headers (call, "response", soup_message_get_response_headers (call->msg));
 
   if (call->cancelled) {
     complete_cancelled (call);
@@ -858,7 +910,7 @@ start_attempt (Call * call)
     gchar *safe = sandra_credentials_redact_uri (req->url);
     GST_DEBUG ("attempt %u: %s %s", call->attempt, req->method, safe);
     g_free (safe);
-    log_headers ("request", hdrs);
+    log_headers (call, "request", hdrs);
   }
 
   call->attempt_cancellable = g_cancellable_new ();
