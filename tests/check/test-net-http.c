@@ -232,6 +232,7 @@ static gchar *srv_method;
 static gchar *srv_content_type;
 static gchar *srv_auth;
 static gchar *srv_xi_key;
+static gchar *srv_custom;
 static GBytes *srv_body;
 static GHashTable *srv_form;    /* name -> value or "filename|ctype|data" */
 
@@ -244,6 +245,7 @@ server_reset (void)
   g_clear_pointer (&srv_content_type, g_free);
   g_clear_pointer (&srv_auth, g_free);
   g_clear_pointer (&srv_xi_key, g_free);
+  g_clear_pointer (&srv_custom, g_free);
   g_clear_pointer (&srv_body, g_bytes_unref);
   g_clear_pointer (&srv_form, g_hash_table_unref);
   g_mutex_unlock (&srv_lock);
@@ -264,6 +266,8 @@ record_request (SoupServerMessage * msg)
   srv_auth = g_strdup (soup_message_headers_get_one (h, "Authorization"));
   g_free (srv_xi_key);
   srv_xi_key = g_strdup (soup_message_headers_get_one (h, "xi-api-key"));
+  g_free (srv_custom);
+  srv_custom = g_strdup (soup_message_headers_get_one (h, "X-Goog-Api-Key"));
   if (srv_body)
     g_bytes_unref (srv_body);
   srv_body = soup_message_body_flatten (soup_server_message_get_request_body
@@ -1238,6 +1242,63 @@ GST_START_TEST (test_echoed_keys_scrubbed_everywhere)
 
 GST_END_TEST;
 
+static void
+redirect_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  soup_server_message_set_redirect (msg, 307, data);
+}
+
+/* A redirection to another origin (here another port; a downgrade to
+ * http:// is the same case) must not carry any key along. */
+GST_START_TEST (test_redirect_keeps_keys_at_home)
+{
+  NetTestServer *other = net_test_server_new ();
+  gchar *there, *here;
+  Collector *c;
+  SandraHttpRequest *req;
+
+  net_test_server_add_handler (other, "/json", json_handler, NULL);
+  there = g_strconcat (net_test_server_get_url (other), "/json", NULL);
+  here = url_for ("/json");
+  net_test_server_add_handler (server, "/away", redirect_handler, there);
+  net_test_server_add_handler (server, "/home", redirect_handler, here);
+
+  c = collector_new ();
+  req = request_for ("GET", "/away");
+  sandra_http_request_set_bearer (req, SECRET_KEY);
+  sandra_http_request_set_secret_header (req, "xi-api-key", SECRET_XI);
+  sandra_http_request_set_secret_header (req, "X-Goog-Api-Key",
+      SECRET_CUSTOM);
+  send_req (req, c, NULL);
+  wait_done (c);
+  fail_unless_equals_int (c->status, 200);
+  fail_unless_equals_int (srv_requests, 1);
+  fail_unless (srv_auth == NULL, "%s", srv_auth);
+  fail_unless (srv_xi_key == NULL, "%s", srv_xi_key);
+  fail_unless (srv_custom == NULL, "%s", srv_custom);
+  collector_free (c);
+
+  /* within the origin the keys go along */
+  server_reset ();
+  c = collector_new ();
+  req = request_for ("GET", "/home");
+  sandra_http_request_set_bearer (req, SECRET_KEY);
+  sandra_http_request_set_secret_header (req, "xi-api-key", SECRET_XI);
+  send_req (req, c, NULL);
+  wait_done (c);
+  fail_unless_equals_int (c->status, 200);
+  fail_unless_equals_string (srv_auth, "Bearer " SECRET_KEY);
+  fail_unless_equals_string (srv_xi_key, SECRET_XI);
+  collector_free (c);
+
+  net_test_server_free (other);
+  g_free (there);
+  g_free (here);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_http_suite (void)
 {
@@ -1264,6 +1325,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_tls_verified_unless_loopback_exception);
   tcase_add_test (tc, test_keys_never_logged);
   tcase_add_test (tc, test_echoed_keys_scrubbed_everywhere);
+  tcase_add_test (tc, test_redirect_keeps_keys_at_home);
   return s;
 }
 

@@ -393,6 +393,8 @@ static void
 call_reset_attempt (Call * call)
 {
   call_disarm_timeout (call);
+  if (call->msg)
+    g_signal_handlers_disconnect_by_data (call->msg, call);
   g_clear_object (&call->msg);
   if (call->stream) {
     /* not g_input_stream_close(): that would block the worker */
@@ -854,6 +856,59 @@ on_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   read_next (call);
 }
 
+static gint
+uri_port (GUri * uri)
+{
+  gint port = g_uri_get_port (uri);
+  const gchar *scheme = g_uri_get_scheme (uri);
+
+  if (port > 0)
+    return port;
+  if (g_ascii_strcasecmp (scheme, "https") == 0 ||
+      g_ascii_strcasecmp (scheme, "wss") == 0)
+    return 443;
+  return 80;
+}
+
+static gboolean
+same_origin (GUri * a, GUri * b)
+{
+  return a && b && g_ascii_strcasecmp (g_uri_get_scheme (a),
+      g_uri_get_scheme (b)) == 0 && g_uri_get_host (a) && g_uri_get_host (b)
+      && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
+      && uri_port (a) == uri_port (b);
+}
+
+/* Emitted before every send of the message, redirections included. libsoup
+ * drops only Authorization when a redirection leaves the origin; keys in
+ * other headers (xi-api-key...) would follow it to any host, or in clear
+ * text to an http:// address. */
+static void
+on_msg_starting (SoupMessage * msg, gpointer data)
+{
+  Call *call = data;
+  SandraHttpRequest *req = call->req;
+  SoupMessageHeaders *hdrs = soup_message_get_request_headers (msg);
+  GUri *first;
+  guint i;
+
+  first = g_uri_parse (req->url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (!same_origin (first, soup_message_get_uri (msg))) {
+    GST_WARNING ("redirected to another origin: not sending credentials");
+    for (i = 0; i < req->header_names->len; i++) {
+      const gchar *name = g_ptr_array_index (req->header_names, i);
+      const gchar *value = g_ptr_array_index (req->header_values, i);
+
+      if (sandra_credentials_is_secret_header (name) ||
+          g_ptr_array_find_with_equal_func (req->secrets, value, g_str_equal,
+              NULL))
+        soup_message_headers_remove (hdrs, name);
+    }
+  }
+  if (first)
+    g_uri_unref (first);
+}
+
 static void
 start_attempt (Call * call)
 {
@@ -902,6 +957,8 @@ start_attempt (Call * call)
 
   if (req->mode == SANDRA_HTTP_BODY_SSE)
     soup_message_headers_replace (hdrs, "Accept", "text/event-stream");
+  g_signal_connect (call->msg, "starting", G_CALLBACK (on_msg_starting),
+      call);
   if (call->http->insecure_loopback)
     g_signal_connect (call->msg, "accept-certificate",
         G_CALLBACK (sandra_credentials_accept_loopback_certificate), NULL);
