@@ -137,6 +137,7 @@ typedef struct
   const gchar *hello;
   const gchar *hello2;
   SandraWsCloseInfo last_close;
+  gchar *last_reason;
   gboolean timed_out;
 } Client;
 
@@ -203,7 +204,9 @@ on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info, gpointer data)
   Client *c = data;
 
   c->last_close = *info;
-  c->last_close.reason = NULL;
+  g_free (c->last_reason);
+  c->last_reason = g_strdup (info->reason);
+  c->last_close.reason = c->last_reason;
   c->last_close.error = NULL;
   if (g_error_matches (info->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     c->timed_out = TRUE;
@@ -262,6 +265,7 @@ client_free (Client * c)
   fail_unless (c->notified || c->ws == NULL);
   fail_if (c->wrong_thread, "a callback ran outside the worker thread");
   g_ptr_array_unref (c->events);
+  g_free (c->last_reason);
   g_mutex_clear (&c->lock);
   g_cond_clear (&c->cond);
   g_free (c);
@@ -733,6 +737,38 @@ GST_START_TEST (test_key_not_logged)
 
 GST_END_TEST;
 
+/* A close reason quoting the keys back reaches no callback, sentence or
+ * details with them. */
+GST_START_TEST (test_close_reason_scrubbed)
+{
+  Client *c = client_new ("/ws?xi_api_key=xi-QUERYSECRET");
+  const gchar *ev;
+  gchar *sentence;
+  GstStructure *details;
+  gchar *text;
+
+  sandra_websocket_set_header (c->ws, "xi-api-key", "xi-HEADERSECRET");
+  sandra_websocket_set_bearer (c->ws, "sk-BEARERSECRET");
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  fail_unless (sandra_websocket_send_text (c->ws, "close:1008:invalid key "
+          "sk-BEARERSECRET (xi-HEADERSECRET, xi-QUERYSECRET)", NULL));
+  ev = wait_event (c, 1);
+  fail_unless (g_str_has_prefix (ev, "closed:1008:invalid key "), "%s", ev);
+  fail_if (strstr (ev, "SECRET") != NULL, "%s", ev);
+  sentence = sandra_websocket_close_to_sentence (&c->last_close, "ElevenLabs");
+  details = sandra_websocket_close_to_details (&c->last_close);
+  text = gst_structure_to_string (details);
+  fail_if (strstr (sentence, "SECRET") != NULL, "%s", sentence);
+  fail_if (strstr (text, "SECRET") != NULL, "%s", text);
+  g_free (text);
+  gst_structure_free (details);
+  g_free (sentence);
+  client_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_websocket_suite (void)
 {
@@ -753,6 +789,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_teardown);
   tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_key_not_logged);
+  tcase_add_test (tc, test_close_reason_scrubbed);
   return s;
 }
 

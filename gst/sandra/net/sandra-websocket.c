@@ -396,6 +396,41 @@ on_reconnect_timer (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A copy of @reason without the keys this socket sends (secret headers,
+ * the URL's credential parameters): a server may quote them back in its
+ * close reason, which ends up in warnings and error messages. */
+static gchar *
+scrub_reason (SandraWebSocket * ws, const gchar * reason)
+{
+  GPtrArray *secrets = g_ptr_array_new_with_free_func (g_free);
+  gchar *clean = g_strdup (reason ? reason : "");
+  guint i;
+
+  g_mutex_lock (&ws->lock);
+  sandra_credentials_collect_uri_secrets (ws->url, secrets);
+  for (i = 0; i < ws->header_names->len; i++) {
+    const gchar *value = g_ptr_array_index (ws->header_values, i);
+
+    if (!sandra_credentials_is_secret_header (g_ptr_array_index
+            (ws->header_names, i)))
+      continue;
+    g_ptr_array_add (secrets, g_strdup (value));
+    if (g_ascii_strncasecmp (value, "Bearer ", 7) == 0 && value[7])
+      g_ptr_array_add (secrets, g_strdup (value + 7));
+  }
+  g_mutex_unlock (&ws->lock);
+
+  for (i = 0; i < secrets->len; i++) {
+    gchar *next = sandra_credentials_redact_text (clean,
+        g_ptr_array_index (secrets, i));
+
+    g_free (clean);
+    clean = next;
+  }
+  g_ptr_array_unref (secrets);
+  return clean;
+}
+
 /* Worker thread. The connection is gone (or never came); decide what's
  * next and tell the user. */
 static void
@@ -409,6 +444,7 @@ handle_disconnect (SandraWebSocket * ws, guint16 code, const gchar * reason,
   SandraBackoff backoff;
   gboolean will_reconnect;
   guint delay = 0;
+  gchar *clean_reason;
 
   if (is_shutting_down (ws)) {
     set_state (ws, SANDRA_WS_STATE_CLOSED);
@@ -423,7 +459,8 @@ handle_disconnect (SandraWebSocket * ws, guint16 code, const gchar * reason,
   g_mutex_unlock (&ws->lock);
 
   info.code = code;
-  info.reason = reason ? reason : "";
+  clean_reason = scrub_reason (ws, reason);
+  info.reason = clean_reason;
   info.http_status = http_status;
   info.error = error;
   if (ws->user_closing) {
@@ -454,6 +491,7 @@ handle_disconnect (SandraWebSocket * ws, guint16 code, const gchar * reason,
 
   if (ws->cb.closed)
     ws->cb.closed (ws, &info, ws->user_data);
+  g_free (clean_reason);
 
   if (!will_reconnect || sandra_websocket_get_state (ws) !=
       SANDRA_WS_STATE_RECONNECTING)
