@@ -81,6 +81,29 @@ ws_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
   g_signal_connect (conn, "closed", G_CALLBACK (srv_conn_closed), NULL);
 }
 
+static gboolean
+flaky_close (gpointer data)
+{
+  soup_websocket_connection_close (data, 1011, "overloaded");
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Accepts, then closes at once: an overloaded service. */
+static void
+flaky_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * conn, gpointer data)
+{
+  g_mutex_lock (&srv_lock);
+  srv_upgrades++;
+  srv_conns = g_list_prepend (srv_conns, g_object_ref (conn));
+  g_cond_broadcast (&srv_cond);
+  g_mutex_unlock (&srv_lock);
+  g_signal_connect (conn, "closed", G_CALLBACK (srv_conn_closed), NULL);
+  /* once the upgrade is out */
+  net_test_server_post (server, flaky_close, g_object_ref (conn));
+}
+
 static void
 status_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
@@ -297,6 +320,9 @@ setup (void)
   server = net_test_server_new ();
   net_test_server_add_websocket_handler (server, "/ws", server_protocols,
       ws_handler, NULL);
+  net_test_server_add_websocket_handler (server, "/flaky", NULL,
+      flaky_handler, NULL);
+
   net_test_server_add_handler (server, "/401", status_handler,
       GUINT_TO_POINTER (401));
   net_test_server_add_handler (server, "/403", status_handler,
@@ -550,7 +576,12 @@ GST_END_TEST;
 GST_START_TEST (test_reconnect_after_drop)
 {
   Client *c = client_new ("/ws");
+  SandraBackoff b;
 
+  /* no connection here lasts the longest wait: attempts keep counting */
+  sandra_backoff_init (&b, 20, 60000);
+  b.random = fixed_random;
+  sandra_websocket_set_backoff (c->ws, &b);
   sandra_websocket_set_bearer (c->ws, "sk-old");
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
@@ -574,7 +605,7 @@ GST_START_TEST (test_reconnect_after_drop)
   fail_unless (sandra_websocket_send_text (c->ws, "close:1011:oops", NULL));
   fail_unless_equals_string (wait_event (c, 5),
       "closed:1011:oops:0:retryable:1:0");
-  fail_unless_equals_string (wait_event (c, 6), "reconnecting:1:15");
+  fail_unless_equals_string (wait_event (c, 6), "reconnecting:2:30");
   fail_unless_equals_string (wait_event (c, 7), "open:-:1");
   client_free (c);
 }
@@ -769,6 +800,42 @@ GST_START_TEST (test_close_reason_scrubbed)
 
 GST_END_TEST;
 
+/* Connections that open and die at once use up the attempts like failed
+ * connects do, instead of reconnecting forever at the first backoff step. */
+GST_START_TEST (test_no_reconnect_storm)
+{
+  Client *c = client_new ("/flaky");
+  SandraBackoff b;
+  guint i;
+
+  sandra_backoff_init (&b, 20, 60000);
+  b.random = fixed_random;
+  sandra_websocket_set_backoff (c->ws, &b);
+  sandra_websocket_set_max_reconnects (c->ws, 3);
+  sandra_websocket_connect (c->ws);
+  for (i = 0; i < 3; i++) {
+    gchar *closed = g_strdup ("closed:1011:overloaded:0:retryable:1:0");
+    gchar *again = g_strdup_printf ("reconnecting:%u:%u", i + 1,
+        15 << i);
+    gchar *open = g_strdup_printf ("open:-:%d", i > 0);
+
+    fail_unless_equals_string (wait_event (c, 3 * i), open);
+    fail_unless_equals_string (wait_event (c, 3 * i + 1), closed);
+    fail_unless_equals_string (wait_event (c, 3 * i + 2), again);
+    g_free (closed);
+    g_free (again);
+    g_free (open);
+  }
+  fail_unless_equals_string (wait_event (c, 9), "open:-:1");
+  fail_unless_equals_string (wait_event (c, 10),
+      "closed:1011:overloaded:0:retryable:0:0");
+  fail_unless_equals_int (sandra_websocket_get_state (c->ws),
+      SANDRA_WS_STATE_CLOSED);
+  client_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_websocket_suite (void)
 {
@@ -790,6 +857,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_key_not_logged);
   tcase_add_test (tc, test_close_reason_scrubbed);
+  tcase_add_test (tc, test_no_reconnect_storm);
   return s;
 }
 

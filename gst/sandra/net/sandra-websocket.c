@@ -127,6 +127,7 @@ struct _SandraWebSocket
   gboolean user_closing;
   guint16 user_close_code;
   gboolean ever_opened;
+  gint64 opened_at_us;
   guint reconnect_attempt;
 };
 
@@ -543,6 +544,15 @@ on_conn_closed (SoupWebsocketConnection * conn, gpointer data)
     busy_dec (ws);
   }
 
+  /* A server that accepts and drops at once (overloaded, misconfigured)
+   * must not keep us reconnecting forever: only a connection that lasted
+   * at least the longest backoff wait starts a fresh series of attempts. */
+  g_mutex_lock (&ws->lock);
+  if (g_get_monotonic_time () - ws->opened_at_us >=
+      (gint64) ws->backoff.max_ms * G_TIME_SPAN_MILLISECOND)
+    ws->reconnect_attempt = 0;
+  g_mutex_unlock (&ws->lock);
+
   if (code == 0 && !ws->user_closing)
     code = 1006;
   /* a dropped connection is not a transport failure of the connect */
@@ -678,7 +688,9 @@ on_connected (GObject * source, GAsyncResult * res, gpointer data)
 
   reconnected = ws->ever_opened;
   ws->ever_opened = TRUE;
-  ws->reconnect_attempt = 0;
+  /* the count of attempts is reset when this connection proves stable,
+   * not now: see on_conn_closed() */
+  ws->opened_at_us = g_get_monotonic_time ();
   GST_INFO ("open (protocol %s)%s", GST_STR_NULL
       (soup_websocket_connection_get_protocol (conn)),
       reconnected ? ", reconnected" : "");

@@ -166,7 +166,10 @@ void sandra_websocket_set_max_queue (SandraWebSocket * ws,
 void sandra_websocket_set_max_incoming_payload (SandraWebSocket * ws,
     guint64 max_bytes);
 /* Reconnection attempts after a retryable close before giving up
- * (default 5, 0 never reconnects). A successful open resets the count. */
+ * (default 5, 0 never reconnects). A connection that stays open at least
+ * as long as the backoff's longest wait (max_ms) resets the count; one
+ * that a server accepts and drops sooner does not, so such a server
+ * cannot keep the client reconnecting forever. */
 void sandra_websocket_set_max_reconnects (SandraWebSocket * ws, guint n);
 /* Copied. Default 500 ms doubling up to 15 s, equal jitter. */
 void sandra_websocket_set_backoff (SandraWebSocket * ws,
