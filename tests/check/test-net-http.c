@@ -454,6 +454,19 @@ script_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
         SOUP_MEMORY_STATIC, r->body, strlen (r->body));
 }
 
+/* Three events in one piece. */
+static void
+sse3_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  static const gchar body[] = "data: one\n\ndata: two\n\ndata: three\n\n";
+
+  record_request (msg);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/event-stream",
+      SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
 /* Never answers. */
 static void
 hang_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
@@ -476,6 +489,7 @@ setup (void)
   net_test_server_add_handler (server, "/stream", stream_handler, NULL);
   net_test_server_add_handler (server, "/script", script_handler, NULL);
   net_test_server_add_handler (server, "/hang", hang_handler, NULL);
+  net_test_server_add_handler (server, "/sse3", sse3_handler, NULL);
   worker = sandra_worker_new ("test-http");
   http = sandra_http_new (worker, "gst-sandra-test");
 }
@@ -890,6 +904,34 @@ GST_START_TEST (test_cancel_mid_body)
   fail_unless_equals_int (c->items->len, 1);
   fail_unless_equals_int (c->retry_delays->len, 0);
   g_object_unref (cancel_on_first);
+  collector_free (c);
+}
+
+GST_END_TEST;
+
+static void
+cancel_here (gpointer data)
+{
+  g_cancellable_cancel (data);
+}
+
+/* Cancelling from inside a callback (an element that got what it wanted)
+ * stops delivery at once, even for events already read. */
+GST_START_TEST (test_cancel_inside_callback_stops_delivery)
+{
+  Collector *c = collector_new ();
+  GCancellable *cancellable = g_cancellable_new ();
+  SandraHttpRequest *req = request_for ("GET", "/sse3");
+
+  c->first_item = cancel_here;
+  c->first_item_data = cancellable;
+  sandra_http_request_set_body_mode (req, SANDRA_HTTP_BODY_SSE);
+  send_req (req, c, cancellable);
+  wait_done (c);
+  fail_unless (g_error_matches (c->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  fail_unless_equals_int (c->items->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (c->items, 0), "message|one");
+  g_object_unref (cancellable);
   collector_free (c);
 }
 
@@ -1317,6 +1359,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_retry_backoff_gives_up);
   tcase_add_test (tc, test_no_retry_on_fatal);
   tcase_add_test (tc, test_cancel_mid_body);
+  tcase_add_test (tc, test_cancel_inside_callback_stops_delivery);
   tcase_add_test (tc, test_cancel_before_headers_and_during_retry);
   tcase_add_test (tc, test_cancel_while_cancel_runs);
   tcase_add_test (tc, test_timeout);

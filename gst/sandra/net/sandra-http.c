@@ -641,13 +641,22 @@ attempt_failed (Call * call, GError * error)
   g_error_free (error);
 }
 
+/* Also TRUE as soon as the user's cancellable is, before the worker has
+ * seen the wake-up: a caller that cancels from inside a callback (or just
+ * before one) gets nothing more. */
+static gboolean
+call_is_cancelled (Call * call)
+{
+  return call->cancelled || g_cancellable_is_cancelled (call->user_cancellable);
+}
+
 static void
 on_sse_event (const gchar * event, const gchar * data, gsize len,
     const gchar * id, gpointer user_data)
 {
   Call *call = user_data;
 
-  if (call->cb.sse_event && !call->cancelled)
+  if (call->cb.sse_event && !call_is_cancelled (call))
     call->cb.sse_event (event, data, len, call->user_data);
 }
 
@@ -657,7 +666,7 @@ on_ndjson_line (JsonNode * node, const gchar * line, const GError * error,
 {
   Call *call = user_data;
 
-  if (call->cb.json_line && !call->cancelled)
+  if (call->cb.json_line && !call_is_cancelled (call))
     call->cb.json_line (node, error, call->user_data);
 }
 
@@ -679,7 +688,7 @@ deliver (Call * call, const guint8 * data, gsize len)
   call->delivered = TRUE;
   switch (call->req->mode) {
     case SANDRA_HTTP_BODY_RAW:
-      if (call->cb.data)
+      if (call->cb.data && !call_is_cancelled (call))
         call->cb.data (data, len, call->user_data);
       break;
     case SANDRA_HTTP_BODY_SSE:
@@ -765,8 +774,9 @@ on_read (GObject * source, GAsyncResult * res, gpointer user_data)
   deliver (call, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   g_bytes_unref (bytes);
 
-  if (call->cancelled) {
+  if (call_is_cancelled (call)) {
     /* the caller cancelled from inside a callback */
+    call->cancelled = TRUE;
     complete_cancelled (call);
     return;
   }
