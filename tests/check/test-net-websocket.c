@@ -836,6 +836,57 @@ GST_START_TEST (test_no_reconnect_storm)
 
 GST_END_TEST;
 
+/* Answers every upgrade, then closes with the code in @data and a reason:
+ * codes SoupServer refuses to send (1012, 1013, 1014). */
+static void
+raw_close_with (const gchar * head, guint index, NetTestRawReply * reply,
+    gpointer data)
+{
+  guint code = GPOINTER_TO_UINT (data);
+  static const gchar reason[] = "try again later";
+  guint8 frame[2 + 2 + sizeof (reason) - 1];
+
+  frame[0] = 0x88;              /* FIN, close */
+  frame[1] = 2 + sizeof (reason) - 1;
+  frame[2] = code >> 8;
+  frame[3] = code & 0xff;
+  memcpy (frame + 4, reason, sizeof (reason) - 1);
+  reply->reply = net_test_raw_websocket_accept (head, frame, sizeof (frame));
+  reply->linger = TRUE;
+}
+
+/* The newer registered codes (service restart, try again later, bad
+ * gateway) are retryable, although libsoup 3.2 will not echo them. */
+GST_START_TEST (test_newer_retryable_close_codes)
+{
+  guint codes[] = { 1012, 1013, 1014 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codes); i++) {
+    NetTestRawServer *raw = net_test_raw_server_new (raw_close_with,
+        GUINT_TO_POINTER (codes[i]));
+    Client *c = g_new0 (Client, 1);
+    gchar *expect = g_strdup_printf ("closed:%u:try again later:0:"
+        "retryable:0:0", codes[i]);
+
+    g_mutex_init (&c->lock);
+    g_cond_init (&c->cond);
+    c->events = g_ptr_array_new_with_free_func (g_free);
+    c->ws = sandra_websocket_new (worker, net_test_raw_server_get_url (raw),
+        &callbacks, c, on_notify);
+    sandra_websocket_set_max_reconnects (c->ws, 0);
+    sandra_websocket_connect (c->ws);
+    fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+    fail_unless_equals_string (wait_event (c, 1), expect);
+    fail_unless_equals_int (c->last_close.klass, SANDRA_WS_CLOSE_RETRYABLE);
+    client_free (c);
+    net_test_raw_server_free (raw);
+    g_free (expect);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 net_websocket_suite (void)
 {
@@ -858,6 +909,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_key_not_logged);
   tcase_add_test (tc, test_close_reason_scrubbed);
   tcase_add_test (tc, test_no_reconnect_storm);
+  tcase_add_test (tc, test_newer_retryable_close_codes);
   return s;
 }
 
