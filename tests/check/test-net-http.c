@@ -30,6 +30,7 @@ typedef struct
   SandraApiError *api_error;
   guint attempts;
   guint responses;
+  guint response_status;        /* of the last `response` */
   GArray *retry_delays;
   GArray *retry_statuses;
   GArray *retry_attempts;
@@ -103,6 +104,7 @@ on_response (guint status, SoupMessageHeaders * headers, gpointer data)
   check_thread (c);
   g_mutex_lock (&c->lock);
   c->responses++;
+  c->response_status = status;
   g_mutex_unlock (&c->lock);
 }
 
@@ -1341,6 +1343,56 @@ GST_START_TEST (test_redirect_keeps_keys_at_home)
 
 GST_END_TEST;
 
+/* First connection: an event stream's headers, then silence until the
+ * client gives up. Second: a final 503. */
+static void
+raw_stream_then_503 (const gchar * head, guint index, NetTestRawReply * reply,
+    gpointer data)
+{
+  static const gchar head200[] = "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  static const gchar busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+      "Content-Type: application/json\r\nContent-Length: 40\r\n"
+      "Connection: close\r\n\r\n"
+      "{\"error\":{\"message\":\"overloaded now\"}}";
+
+  if (index == 0) {
+    reply->reply = g_bytes_new_static (head200, strlen (head200));
+    reply->linger = TRUE;
+  } else
+    reply->reply = g_bytes_new_static (busy, strlen (busy));
+}
+
+/* `response` describes the response the caller gets, never that of an
+ * attempt that failed and was retried. */
+GST_START_TEST (test_response_of_retried_attempt_not_announced)
+{
+  NetTestRawServer *raw = net_test_raw_server_new (raw_stream_then_503, NULL);
+  gchar *url = g_strconcat (net_test_raw_server_get_url (raw), "/stream",
+      NULL);
+  SandraHttpRequest *req = sandra_http_request_new ("POST", url);
+  Collector *c = collector_new ();
+  SandraBackoff b;
+
+  sandra_backoff_init (&b, 10, 10);
+  sandra_http_request_set_backoff (req, &b);
+  sandra_http_request_set_max_retries (req, 1);
+  sandra_http_request_set_timeout_ms (req, 200);
+  sandra_http_request_set_body_mode (req, SANDRA_HTTP_BODY_SSE);
+  send_req (req, c, NULL);
+  wait_done (c);
+  fail_unless_equals_int (c->attempts, 2);
+  fail_unless_equals_int (c->status, 503);
+  fail_unless_equals_int (c->responses, 1);
+  fail_unless_equals_int (c->response_status, 503);
+  collector_free (c);
+  net_test_raw_server_free (raw);
+  g_free (url);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_http_suite (void)
 {
@@ -1369,6 +1421,7 @@ net_http_suite (void)
   tcase_add_test (tc, test_keys_never_logged);
   tcase_add_test (tc, test_echoed_keys_scrubbed_everywhere);
   tcase_add_test (tc, test_redirect_keeps_keys_at_home);
+  tcase_add_test (tc, test_response_of_retried_attempt_not_announced);
   return s;
 }
 

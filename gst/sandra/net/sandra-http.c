@@ -685,6 +685,9 @@ deliver (Call * call, const guint8 * data, gsize len)
     return;
   }
 
+  if (!call->delivered && call->cb.response && !call_is_cancelled (call))
+    call->cb.response (call->status,
+        soup_message_get_response_headers (call->msg), call->user_data);
   call->delivered = TRUE;
   switch (call->req->mode) {
     case SANDRA_HTTP_BODY_RAW:
@@ -730,7 +733,7 @@ body_finished (Call * call)
   if (call->ndjson)
     sandra_ndjson_parser_finish (call->ndjson);
 
-  if (call->cb.response && !call->cancelled)
+  if (call->cb.response && !call->delivered && !call->cancelled)
     call->cb.response (call->status,
         soup_message_get_response_headers (call->msg), call->user_data);
 
@@ -848,12 +851,9 @@ on_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   if (call->collecting) {
     call->body_buf = g_byte_array_new ();
   } else {
-    /* streamed bodies are final: announce them before the first byte */
-    if (call->cb.response)
-      call->cb.response (call->status,
-          soup_message_get_response_headers (call->msg), call->user_data);
-    /* body_finished() must not announce twice */
-    call->cb.response = NULL;
+    /* announced with the first body bytes (deliver()): until then a
+     * failure of this attempt can still be retried, and the caller must
+     * hear only of the response that it gets */
     if (call->req->mode == SANDRA_HTTP_BODY_SSE)
       call->sse = sandra_sse_parser_new (on_sse_event, call);
     else if (call->req->mode == SANDRA_HTTP_BODY_NDJSON)
