@@ -184,9 +184,10 @@ void sandra_websocket_set_insecure_loopback_tls (SandraWebSocket * ws,
 /* Starts connecting (any thread). Also restarts a CLOSED socket. */
 void sandra_websocket_connect (SandraWebSocket * ws);
 
-/* Queues a message (any thread). FALSE with G_IO_ERROR_NO_SPACE when the
- * queue is full, G_IO_ERROR_CLOSED when the socket is closed for good or
- * was never connected. */
+/* Queues a message (any thread); it waits while the socket is not yet
+ * connected or reconnects. FALSE with G_IO_ERROR_NO_SPACE when the queue
+ * is full (a message larger than the byte bound never fits), and
+ * G_IO_ERROR_CLOSED when the socket is closing or closed for good. */
 gboolean sandra_websocket_send (SandraWebSocket * ws,
     SoupWebsocketDataType type, GBytes * data, SandraWsSendFlags flags,
     GError ** error);
