@@ -1343,24 +1343,25 @@ GST_START_TEST (test_redirect_keeps_keys_at_home)
 
 GST_END_TEST;
 
-/* First connection: an event stream's headers, then silence until the
- * client gives up. Second: a final 503. */
+/* First request: an event stream's headers, then the connection drops
+ * before any byte of its body. Second: a final 503. */
 static void
 raw_stream_then_503 (const gchar * head, guint index, NetTestRawReply * reply,
     gpointer data)
 {
+  /* a cut Content-Length body is an error (libsoup 3.2 takes a cut
+   * chunked one for complete) */
   static const gchar head200[] = "HTTP/1.1 200 OK\r\n"
       "Content-Type: text/event-stream\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n";
+      "Content-Length: 100\r\n\r\n";
   static const gchar busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
       "Content-Type: application/json\r\nContent-Length: 40\r\n"
       "Connection: close\r\n\r\n"
       "{\"error\":{\"message\":\"overloaded now\"}}";
 
-  if (index == 0) {
+  if (index == 0)
     reply->reply = g_bytes_new_static (head200, strlen (head200));
-    reply->linger = TRUE;
-  } else
+  else
     reply->reply = g_bytes_new_static (busy, strlen (busy));
 }
 
@@ -1378,7 +1379,6 @@ GST_START_TEST (test_response_of_retried_attempt_not_announced)
   sandra_backoff_init (&b, 10, 10);
   sandra_http_request_set_backoff (req, &b);
   sandra_http_request_set_max_retries (req, 1);
-  sandra_http_request_set_timeout_ms (req, 200);
   sandra_http_request_set_body_mode (req, SANDRA_HTTP_BODY_SSE);
   send_req (req, c, NULL);
   wait_done (c);
