@@ -887,6 +887,37 @@ GST_START_TEST (test_newer_retryable_close_codes)
 
 GST_END_TEST;
 
+static gboolean
+noop (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* close() on a socket that never connected is reported like any other
+ * close: an element waiting for `closed` must not wait forever. */
+GST_START_TEST (test_close_before_connect_reports_closed)
+{
+  Client *c = client_new ("/ws");
+  GError *err = NULL;
+
+  fail_unless (sandra_websocket_send_text (c->ws, "queued", NULL));
+  sandra_websocket_close (c->ws, 1000, "never mind");
+  /* the close was queued to the worker before this */
+  sandra_worker_invoke_sync (worker, noop, NULL);
+  fail_unless_equals_int (c->events->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (c->events, 0),
+      "closed:1000:never mind:0:normal:0:0");
+  fail_unless_equals_int (sandra_websocket_get_state (c->ws),
+      SANDRA_WS_STATE_CLOSED);
+  fail_unless_equals_int (sandra_websocket_get_queued (c->ws), 0);
+  fail_if (sandra_websocket_send_text (c->ws, "late", &err));
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CLOSED));
+  g_clear_error (&err);
+  client_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_websocket_suite (void)
 {
@@ -910,6 +941,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_close_reason_scrubbed);
   tcase_add_test (tc, test_no_reconnect_storm);
   tcase_add_test (tc, test_newer_retryable_close_codes);
+  tcase_add_test (tc, test_close_before_connect_reports_closed);
   return s;
 }
 

@@ -1081,7 +1081,8 @@ do_close (gpointer data)
       handle_disconnect (ws, c->code, c->reason, 0, NULL, NULL);
       break;
     case SANDRA_WS_STATE_IDLE:
-      set_state (ws, SANDRA_WS_STATE_CLOSED);
+      /* never connected: still closed, and said so like any other close */
+      handle_disconnect (ws, c->code, c->reason, 0, NULL, NULL);
       break;
     default:
       break;
