@@ -193,14 +193,16 @@ on_opened (SandraWebSocket * ws, const gchar * protocol,
 
   if (c->hello) {
     GBytes *b = g_bytes_new_static (c->hello, strlen (c->hello));
-    fail_unless (sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
-            SANDRA_WS_SEND_FIRST, NULL));
+    if (!sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
+            SANDRA_WS_SEND_FIRST, NULL))
+      add_event (c, g_strdup ("hello refused"));
     g_bytes_unref (b);
   }
   if (c->hello2) {
     GBytes *b = g_bytes_new_static (c->hello2, strlen (c->hello2));
-    fail_unless (sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
-            SANDRA_WS_SEND_FIRST, NULL));
+    if (!sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
+            SANDRA_WS_SEND_FIRST, NULL))
+      add_event (c, g_strdup ("hello2 refused"));
     g_bytes_unref (b);
   }
   add_event (c, g_strdup_printf ("open:%s:%d", protocol ? protocol : "-",
@@ -918,6 +920,29 @@ GST_START_TEST (test_close_before_connect_reports_closed)
 
 GST_END_TEST;
 
+/* A backlog that filled the queue while (re)connecting does not keep the
+ * session setup out, nor go out ahead of it. */
+GST_START_TEST (test_full_queue_still_takes_session_setup)
+{
+  Client *c = client_new ("/ws");
+
+  c->hello = "session.update";
+  sandra_websocket_set_max_queue (c->ws, 2, 1000);
+  fail_unless (sandra_websocket_send_text (c->ws, "a1", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws, "a2", NULL));
+  fail_if (sandra_websocket_send_text (c->ws, "a3", NULL));
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  wait_received (3);
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 0),
+      "t:session.update");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 1), "t:a1");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 2), "t:a2");
+  client_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_websocket_suite (void)
 {
@@ -942,6 +967,7 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_no_reconnect_storm);
   tcase_add_test (tc, test_newer_retryable_close_codes);
   tcase_add_test (tc, test_close_before_connect_reports_closed);
+  tcase_add_test (tc, test_full_queue_still_takes_session_setup);
   return s;
 }
 

@@ -1000,8 +1000,12 @@ sandra_websocket_send (SandraWebSocket * ws, SoupWebsocketDataType type,
         "The WebSocket is closed");
     return FALSE;
   }
-  if (ws->first.length + ws->queue.length >= ws->max_messages ||
-      ws->queued_bytes + size > ws->max_bytes) {
+  /* The bound is for the backlog: a session setup (SEND_FIRST, sent from
+   * the opened callback) must get through even when the backlog filled
+   * the queue while reconnecting, or the backlog would go out without it. */
+  if (!(flags & SANDRA_WS_SEND_FIRST) &&
+      (ws->first.length + ws->queue.length >= ws->max_messages ||
+          ws->queued_bytes + size > ws->max_bytes)) {
     guint n = ws->first.length + ws->queue.length;
     gsize b = ws->queued_bytes;
 

@@ -123,7 +123,8 @@ typedef struct
 typedef enum
 {
   SANDRA_WS_SEND_NONE = 0,
-  /* ahead of queued messages (order among FIRST messages is kept) */
+  /* ahead of queued messages (order among FIRST messages is kept); for
+   * a session setup, so not refused by a full queue */
   SANDRA_WS_SEND_FIRST = 1 << 0,
 } SandraWsSendFlags;
 
