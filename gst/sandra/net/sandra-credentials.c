@@ -191,12 +191,13 @@ sandra_credentials_redact_uri (const gchar * uri)
   return out;
 }
 
+/* As written in the URL, and percent-decoded when that differs. */
 static void
-add_secret (GPtrArray * secrets, const gchar * value, gssize len)
+add_secret (GPtrArray * secrets, const gchar * value)
 {
   gchar *raw, *decoded;
 
-  raw = len < 0 ? g_strdup (value) : g_strndup (value, len);
+  raw = g_strdup (value);
   if (*raw == '\0') {
     g_free (raw);
     return;
@@ -224,7 +225,7 @@ sandra_credentials_collect_uri_secrets (const gchar * uri,
   if (parsed == NULL)
     return;
   if (g_uri_get_userinfo (parsed))
-    add_secret (secrets, g_uri_get_userinfo (parsed), -1);
+    add_secret (secrets, g_uri_get_userinfo (parsed));
   query = g_uri_get_query (parsed);
   if (query) {
     gchar **pairs = g_strsplit (query, "&", -1);
@@ -238,7 +239,7 @@ sandra_credentials_collect_uri_secrets (const gchar * uri,
         continue;
       name = g_strndup (pairs[i], eq - pairs[i]);
       if (is_secret_param (name))
-        add_secret (secrets, eq + 1, -1);
+        add_secret (secrets, eq + 1);
       g_free (name);
     }
     g_strfreev (pairs);
