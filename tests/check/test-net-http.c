@@ -1041,8 +1041,7 @@ GST_START_TEST (test_cancel_while_cancel_runs)
         G_CALLBACK (slow_cancelled_handler), c);
     g_cancellable_cancel (cancellable);
     wait_done (c);
-    fail_unless (g_error_matches (c->error, G_IO_ERROR,
-            G_IO_ERROR_CANCELLED));
+    fail_unless (g_error_matches (c->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
     g_object_unref (cancellable);
     collector_free (c);
   }
@@ -1257,8 +1256,7 @@ GST_START_TEST (test_echoed_keys_scrubbed_everywhere)
   script = reply;
   script_len = 1;
   sandra_http_request_set_bearer (req, SECRET_KEY);
-  sandra_http_request_set_secret_header (req, "X-Goog-Api-Key",
-      SECRET_CUSTOM);
+  sandra_http_request_set_secret_header (req, "X-Goog-Api-Key", SECRET_CUSTOM);
   send_req (req, c, NULL);
   wait_done (c);
   logged = net_test_log_stop ();
@@ -1312,8 +1310,7 @@ GST_START_TEST (test_redirect_keeps_keys_at_home)
   req = request_for ("GET", "/away");
   sandra_http_request_set_bearer (req, SECRET_KEY);
   sandra_http_request_set_secret_header (req, "xi-api-key", SECRET_XI);
-  sandra_http_request_set_secret_header (req, "X-Goog-Api-Key",
-      SECRET_CUSTOM);
+  sandra_http_request_set_secret_header (req, "X-Goog-Api-Key", SECRET_CUSTOM);
   send_req (req, c, NULL);
   wait_done (c);
   fail_unless_equals_int (c->status, 200);
@@ -1352,8 +1349,7 @@ raw_stream_then_503 (const gchar * head, guint index, NetTestRawReply * reply,
   /* a cut Content-Length body is an error (libsoup 3.2 takes a cut
    * chunked one for complete) */
   static const gchar head200[] = "HTTP/1.1 200 OK\r\n"
-      "Content-Type: text/event-stream\r\n"
-      "Content-Length: 100\r\n\r\n";
+      "Content-Type: text/event-stream\r\n" "Content-Length: 100\r\n\r\n";
   static const gchar busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
       "Content-Type: application/json\r\nContent-Length: 40\r\n"
       "Connection: close\r\n\r\n"

@@ -211,8 +211,7 @@ add_secret (GPtrArray * secrets, const gchar * value)
 }
 
 void
-sandra_credentials_collect_uri_secrets (const gchar * uri,
-    GPtrArray * secrets)
+sandra_credentials_collect_uri_secrets (const gchar * uri, GPtrArray * secrets)
 {
   GUri *parsed;
   const gchar *query;

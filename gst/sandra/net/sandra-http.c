@@ -967,8 +967,7 @@ start_attempt (Call * call)
 
   if (req->mode == SANDRA_HTTP_BODY_SSE)
     soup_message_headers_replace (hdrs, "Accept", "text/event-stream");
-  g_signal_connect (call->msg, "starting", G_CALLBACK (on_msg_starting),
-      call);
+  g_signal_connect (call->msg, "starting", G_CALLBACK (on_msg_starting), call);
   if (call->http->insecure_loopback)
     g_signal_connect (call->msg, "accept-certificate",
         G_CALLBACK (sandra_credentials_accept_loopback_certificate), NULL);
