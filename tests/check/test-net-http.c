@@ -1178,6 +1178,7 @@ GST_START_TEST (test_tls_verified_unless_loopback_exception)
   g_free (pem);
   net_test_server_free (tls);
   g_object_unref (cert);
+  net_test_settle_tls_threads ();
 }
 
 GST_END_TEST;

@@ -743,6 +743,7 @@ GST_START_TEST (test_tls)
   server = plain;
   g_object_unref (cert);
   g_free (pem);
+  net_test_settle_tls_threads ();
 }
 
 GST_END_TEST;
