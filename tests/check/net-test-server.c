@@ -220,3 +220,162 @@ net_test_server_add_websocket_handler (NetTestServer * s, const gchar * path,
   AddCall a = { s, path, protocols, NULL, callback, FALSE, data };
   net_test_server_run (s, add_cb, &a);
 }
+
+/* ------------------------------------------------------------ raw server */
+
+struct _NetTestRawServer
+{
+  GSocketListener *listener;
+  GCancellable *cancellable;
+  GThread *thread;
+  gchar *url;
+  NetTestRawFunc func;
+  gpointer data;
+};
+
+static gchar *
+read_head (GInputStream * in, GCancellable * cancellable)
+{
+  GString *head = g_string_new (NULL);
+  gchar c;
+
+  /* byte by byte: nothing after the head may be consumed */
+  while (!g_str_has_suffix (head->str, "\r\n\r\n")) {
+    if (g_input_stream_read (in, &c, 1, cancellable, NULL) != 1) {
+      g_string_free (head, TRUE);
+      return NULL;
+    }
+    g_string_append_c (head, c);
+  }
+  return g_string_free (head, FALSE);
+}
+
+static gpointer
+raw_thread (gpointer data)
+{
+  NetTestRawServer *s = data;
+  guint index = 0;
+
+  for (;;) {
+    GSocketConnection *conn = g_socket_listener_accept (s->listener, NULL,
+        s->cancellable, NULL);
+    GInputStream *in;
+    GOutputStream *out;
+    gchar *head;
+    NetTestRawReply reply = { NULL, FALSE };
+
+    if (conn == NULL)
+      break;
+    in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+    out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+    head = read_head (in, s->cancellable);
+    if (head) {
+      s->func (head, index++, &reply, s->data);
+      if (reply.reply)
+        g_output_stream_write_all (out, g_bytes_get_data (reply.reply, NULL),
+            g_bytes_get_size (reply.reply), NULL, s->cancellable, NULL);
+      if (reply.linger) {
+        gchar buf[256];
+
+        /* until the client hangs up */
+        while (g_input_stream_read (in, buf, sizeof (buf), s->cancellable,
+                NULL) > 0);
+      }
+    }
+    g_clear_pointer (&reply.reply, g_bytes_unref);
+    g_free (head);
+    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    g_object_unref (conn);
+  }
+  return NULL;
+}
+
+NetTestRawServer *
+net_test_raw_server_new (NetTestRawFunc func, gpointer data)
+{
+  NetTestRawServer *s = g_new0 (NetTestRawServer, 1);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+  GSocketAddress *bound = NULL;
+
+  s->func = func;
+  s->data = data;
+  s->cancellable = g_cancellable_new ();
+  s->listener = g_socket_listener_new ();
+  if (!g_socket_listener_add_address (s->listener, addr, G_SOCKET_TYPE_STREAM,
+          G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL))
+    g_error ("raw server cannot listen");
+  s->url = g_strdup_printf ("http://127.0.0.1:%u",
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  s->thread = g_thread_new ("test-raw-server", raw_thread, s);
+  return s;
+}
+
+const gchar *
+net_test_raw_server_get_url (NetTestRawServer * s)
+{
+  return s->url;
+}
+
+void
+net_test_raw_server_free (NetTestRawServer * s)
+{
+  g_cancellable_cancel (s->cancellable);
+  g_thread_join (s->thread);
+  g_socket_listener_close (s->listener);
+  g_object_unref (s->listener);
+  g_object_unref (s->cancellable);
+  g_free (s->url);
+  g_free (s);
+}
+
+GBytes *
+net_test_raw_websocket_accept (const gchar * head, const guint8 * frames,
+    gsize frames_len)
+{
+  const gchar *k = strstr (head, "Sec-WebSocket-Key: ");
+  gchar *key, *accept_src, *accept;
+  guint8 digest[20];
+  gsize digest_len = sizeof (digest);
+  GChecksum *sha1;
+  GByteArray *out;
+  gchar *resp;
+
+  g_assert (k != NULL);
+  k += strlen ("Sec-WebSocket-Key: ");
+  key = g_strndup (k, strcspn (k, "\r\n"));
+  accept_src = g_strconcat (key, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", NULL);
+  sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_checksum_update (sha1, (const guchar *) accept_src, -1);
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  accept = g_base64_encode (digest, digest_len);
+  resp = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+  out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *) resp, strlen (resp));
+  if (frames)
+    g_byte_array_append (out, frames, frames_len);
+  g_free (resp);
+  g_free (accept);
+  g_checksum_free (sha1);
+  g_free (accept_src);
+  g_free (key);
+  return g_byte_array_free_to_bytes (out);
+}
+
+void
+net_test_settle_tls_threads (void)
+{
+  guint i;
+
+  /* An idle GTask worker leaves its pool after half a second and then
+   * waits among GLib's unused threads, which this stops. */
+  for (i = 0; i < 3; i++) {
+    g_usleep (G_USEC_PER_SEC * 6 / 10);
+    g_thread_pool_stop_unused_threads ();
+  }
+}

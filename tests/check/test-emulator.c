@@ -1259,6 +1259,56 @@ GST_START_TEST (test_energy_vad)
 
 GST_END_TEST;
 
+/* Keys in other places than Authorization (a query parameter, another
+ * header, the browser-style Realtime subprotocol) stay out of the record
+ * too: the record is printed and served by the debug endpoint. */
+GST_START_TEST (test_record_hides_keys_everywhere)
+{
+  SandraEmulator *emu = sandra_emulator_new (NULL, NULL);
+  gchar *url, *text;
+  SoupMessage *msg;
+  SoupMessageHeaders *h;
+  GBytes *resp;
+  JsonArray *all;
+  JsonNode *n;
+  JsonObject *rec;
+
+  fail_unless (sandra_emulator_start (emu, 0, NULL));
+  url = g_strdup_printf ("http://127.0.0.1:%u/v1/models?xi_api_key="
+      "SECRET-Q1&Key=SECRET-Q2&model=m", sandra_emulator_get_port (emu));
+  msg = soup_message_new ("GET", url);
+  h = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (h, "x-api-key", "SECRET-H1");
+  soup_message_headers_replace (h, "Cookie", "session=SECRET-H2");
+  soup_message_headers_replace (h, "Sec-WebSocket-Protocol",
+      "realtime, openai-insecure-api-key.SECRET-P1");
+  resp = send_message (msg, NULL);
+  fail_unless (resp != NULL);
+
+  all = sandra_emulator_dup_requests (emu);
+  n = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (n, all);
+  text = json_to_string (n, FALSE);
+  fail_if (strstr (text, "SECRET") != NULL, "%s", text);
+  /* what is not a key is kept */
+  rec = json_array_get_object_element (all, 0);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (rec, "query"), "model"), "m");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (rec, "headers"),
+          "sec-websocket-protocol"),
+      "realtime, openai-insecure-api-key.REDACTED");
+  g_free (text);
+  json_node_unref (n);
+  json_array_unref (all);
+  g_bytes_unref (resp);
+  g_object_unref (msg);
+  g_free (url);
+  sandra_emulator_free (emu);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_suite (void)
 {
@@ -1273,6 +1323,7 @@ emulator_suite (void)
   tcase_add_test (tc, test_rate_limit);
   tcase_add_test (tc, test_body_too_large);
   tcase_add_test (tc, test_unauthorized);
+  tcase_add_test (tc, test_record_hides_keys_everywhere);
   tcase_add_test (tc, test_schema_rejections);
   tcase_add_test (tc, test_translation_and_text);
   tcase_add_test (tc, test_malformed_and_disconnect);

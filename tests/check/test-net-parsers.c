@@ -95,6 +95,13 @@ GST_START_TEST (test_sse_retry_and_limits)
   fail_unless_equals_int64 (sandra_sse_parser_get_retry_ms (p), -1);
   sandra_sse_parser_feed (p, (const guint8 *) s1, strlen (s1));
   fail_unless_equals_int64 (sandra_sse_parser_get_retry_ms (p), 1500);
+  /* too large to hold: ignored like any invalid value (was an overflow) */
+  {
+    const gchar *huge = "retry: 99999999999999999999999\n";
+
+    sandra_sse_parser_feed (p, (const guint8 *) huge, strlen (huge));
+    fail_unless_equals_int64 (sandra_sse_parser_get_retry_ms (p), 1500);
+  }
 
   /* an oversized line is refused and dropped, the stream recovers */
   sandra_sse_parser_set_max_line (p, 20);

@@ -281,6 +281,11 @@ GST_START_TEST (test_rate_limits)
   fail_if (sandra_parse_duration_ms ("", &ms));
   fail_if (sandra_parse_duration_ms ("5x", &ms));
   fail_if (sandra_parse_duration_ms ("-1s", &ms));
+  /* beyond what a gint64 of milliseconds holds (was a negative number) */
+  ms = 7;
+  fail_if (sandra_parse_duration_ms ("1e300h", &ms));
+  fail_if (sandra_parse_duration_ms ("1e400s", &ms));
+  fail_unless_equals_int64 (ms, 7);
 }
 
 GST_END_TEST;

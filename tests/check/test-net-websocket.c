@@ -81,6 +81,29 @@ ws_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
   g_signal_connect (conn, "closed", G_CALLBACK (srv_conn_closed), NULL);
 }
 
+static gboolean
+flaky_close (gpointer data)
+{
+  soup_websocket_connection_close (data, 1011, "overloaded");
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Accepts, then closes at once: an overloaded service. */
+static void
+flaky_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * conn, gpointer data)
+{
+  g_mutex_lock (&srv_lock);
+  srv_upgrades++;
+  srv_conns = g_list_prepend (srv_conns, g_object_ref (conn));
+  g_cond_broadcast (&srv_cond);
+  g_mutex_unlock (&srv_lock);
+  g_signal_connect (conn, "closed", G_CALLBACK (srv_conn_closed), NULL);
+  /* once the upgrade is out */
+  net_test_server_post (server, flaky_close, g_object_ref (conn));
+}
+
 static void
 status_handler (SoupServer * s, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
@@ -137,6 +160,7 @@ typedef struct
   const gchar *hello;
   const gchar *hello2;
   SandraWsCloseInfo last_close;
+  gchar *last_reason;
   gboolean timed_out;
 } Client;
 
@@ -169,14 +193,16 @@ on_opened (SandraWebSocket * ws, const gchar * protocol,
 
   if (c->hello) {
     GBytes *b = g_bytes_new_static (c->hello, strlen (c->hello));
-    fail_unless (sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
-            SANDRA_WS_SEND_FIRST, NULL));
+    if (!sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
+            SANDRA_WS_SEND_FIRST, NULL))
+      add_event (c, g_strdup ("hello refused"));
     g_bytes_unref (b);
   }
   if (c->hello2) {
     GBytes *b = g_bytes_new_static (c->hello2, strlen (c->hello2));
-    fail_unless (sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
-            SANDRA_WS_SEND_FIRST, NULL));
+    if (!sandra_websocket_send (ws, SOUP_WEBSOCKET_DATA_TEXT, b,
+            SANDRA_WS_SEND_FIRST, NULL))
+      add_event (c, g_strdup ("hello2 refused"));
     g_bytes_unref (b);
   }
   add_event (c, g_strdup_printf ("open:%s:%d", protocol ? protocol : "-",
@@ -203,7 +229,9 @@ on_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info, gpointer data)
   Client *c = data;
 
   c->last_close = *info;
-  c->last_close.reason = NULL;
+  g_free (c->last_reason);
+  c->last_reason = g_strdup (info->reason);
+  c->last_close.reason = c->last_reason;
   c->last_close.error = NULL;
   if (g_error_matches (info->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     c->timed_out = TRUE;
@@ -262,6 +290,7 @@ client_free (Client * c)
   fail_unless (c->notified || c->ws == NULL);
   fail_if (c->wrong_thread, "a callback ran outside the worker thread");
   g_ptr_array_unref (c->events);
+  g_free (c->last_reason);
   g_mutex_clear (&c->lock);
   g_cond_clear (&c->cond);
   g_free (c);
@@ -293,6 +322,9 @@ setup (void)
   server = net_test_server_new ();
   net_test_server_add_websocket_handler (server, "/ws", server_protocols,
       ws_handler, NULL);
+  net_test_server_add_websocket_handler (server, "/flaky", NULL,
+      flaky_handler, NULL);
+
   net_test_server_add_handler (server, "/401", status_handler,
       GUINT_TO_POINTER (401));
   net_test_server_add_handler (server, "/403", status_handler,
@@ -546,7 +578,12 @@ GST_END_TEST;
 GST_START_TEST (test_reconnect_after_drop)
 {
   Client *c = client_new ("/ws");
+  SandraBackoff b;
 
+  /* no connection here lasts the longest wait: attempts keep counting */
+  sandra_backoff_init (&b, 20, 60000);
+  b.random = fixed_random;
+  sandra_websocket_set_backoff (c->ws, &b);
   sandra_websocket_set_bearer (c->ws, "sk-old");
   sandra_websocket_connect (c->ws);
   fail_unless_equals_string (wait_event (c, 0), "open:-:0");
@@ -570,7 +607,7 @@ GST_START_TEST (test_reconnect_after_drop)
   fail_unless (sandra_websocket_send_text (c->ws, "close:1011:oops", NULL));
   fail_unless_equals_string (wait_event (c, 5),
       "closed:1011:oops:0:retryable:1:0");
-  fail_unless_equals_string (wait_event (c, 6), "reconnecting:1:15");
+  fail_unless_equals_string (wait_event (c, 6), "reconnecting:2:30");
   fail_unless_equals_string (wait_event (c, 7), "open:-:1");
   client_free (c);
 }
@@ -706,6 +743,7 @@ GST_START_TEST (test_tls)
   server = plain;
   g_object_unref (cert);
   g_free (pem);
+  net_test_settle_tls_threads ();
 }
 
 GST_END_TEST;
@@ -733,6 +771,179 @@ GST_START_TEST (test_key_not_logged)
 
 GST_END_TEST;
 
+/* A close reason quoting the keys back reaches no callback, sentence or
+ * details with them. */
+GST_START_TEST (test_close_reason_scrubbed)
+{
+  Client *c = client_new ("/ws?xi_api_key=xi-QUERYSECRET");
+  const gchar *ev;
+  gchar *sentence;
+  GstStructure *details;
+  gchar *text;
+
+  sandra_websocket_set_header (c->ws, "xi-api-key", "xi-HEADERSECRET");
+  sandra_websocket_set_bearer (c->ws, "sk-BEARERSECRET");
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  fail_unless (sandra_websocket_send_text (c->ws, "close:1008:invalid key "
+          "sk-BEARERSECRET (xi-HEADERSECRET, xi-QUERYSECRET)", NULL));
+  ev = wait_event (c, 1);
+  fail_unless (g_str_has_prefix (ev, "closed:1008:invalid key "), "%s", ev);
+  fail_if (strstr (ev, "SECRET") != NULL, "%s", ev);
+  sentence = sandra_websocket_close_to_sentence (&c->last_close, "ElevenLabs");
+  details = sandra_websocket_close_to_details (&c->last_close);
+  text = gst_structure_to_string (details);
+  fail_if (strstr (sentence, "SECRET") != NULL, "%s", sentence);
+  fail_if (strstr (text, "SECRET") != NULL, "%s", text);
+  g_free (text);
+  gst_structure_free (details);
+  g_free (sentence);
+  client_free (c);
+}
+
+GST_END_TEST;
+
+/* Connections that open and die at once use up the attempts like failed
+ * connects do, instead of reconnecting forever at the first backoff step. */
+GST_START_TEST (test_no_reconnect_storm)
+{
+  Client *c = client_new ("/flaky");
+  SandraBackoff b;
+  guint i;
+
+  sandra_backoff_init (&b, 20, 60000);
+  b.random = fixed_random;
+  sandra_websocket_set_backoff (c->ws, &b);
+  sandra_websocket_set_max_reconnects (c->ws, 3);
+  sandra_websocket_connect (c->ws);
+  for (i = 0; i < 3; i++) {
+    gchar *closed = g_strdup ("closed:1011:overloaded:0:retryable:1:0");
+    gchar *again = g_strdup_printf ("reconnecting:%u:%u", i + 1,
+        15 << i);
+    gchar *open = g_strdup_printf ("open:-:%d", i > 0);
+
+    fail_unless_equals_string (wait_event (c, 3 * i), open);
+    fail_unless_equals_string (wait_event (c, 3 * i + 1), closed);
+    fail_unless_equals_string (wait_event (c, 3 * i + 2), again);
+    g_free (closed);
+    g_free (again);
+    g_free (open);
+  }
+  fail_unless_equals_string (wait_event (c, 9), "open:-:1");
+  fail_unless_equals_string (wait_event (c, 10),
+      "closed:1011:overloaded:0:retryable:0:0");
+  fail_unless_equals_int (sandra_websocket_get_state (c->ws),
+      SANDRA_WS_STATE_CLOSED);
+  client_free (c);
+}
+
+GST_END_TEST;
+
+/* Answers every upgrade, then closes with the code in @data and a reason:
+ * codes SoupServer refuses to send (1012, 1013, 1014). */
+static void
+raw_close_with (const gchar * head, guint index, NetTestRawReply * reply,
+    gpointer data)
+{
+  guint code = GPOINTER_TO_UINT (data);
+  static const gchar reason[] = "try again later";
+  guint8 frame[2 + 2 + sizeof (reason) - 1];
+
+  frame[0] = 0x88;              /* FIN, close */
+  frame[1] = 2 + sizeof (reason) - 1;
+  frame[2] = code >> 8;
+  frame[3] = code & 0xff;
+  memcpy (frame + 4, reason, sizeof (reason) - 1);
+  reply->reply = net_test_raw_websocket_accept (head, frame, sizeof (frame));
+  reply->linger = TRUE;
+}
+
+/* The newer registered codes (service restart, try again later, bad
+ * gateway) are retryable, although libsoup 3.2 will not echo them. */
+GST_START_TEST (test_newer_retryable_close_codes)
+{
+  guint codes[] = { 1012, 1013, 1014 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codes); i++) {
+    NetTestRawServer *raw = net_test_raw_server_new (raw_close_with,
+        GUINT_TO_POINTER (codes[i]));
+    Client *c = g_new0 (Client, 1);
+    gchar *expect = g_strdup_printf ("closed:%u:try again later:0:"
+        "retryable:0:0", codes[i]);
+
+    g_mutex_init (&c->lock);
+    g_cond_init (&c->cond);
+    c->events = g_ptr_array_new_with_free_func (g_free);
+    c->ws = sandra_websocket_new (worker, net_test_raw_server_get_url (raw),
+        &callbacks, c, on_notify);
+    sandra_websocket_set_max_reconnects (c->ws, 0);
+    sandra_websocket_connect (c->ws);
+    fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+    fail_unless_equals_string (wait_event (c, 1), expect);
+    fail_unless_equals_int (c->last_close.klass, SANDRA_WS_CLOSE_RETRYABLE);
+    client_free (c);
+    net_test_raw_server_free (raw);
+    g_free (expect);
+  }
+}
+
+GST_END_TEST;
+
+static gboolean
+noop (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* close() on a socket that never connected is reported like any other
+ * close: an element waiting for `closed` must not wait forever. */
+GST_START_TEST (test_close_before_connect_reports_closed)
+{
+  Client *c = client_new ("/ws");
+  GError *err = NULL;
+
+  fail_unless (sandra_websocket_send_text (c->ws, "queued", NULL));
+  sandra_websocket_close (c->ws, 1000, "never mind");
+  /* the close was queued to the worker before this */
+  sandra_worker_invoke_sync (worker, noop, NULL);
+  fail_unless_equals_int (c->events->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (c->events, 0),
+      "closed:1000:never mind:0:normal:0:0");
+  fail_unless_equals_int (sandra_websocket_get_state (c->ws),
+      SANDRA_WS_STATE_CLOSED);
+  fail_unless_equals_int (sandra_websocket_get_queued (c->ws), 0);
+  fail_if (sandra_websocket_send_text (c->ws, "late", &err));
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CLOSED));
+  g_clear_error (&err);
+  client_free (c);
+}
+
+GST_END_TEST;
+
+/* A backlog that filled the queue while (re)connecting does not keep the
+ * session setup out, nor go out ahead of it. */
+GST_START_TEST (test_full_queue_still_takes_session_setup)
+{
+  Client *c = client_new ("/ws");
+
+  c->hello = "session.update";
+  sandra_websocket_set_max_queue (c->ws, 2, 1000);
+  fail_unless (sandra_websocket_send_text (c->ws, "a1", NULL));
+  fail_unless (sandra_websocket_send_text (c->ws, "a2", NULL));
+  fail_if (sandra_websocket_send_text (c->ws, "a3", NULL));
+  sandra_websocket_connect (c->ws);
+  fail_unless_equals_string (wait_event (c, 0), "open:-:0");
+  wait_received (3);
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 0),
+      "t:session.update");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 1), "t:a1");
+  fail_unless_equals_string (g_ptr_array_index (srv_received, 2), "t:a2");
+  client_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 net_websocket_suite (void)
 {
@@ -753,6 +964,11 @@ net_websocket_suite (void)
   tcase_add_test (tc, test_teardown);
   tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_key_not_logged);
+  tcase_add_test (tc, test_close_reason_scrubbed);
+  tcase_add_test (tc, test_no_reconnect_storm);
+  tcase_add_test (tc, test_newer_retryable_close_codes);
+  tcase_add_test (tc, test_close_before_connect_reports_closed);
+  tcase_add_test (tc, test_full_queue_still_takes_session_setup);
   return s;
 }
 

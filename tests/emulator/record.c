@@ -13,8 +13,45 @@
 #include <string.h>
 
 static const gchar *const secret_headers[] = { "authorization",
-  "xi-api-key", "api-key", "openai-api-key", "proxy-authorization", NULL
+  "xi-api-key", "api-key", "x-api-key", "openai-api-key",
+  "proxy-authorization", "cookie", NULL
 };
+
+/* Query parameters that carry keys, for clients that put them there. */
+static const gchar *const secret_params[] = { "key", "api_key", "api-key",
+  "apikey", "xi_api_key", "xi-api-key", "token", "access_token",
+  "client_secret", "authorization", "single_use_token", NULL
+};
+
+/* Browser-style Realtime clients pass the key as a subprotocol. */
+#define INSECURE_KEY_PROTOCOL "openai-insecure-api-key."
+
+static gchar *
+redact_protocols (const gchar * value)
+{
+  gchar **protocols = g_strsplit (value, ",", -1);
+  gchar *out;
+  guint i;
+
+  for (i = 0; protocols[i]; i++) {
+    gchar *p = g_strstrip (protocols[i]);
+
+    if (g_str_has_prefix (p, INSECURE_KEY_PROTOCOL)) {
+      gchar *red = g_strconcat (" " INSECURE_KEY_PROTOCOL, "REDACTED", NULL);
+
+      g_free (protocols[i]);
+      protocols[i] = red;
+    } else if (i > 0) {
+      gchar *spaced = g_strconcat (" ", p, NULL);
+
+      g_free (protocols[i]);
+      protocols[i] = spaced;
+    }
+  }
+  out = g_strjoinv (",", protocols);
+  g_strfreev (protocols);
+  return g_strstrip (out);
+}
 
 static JsonNode *deep_copy (JsonNode * node);
 
@@ -102,6 +139,11 @@ emu_record_request (SandraEmulator * emu, SoupServerMessage * msg)
 
       json_object_set_string_member (headers, lower, red);
       g_free (red);
+    } else if (g_str_equal (lower, "sec-websocket-protocol")) {
+      gchar *red = redact_protocols (value);
+
+      json_object_set_string_member (headers, lower, red);
+      g_free (red);
     } else {
       json_object_set_string_member (headers, lower, value);
     }
@@ -117,8 +159,13 @@ emu_record_request (SandraEmulator * emu, SoupServerMessage * msg)
       gpointer k, v;
 
       g_hash_table_iter_init (&hi, q);
-      while (g_hash_table_iter_next (&hi, &k, &v))
-        json_object_set_string_member (query, k, v);
+      while (g_hash_table_iter_next (&hi, &k, &v)) {
+        gchar *lower = g_ascii_strdown (k, -1);
+
+        json_object_set_string_member (query, k,
+            g_strv_contains (secret_params, lower) ? "REDACTED" : v);
+        g_free (lower);
+      }
       g_hash_table_unref (q);
     }
   }

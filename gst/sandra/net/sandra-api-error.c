@@ -7,6 +7,7 @@
 
 #include "sandra-api-error.h"
 
+#include <math.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
 
@@ -486,6 +487,9 @@ sandra_parse_duration_ms (const gchar * s, gint64 * ms)
     }
     total_us += v * unit_us;
   }
+  /* "1e300h" from a server is no duration we can hold */
+  if (!isfinite (total_us) || (total_us + 999) / 1000 >= (gdouble) G_MAXINT64)
+    return FALSE;
   *ms = (gint64) ((total_us + 999) / 1000);
   return TRUE;
 }

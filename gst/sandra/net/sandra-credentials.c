@@ -191,6 +191,61 @@ sandra_credentials_redact_uri (const gchar * uri)
   return out;
 }
 
+/* As written in the URL, and percent-decoded when that differs. */
+static void
+add_secret (GPtrArray * secrets, const gchar * value)
+{
+  gchar *raw, *decoded;
+
+  raw = g_strdup (value);
+  if (*raw == '\0') {
+    g_free (raw);
+    return;
+  }
+  decoded = g_uri_unescape_string (raw, NULL);
+  if (decoded && strcmp (decoded, raw) != 0 && *decoded)
+    g_ptr_array_add (secrets, decoded);
+  else
+    g_free (decoded);
+  g_ptr_array_add (secrets, raw);
+}
+
+void
+sandra_credentials_collect_uri_secrets (const gchar * uri, GPtrArray * secrets)
+{
+  GUri *parsed;
+  const gchar *query;
+
+  g_return_if_fail (secrets != NULL);
+  if (uri == NULL)
+    return;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED,
+      NULL);
+  if (parsed == NULL)
+    return;
+  if (g_uri_get_userinfo (parsed))
+    add_secret (secrets, g_uri_get_userinfo (parsed));
+  query = g_uri_get_query (parsed);
+  if (query) {
+    gchar **pairs = g_strsplit (query, "&", -1);
+    guint i;
+
+    for (i = 0; pairs[i]; i++) {
+      const gchar *eq = strchr (pairs[i], '=');
+      gchar *name;
+
+      if (eq == NULL)
+        continue;
+      name = g_strndup (pairs[i], eq - pairs[i]);
+      if (is_secret_param (name))
+        add_secret (secrets, eq + 1);
+      g_free (name);
+    }
+    g_strfreev (pairs);
+  }
+  g_uri_unref (parsed);
+}
+
 gchar *
 sandra_credentials_redact_text (const gchar * text, const gchar * secret)
 {

@@ -52,6 +52,12 @@ gchar *sandra_credentials_format_headers (SoupMessageHeaders * headers);
  * password redacted. */
 gchar *sandra_credentials_redact_uri (const gchar * uri);
 
+/* Appends to @secrets (a GPtrArray of g_free'd strings) the values of
+ * @uri's credential query parameters (and its userinfo), as written and
+ * percent-decoded, so that a server quoting the URL back can be scrubbed. */
+void sandra_credentials_collect_uri_secrets (const gchar * uri,
+    GPtrArray * secrets);
+
 /* Copy of @text with every occurrence of @secret (if not NULL/empty)
  * replaced by SANDRA_REDACTED. Use on server-provided messages before they
  * reach an error or a bus message. */

@@ -60,6 +60,7 @@ sandra_http_request_new (const gchar * method, const gchar * url)
   req->header_names = g_ptr_array_new_with_free_func (g_free);
   req->header_values = g_ptr_array_new_with_free_func (g_free);
   req->secrets = g_ptr_array_new_with_free_func (g_free);
+  sandra_credentials_collect_uri_secrets (url, req->secrets);
   req->mode = SANDRA_HTTP_BODY_FULL;
   req->timeout_ms = DEFAULT_TIMEOUT_MS;
   req->max_retries = DEFAULT_MAX_RETRIES;
@@ -309,6 +310,7 @@ typedef struct
   GDestroyNotify notify;
 
   GCancellable *user_cancellable;
+  gulong user_cancel_id;
   GSource *user_cancel_src;
   gboolean cancelled;           /* by the user or by closing */
 
@@ -325,6 +327,7 @@ typedef struct
   gboolean collecting;          /* body goes to body_buf */
   gboolean delivered;           /* the caller has seen body data */
   GByteArray *body_buf;
+  gboolean body_truncated;      /* an error body hit MAX_ERROR_BODY */
   SandraSseParser *sse;
   SandraNdjsonParser *ndjson;
   GError *stream_error;
@@ -390,6 +393,8 @@ static void
 call_reset_attempt (Call * call)
 {
   call_disarm_timeout (call);
+  if (call->msg)
+    g_signal_handlers_disconnect_by_data (call->msg, call);
   g_clear_object (&call->msg);
   if (call->stream) {
     /* not g_input_stream_close(): that would block the worker */
@@ -403,6 +408,7 @@ call_reset_attempt (Call * call)
   g_clear_error (&call->stream_error);
   call->timed_out = FALSE;
   call->collecting = FALSE;
+  call->body_truncated = FALSE;
   call->status = 0;
 }
 
@@ -416,6 +422,12 @@ call_free (Call * call)
     g_source_destroy (call->retry_src);
     g_clear_pointer (&call->retry_src, g_source_unref);
   }
+  /* Does not wait for a g_cancellable_cancel() running in another thread
+   * (whose other handlers might wait for us): the handler holds its own
+   * reference to the source it wakes. */
+  if (call->user_cancel_id)
+    g_signal_handler_disconnect (call->user_cancellable, call->user_cancel_id);
+  call->user_cancel_id = 0;
   if (call->user_cancel_src) {
     g_source_destroy (call->user_cancel_src);
     g_clear_pointer (&call->user_cancel_src, g_source_unref);
@@ -437,19 +449,54 @@ call_free (Call * call)
 static SandraApiError *
 parse_api_error (Call * call, GBytes * body)
 {
-  SandraApiError *err;
+  /* the body was scrubbed of our keys when it was read */
+  return sandra_api_error_new_from_response (call->status,
+      call->msg ? soup_message_get_response_headers (call->msg) : NULL, body);
+}
+
+/* A server that quotes the key back (in an error message, a parameter, an
+ * echoed header, an HTML page) must not carry it into our messages, logs
+ * or the result body. Scrubbed before anything is parsed or shortened, so
+ * no cut can leave a piece of a key behind. @truncated: the body was cut
+ * at our cap, so its tail may be the start of a key. */
+static GBytes *
+scrub_body (Call * call, GBytes * body, gboolean truncated)
+{
+  GPtrArray *secrets = call->req->secrets;
   guint i;
 
-  err = sandra_api_error_new_from_response (call->status,
-      call->msg ? soup_message_get_response_headers (call->msg) : NULL, body);
-  /* a server echoing the key back must not carry it into our messages */
-  for (i = 0; i < call->req->secrets->len; i++) {
-    gchar *clean = sandra_credentials_redact_text (err->message,
-        g_ptr_array_index (call->req->secrets, i));
-    g_free (err->message);
-    err->message = clean;
+  if (body == NULL)
+    return NULL;
+  for (i = 0; i < secrets->len; i++) {
+    const gchar *secret = g_ptr_array_index (secrets, i);
+    gsize slen = strlen (secret), len, pos = 0, k;
+    const gchar *data = g_bytes_get_data (body, &len);
+    GByteArray *out;
+
+    if (slen == 0)
+      continue;
+    out = g_byte_array_sized_new (len);
+    while (pos < len) {
+      const gchar *hit = g_strstr_len (data + pos, len - pos, secret);
+      gsize upto = hit ? (gsize) (hit - data) : len;
+
+      g_byte_array_append (out, (const guint8 *) data + pos, upto - pos);
+      if (hit == NULL)
+        break;
+      g_byte_array_append (out, (const guint8 *) SANDRA_REDACTED,
+          strlen (SANDRA_REDACTED));
+      pos = upto + slen;
+    }
+    for (k = MIN (slen - 1, out->len); truncated && k > 0; k--) {
+      if (memcmp (out->data + out->len - k, secret, k) == 0) {
+        g_byte_array_set_size (out, out->len - k);
+        break;
+      }
+    }
+    g_bytes_unref (body);
+    body = g_byte_array_free_to_bytes (out);
   }
-  return err;
+  return body;
 }
 
 static void
@@ -594,13 +641,22 @@ attempt_failed (Call * call, GError * error)
   g_error_free (error);
 }
 
+/* Also TRUE as soon as the user's cancellable is, before the worker has
+ * seen the wake-up: a caller that cancels from inside a callback (or just
+ * before one) gets nothing more. */
+static gboolean
+call_is_cancelled (Call * call)
+{
+  return call->cancelled || g_cancellable_is_cancelled (call->user_cancellable);
+}
+
 static void
 on_sse_event (const gchar * event, const gchar * data, gsize len,
     const gchar * id, gpointer user_data)
 {
   Call *call = user_data;
 
-  if (call->cb.sse_event && !call->cancelled)
+  if (call->cb.sse_event && !call_is_cancelled (call))
     call->cb.sse_event (event, data, len, call->user_data);
 }
 
@@ -610,7 +666,7 @@ on_ndjson_line (JsonNode * node, const gchar * line, const GError * error,
 {
   Call *call = user_data;
 
-  if (call->cb.json_line && !call->cancelled)
+  if (call->cb.json_line && !call_is_cancelled (call))
     call->cb.json_line (node, error, call->user_data);
 }
 
@@ -623,14 +679,19 @@ deliver (Call * call, const guint8 * data, gsize len)
     /* FULL mode bodies are not capped; error bodies are */
     if (call->status < 300)
       room = len;
+    if (room < len)
+      call->body_truncated = TRUE;
     g_byte_array_append (call->body_buf, data, MIN (len, room));
     return;
   }
 
+  if (!call->delivered && call->cb.response && !call_is_cancelled (call))
+    call->cb.response (call->status,
+        soup_message_get_response_headers (call->msg), call->user_data);
   call->delivered = TRUE;
   switch (call->req->mode) {
     case SANDRA_HTTP_BODY_RAW:
-      if (call->cb.data)
+      if (call->cb.data && !call_is_cancelled (call))
         call->cb.data (data, len, call->user_data);
       break;
     case SANDRA_HTTP_BODY_SSE:
@@ -659,6 +720,8 @@ body_finished (Call * call)
   call_disarm_timeout (call);
   if (call->body_buf)
     body = g_byte_array_free_to_bytes (g_steal_pointer (&call->body_buf));
+  if (call->status >= 300)
+    body = scrub_body (call, body, call->body_truncated);
 
   if (call->status >= 300 && maybe_retry (call, NULL, body)) {
     g_bytes_unref (body);
@@ -670,7 +733,7 @@ body_finished (Call * call)
   if (call->ndjson)
     sandra_ndjson_parser_finish (call->ndjson);
 
-  if (call->cb.response && !call->cancelled)
+  if (call->cb.response && !call->delivered && !call->cancelled)
     call->cb.response (call->status,
         soup_message_get_response_headers (call->msg), call->user_data);
 
@@ -714,8 +777,9 @@ on_read (GObject * source, GAsyncResult * res, gpointer user_data)
   deliver (call, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   g_bytes_unref (bytes);
 
-  if (call->cancelled) {
+  if (call_is_cancelled (call)) {
     /* the caller cancelled from inside a callback */
+    call->cancelled = TRUE;
     complete_cancelled (call);
     return;
   }
@@ -731,13 +795,23 @@ read_next (Call * call)
 }
 
 static void
-log_headers (const gchar * what, SoupMessageHeaders * headers)
+log_headers (Call * call, const gchar * what, SoupMessageHeaders * headers)
 {
   gchar *text;
+  guint i;
 
   if (gst_debug_category_get_threshold (sandra_http_debug) < GST_LEVEL_DEBUG)
     return;
   text = sandra_credentials_format_headers (headers);
+  /* values of secret headers under names the list does not know, and keys
+   * a server echoes in a response header */
+  for (i = 0; i < call->req->secrets->len; i++) {
+    gchar *clean = sandra_credentials_redact_text (text,
+        g_ptr_array_index (call->req->secrets, i));
+
+    g_free (text);
+    text = clean;
+  }
   GST_DEBUG ("%s headers:\n%s", what, text);
   g_free (text);
 }
@@ -760,7 +834,7 @@ on_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   call->status = soup_message_get_status (call->msg);
   GST_DEBUG ("attempt %u: HTTP %u %s", call->attempt, call->status,
       soup_message_get_reason_phrase (call->msg));
-  log_headers ("response", soup_message_get_response_headers (call->msg));
+  log_headers (call, "response", soup_message_get_response_headers (call->msg));
 
   if (call->cancelled) {
     complete_cancelled (call);
@@ -777,12 +851,9 @@ on_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   if (call->collecting) {
     call->body_buf = g_byte_array_new ();
   } else {
-    /* streamed bodies are final: announce them before the first byte */
-    if (call->cb.response)
-      call->cb.response (call->status,
-          soup_message_get_response_headers (call->msg), call->user_data);
-    /* body_finished() must not announce twice */
-    call->cb.response = NULL;
+    /* announced with the first body bytes (deliver()): until then a
+     * failure of this attempt can still be retried, and the caller must
+     * hear only of the response that it gets */
     if (call->req->mode == SANDRA_HTTP_BODY_SSE)
       call->sse = sandra_sse_parser_new (on_sse_event, call);
     else if (call->req->mode == SANDRA_HTTP_BODY_NDJSON)
@@ -793,6 +864,59 @@ on_sent (GObject * source, GAsyncResult * res, gpointer user_data)
     return;
   }
   read_next (call);
+}
+
+static gint
+uri_port (GUri * uri)
+{
+  gint port = g_uri_get_port (uri);
+  const gchar *scheme = g_uri_get_scheme (uri);
+
+  if (port > 0)
+    return port;
+  if (g_ascii_strcasecmp (scheme, "https") == 0 ||
+      g_ascii_strcasecmp (scheme, "wss") == 0)
+    return 443;
+  return 80;
+}
+
+static gboolean
+same_origin (GUri * a, GUri * b)
+{
+  return a && b && g_ascii_strcasecmp (g_uri_get_scheme (a),
+      g_uri_get_scheme (b)) == 0 && g_uri_get_host (a) && g_uri_get_host (b)
+      && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
+      && uri_port (a) == uri_port (b);
+}
+
+/* Emitted before every send of the message, redirections included. libsoup
+ * drops only Authorization when a redirection leaves the origin; keys in
+ * other headers (xi-api-key...) would follow it to any host, or in clear
+ * text to an http:// address. */
+static void
+on_msg_starting (SoupMessage * msg, gpointer data)
+{
+  Call *call = data;
+  SandraHttpRequest *req = call->req;
+  SoupMessageHeaders *hdrs = soup_message_get_request_headers (msg);
+  GUri *first;
+  guint i;
+
+  first = g_uri_parse (req->url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (!same_origin (first, soup_message_get_uri (msg))) {
+    GST_WARNING ("redirected to another origin: not sending credentials");
+    for (i = 0; i < req->header_names->len; i++) {
+      const gchar *name = g_ptr_array_index (req->header_names, i);
+      const gchar *value = g_ptr_array_index (req->header_values, i);
+
+      if (sandra_credentials_is_secret_header (name) ||
+          g_ptr_array_find_with_equal_func (req->secrets, value, g_str_equal,
+              NULL))
+        soup_message_headers_remove (hdrs, name);
+    }
+  }
+  if (first)
+    g_uri_unref (first);
 }
 
 static void
@@ -843,6 +967,7 @@ start_attempt (Call * call)
 
   if (req->mode == SANDRA_HTTP_BODY_SSE)
     soup_message_headers_replace (hdrs, "Accept", "text/event-stream");
+  g_signal_connect (call->msg, "starting", G_CALLBACK (on_msg_starting), call);
   if (call->http->insecure_loopback)
     g_signal_connect (call->msg, "accept-certificate",
         G_CALLBACK (sandra_credentials_accept_loopback_certificate), NULL);
@@ -851,7 +976,7 @@ start_attempt (Call * call)
     gchar *safe = sandra_credentials_redact_uri (req->url);
     GST_DEBUG ("attempt %u: %s %s", call->attempt, req->method, safe);
     g_free (safe);
-    log_headers ("request", hdrs);
+    log_headers (call, "request", hdrs);
   }
 
   call->attempt_cancellable = g_cancellable_new ();
@@ -877,14 +1002,35 @@ call_cancel (Call * call)
   }
 }
 
+/* A user's cancellation reaches the worker through a source of our own
+ * that the "cancelled" handler wakes, not through a GCancellableSource:
+ * GLib 2.74 leaks a GCancellableSource that is destroyed while
+ * g_cancellable_cancel() is still running in another thread, which is
+ * exactly what happens when the worker completes the call at once. */
 static gboolean
-on_user_cancelled (GCancellable * cancellable, gpointer data)
+wake_dispatch (GSource * source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs wake_funcs = { NULL, NULL, wake_dispatch, NULL };
+
+/* Any thread, possibly after the call is gone: the source is then
+ * destroyed and waking it does nothing. */
+static void
+on_user_cancel_signal (GCancellable * cancellable, gpointer data)
+{
+  g_source_set_ready_time (data, 0);
+}
+
+static gboolean
+on_user_cancelled (gpointer data)
 {
   Call *call = data;
 
-  g_clear_pointer (&call->user_cancel_src, g_source_unref);
   call_cancel (call);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -903,11 +1049,14 @@ start_call (gpointer data)
   }
   if (call->user_cancellable) {
     /* cancellation from any thread is delivered here, in the worker */
-    call->user_cancel_src = g_cancellable_source_new (call->user_cancellable);
-    g_source_set_callback (call->user_cancel_src,
-        G_SOURCE_FUNC (on_user_cancelled), call, NULL);
+    call->user_cancel_src = g_source_new (&wake_funcs, sizeof (GSource));
+    g_source_set_callback (call->user_cancel_src, on_user_cancelled, call,
+        NULL);
     g_source_attach (call->user_cancel_src,
         sandra_worker_get_context (http->worker));
+    call->user_cancel_id = g_cancellable_connect (call->user_cancellable,
+        G_CALLBACK (on_user_cancel_signal),
+        g_source_ref (call->user_cancel_src), (GDestroyNotify) g_source_unref);
   }
   start_attempt (call);
   return G_SOURCE_REMOVE;

@@ -121,6 +121,9 @@ process_line (SandraSseParser * p, const gchar * line, gsize len)
     for (i = 0; i < value_len; i++) {
       if (!g_ascii_isdigit (value[i]))
         break;
+      /* a value that does not fit is ignored like any invalid one */
+      if (v > (G_MAXINT64 - (value[i] - '0')) / 10)
+        break;
       v = v * 10 + (value[i] - '0');
     }
     if (value_len > 0 && i == value_len)

@@ -127,6 +127,7 @@ struct _SandraWebSocket
   gboolean user_closing;
   guint16 user_close_code;
   gboolean ever_opened;
+  gint64 opened_at_us;
   guint reconnect_attempt;
 };
 
@@ -396,6 +397,41 @@ on_reconnect_timer (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A copy of @reason without the keys this socket sends (secret headers,
+ * the URL's credential parameters): a server may quote them back in its
+ * close reason, which ends up in warnings and error messages. */
+static gchar *
+scrub_reason (SandraWebSocket * ws, const gchar * reason)
+{
+  GPtrArray *secrets = g_ptr_array_new_with_free_func (g_free);
+  gchar *clean = g_strdup (reason ? reason : "");
+  guint i;
+
+  g_mutex_lock (&ws->lock);
+  sandra_credentials_collect_uri_secrets (ws->url, secrets);
+  for (i = 0; i < ws->header_names->len; i++) {
+    const gchar *value = g_ptr_array_index (ws->header_values, i);
+
+    if (!sandra_credentials_is_secret_header (g_ptr_array_index
+            (ws->header_names, i)))
+      continue;
+    g_ptr_array_add (secrets, g_strdup (value));
+    if (g_ascii_strncasecmp (value, "Bearer ", 7) == 0 && value[7])
+      g_ptr_array_add (secrets, g_strdup (value + 7));
+  }
+  g_mutex_unlock (&ws->lock);
+
+  for (i = 0; i < secrets->len; i++) {
+    gchar *next = sandra_credentials_redact_text (clean,
+        g_ptr_array_index (secrets, i));
+
+    g_free (clean);
+    clean = next;
+  }
+  g_ptr_array_unref (secrets);
+  return clean;
+}
+
 /* Worker thread. The connection is gone (or never came); decide what's
  * next and tell the user. */
 static void
@@ -409,6 +445,7 @@ handle_disconnect (SandraWebSocket * ws, guint16 code, const gchar * reason,
   SandraBackoff backoff;
   gboolean will_reconnect;
   guint delay = 0;
+  gchar *clean_reason;
 
   if (is_shutting_down (ws)) {
     set_state (ws, SANDRA_WS_STATE_CLOSED);
@@ -423,7 +460,8 @@ handle_disconnect (SandraWebSocket * ws, guint16 code, const gchar * reason,
   g_mutex_unlock (&ws->lock);
 
   info.code = code;
-  info.reason = reason ? reason : "";
+  clean_reason = scrub_reason (ws, reason);
+  info.reason = clean_reason;
   info.http_status = http_status;
   info.error = error;
   if (ws->user_closing) {
@@ -454,6 +492,7 @@ handle_disconnect (SandraWebSocket * ws, guint16 code, const gchar * reason,
 
   if (ws->cb.closed)
     ws->cb.closed (ws, &info, ws->user_data);
+  g_free (clean_reason);
 
   if (!will_reconnect || sandra_websocket_get_state (ws) !=
       SANDRA_WS_STATE_RECONNECTING)
@@ -504,6 +543,15 @@ on_conn_closed (SoupWebsocketConnection * conn, gpointer data)
     destroy_source (&ws->close_timer);
     busy_dec (ws);
   }
+
+  /* A server that accepts and drops at once (overloaded, misconfigured)
+   * must not keep us reconnecting forever: only a connection that lasted
+   * at least the longest backoff wait starts a fresh series of attempts. */
+  g_mutex_lock (&ws->lock);
+  if (g_get_monotonic_time () - ws->opened_at_us >=
+      (gint64) ws->backoff.max_ms * G_TIME_SPAN_MILLISECOND)
+    ws->reconnect_attempt = 0;
+  g_mutex_unlock (&ws->lock);
 
   if (code == 0 && !ws->user_closing)
     code = 1006;
@@ -640,7 +688,9 @@ on_connected (GObject * source, GAsyncResult * res, gpointer data)
 
   reconnected = ws->ever_opened;
   ws->ever_opened = TRUE;
-  ws->reconnect_attempt = 0;
+  /* the count of attempts is reset when this connection proves stable,
+   * not now: see on_conn_closed() */
+  ws->opened_at_us = g_get_monotonic_time ();
   GST_INFO ("open (protocol %s)%s", GST_STR_NULL
       (soup_websocket_connection_get_protocol (conn)),
       reconnected ? ", reconnected" : "");
@@ -950,8 +1000,12 @@ sandra_websocket_send (SandraWebSocket * ws, SoupWebsocketDataType type,
         "The WebSocket is closed");
     return FALSE;
   }
-  if (ws->first.length + ws->queue.length >= ws->max_messages ||
-      ws->queued_bytes + size > ws->max_bytes) {
+  /* The bound is for the backlog: a session setup (SEND_FIRST, sent from
+   * the opened callback) must get through even when the backlog filled
+   * the queue while reconnecting, or the backlog would go out without it. */
+  if (!(flags & SANDRA_WS_SEND_FIRST) &&
+      (ws->first.length + ws->queue.length >= ws->max_messages ||
+          ws->queued_bytes + size > ws->max_bytes)) {
     guint n = ws->first.length + ws->queue.length;
     gsize b = ws->queued_bytes;
 
@@ -1031,7 +1085,8 @@ do_close (gpointer data)
       handle_disconnect (ws, c->code, c->reason, 0, NULL, NULL);
       break;
     case SANDRA_WS_STATE_IDLE:
-      set_state (ws, SANDRA_WS_STATE_CLOSED);
+      /* never connected: still closed, and said so like any other close */
+      handle_disconnect (ws, c->code, c->reason, 0, NULL, NULL);
       break;
     default:
       break;

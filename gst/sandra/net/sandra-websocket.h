@@ -123,7 +123,8 @@ typedef struct
 typedef enum
 {
   SANDRA_WS_SEND_NONE = 0,
-  /* ahead of queued messages (order among FIRST messages is kept) */
+  /* ahead of queued messages (order among FIRST messages is kept); for
+   * a session setup, so not refused by a full queue */
   SANDRA_WS_SEND_FIRST = 1 << 0,
 } SandraWsSendFlags;
 
@@ -166,7 +167,10 @@ void sandra_websocket_set_max_queue (SandraWebSocket * ws,
 void sandra_websocket_set_max_incoming_payload (SandraWebSocket * ws,
     guint64 max_bytes);
 /* Reconnection attempts after a retryable close before giving up
- * (default 5, 0 never reconnects). A successful open resets the count. */
+ * (default 5, 0 never reconnects). A connection that stays open at least
+ * as long as the backoff's longest wait (max_ms) resets the count; one
+ * that a server accepts and drops sooner does not, so such a server
+ * cannot keep the client reconnecting forever. */
 void sandra_websocket_set_max_reconnects (SandraWebSocket * ws, guint n);
 /* Copied. Default 500 ms doubling up to 15 s, equal jitter. */
 void sandra_websocket_set_backoff (SandraWebSocket * ws,
@@ -181,9 +185,10 @@ void sandra_websocket_set_insecure_loopback_tls (SandraWebSocket * ws,
 /* Starts connecting (any thread). Also restarts a CLOSED socket. */
 void sandra_websocket_connect (SandraWebSocket * ws);
 
-/* Queues a message (any thread). FALSE with G_IO_ERROR_NO_SPACE when the
- * queue is full, G_IO_ERROR_CLOSED when the socket is closed for good or
- * was never connected. */
+/* Queues a message (any thread); it waits while the socket is not yet
+ * connected or reconnects. FALSE with G_IO_ERROR_NO_SPACE when the queue
+ * is full (a message larger than the byte bound never fits), and
+ * G_IO_ERROR_CLOSED when the socket is closing or closed for good. */
 gboolean sandra_websocket_send (SandraWebSocket * ws,
     SoupWebsocketDataType type, GBytes * data, SandraWsSendFlags flags,
     GError ** error);
