@@ -583,6 +583,42 @@ wait_replayed (Fx * fx, guint index, const gchar * text)
 /* A tool was called and answered; then the session drops. The new session
  * gets the call and its result with the rest of the conversation, in
  * order, so the model knows what it asked for and what came back. */
+/* A service that accepts every connection and drops it at once is not
+ * reconnected to for ever: only a session that lasted at least the longest
+ * backoff wait resets the count of attempts, so max-reconnects ends it. */
+GST_START_TEST (test_no_reconnect_storm)
+{
+  GString *sc = g_string_new ("{\"realtime\":{\"connections\":[");
+  GstMessage *m;
+  GError *err = NULL;
+  guint i;
+  Fx *fx;
+
+  /* more drops than max-reconnects allows: without the limit the element
+   * would reach the seventh, undisturbed, session */
+  for (i = 0; i < 6; i++)
+    g_string_append_printf (sc, "%s{\"close_after_ms\":30,"
+        "\"close_code\":1011,\"close_reason\":\"overloaded\"}",
+        i ? "," : "");
+  g_string_append (sc, "]}}");
+  fx = fx_new (sc->str, "api-key=" KEY " max-reconnects=3 "
+      "reconnect-initial-ms=10 reconnect-max-ms=2000", NULL, FALSE, FALSE);
+  g_string_free (sc, TRUE);
+
+  fx_play (fx);
+  m = wait_error (fx);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (strstr (err->message, "after 4 attempts") != NULL, "%s",
+      err->message);
+  /* the first connection and three reconnections, no more */
+  fail_unless_equals_int (sandra_emulator_count_requests (fx->emu,
+          "/v1/realtime"), 4);
+  g_error_free (err);
+  fx_free (fx);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_reconnect_replays_function_calls)
 {
   Fx *fx = fx_new ("{\"realtime\":{\"responses\":["
@@ -1596,6 +1632,7 @@ openairealtime_suite (void)
   tcase_add_test (tc, test_text_in_text_out);
   tcase_add_test (tc, test_reconnect_replays_and_keeps_audio);
   tcase_add_test (tc, test_reconnect_replays_function_calls);
+  tcase_add_test (tc, test_no_reconnect_storm);
   tcase_add_test (tc, test_fatal_auth_401);
   tcase_add_test (tc, test_fatal_auth_close_3000);
   tcase_add_test (tc, test_state_cycling_mid_response);

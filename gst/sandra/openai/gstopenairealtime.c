@@ -3022,7 +3022,8 @@ gst_openai_realtime_class_init (GstOpenaiRealtimeClass * klass)
   g_object_class_install_property (gobject_class, PROP_MAX_RECONNECTS,
       g_param_spec_uint ("max-reconnects", "Maximum reconnections",
           "Consecutive failed connection attempts before giving up with an "
-          "error (a successful session resets the count)", 0, 1000,
+          "error (a session that lasted reconnect-max-ms resets the count)",
+          0, 1000,
           DEFAULT_MAX_RECONNECTS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_RECONNECT_INITIAL_MS,
       g_param_spec_uint ("reconnect-initial-ms", "Initial reconnection delay",

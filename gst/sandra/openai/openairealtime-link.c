@@ -134,7 +134,8 @@ ws_opened (SandraWebSocket * ws, const gchar * protocol,
   OpenaiRealtimeLink *link = user_data;
   gboolean again = link->connections > 0;
 
-  link->attempt = 0;
+  /* the count of attempts is reset when this session proves stable, not
+   * now: see ws_closed() */
   link->connections++;
   g_mutex_lock (&link->lock);
   link->opened_at_us = g_get_monotonic_time ();
@@ -160,10 +161,19 @@ ws_closed (SandraWebSocket * ws, const SandraWsCloseInfo * info,
 {
   OpenaiRealtimeLink *link = user_data;
   gchar *reason;
+  gint64 lasted_us;
 
   g_mutex_lock (&link->lock);
+  lasted_us = link->opened_at_us ?
+      g_get_monotonic_time () - link->opened_at_us : 0;
   link->opened_at_us = 0;
   g_mutex_unlock (&link->lock);
+
+  /* A service that accepts and drops at once (overloaded, misconfigured)
+   * must not keep us reconnecting forever: only a session that lasted at
+   * least the longest backoff wait starts a fresh series of attempts. */
+  if (lasted_us >= (gint64) link->backoff.max_ms * G_TIME_SPAN_MILLISECOND)
+    link->attempt = 0;
 
   if (is_stopping (link))
     return;
