@@ -112,6 +112,22 @@ record_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Sets "name=value name=value" @props (may be NULL) on @vad. */
+static void
+set_props (GstElement * vad, const gchar * props)
+{
+  gchar **kv = g_strsplit (props ? props : "", " ", -1), **p;
+
+  for (p = kv; *p; p++) {
+    gchar **pair = g_strsplit (*p, "=", 2);
+
+    if (pair[0] && pair[1])
+      gst_util_set_object_arg (G_OBJECT (vad), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
+}
+
 static void
 capture_init (Capture * c, gint rate, const gchar * props)
 {
@@ -119,17 +135,7 @@ capture_init (Capture * c, gint rate, const gchar * props)
   gchar *caps;
 
   c->h = gst_harness_new ("sandravad");
-  if (props) {
-    gchar **kv = g_strsplit (props, " ", -1), **p;
-
-    for (p = kv; *p; p++) {
-      gchar **pair = g_strsplit (*p, "=", 2);
-
-      gst_util_set_object_arg (G_OBJECT (c->h->element), pair[0], pair[1]);
-      g_strfreev (pair);
-    }
-    g_strfreev (kv);
-  }
+  set_props (c->h->element, props);
   c->bus = gst_bus_new ();
   gst_element_set_bus (c->h->element, c->bus);
   g_mutex_init (&c->lock);
@@ -411,17 +417,9 @@ static GstClockTime
 default_ms (const gchar * props, const gchar * name)
 {
   GstElement *e = gst_element_factory_make ("sandravad", NULL);
-  gchar **kv = g_strsplit (props ? props : "", " ", -1), **p;
   GstClockTime t;
 
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-
-    if (pair[0] && pair[1])
-      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
+  set_props (e, props);
   t = get_uint (e, name) * GST_MSECOND;
   gst_object_unref (e);
   return t;
