@@ -309,10 +309,9 @@ main (int argc, char **argv)
       b50, b99, d50, d99, f50, f99);
   g_print ("\nopenaistt's first row includes finishing the Opus stream and "
       "building the multipart body; the plain client's upload was encoded "
-      "beforehand. libsoup opens a new connection for every POST unless the "
-      "message is flagged idempotent (the element's HTTP helper does not "
-      "flag it): against the real service that is a TCP and TLS handshake "
-      "per utterance.\n");
+      "beforehand. The element's HTTP helper flags its requests idempotent, "
+      "so libsoup reuses a kept-alive connection as the plain client's last "
+      "columns do; its first request still opens one.\n");
 
   g_bytes_unref (speech);
   sandra_emulator_free (emu);

@@ -235,6 +235,7 @@ static gchar *srv_content_type;
 static gchar *srv_auth;
 static gchar *srv_xi_key;
 static gchar *srv_custom;
+static guint16 srv_client_port;  /* of the last request's connection */
 static GBytes *srv_body;
 static GHashTable *srv_form;    /* name -> value or "filename|ctype|data" */
 
@@ -248,6 +249,7 @@ server_reset (void)
   g_clear_pointer (&srv_auth, g_free);
   g_clear_pointer (&srv_xi_key, g_free);
   g_clear_pointer (&srv_custom, g_free);
+  srv_client_port = 0;
   g_clear_pointer (&srv_body, g_bytes_unref);
   g_clear_pointer (&srv_form, g_hash_table_unref);
   g_mutex_unlock (&srv_lock);
@@ -270,6 +272,8 @@ record_request (SoupServerMessage * msg)
   srv_xi_key = g_strdup (soup_message_headers_get_one (h, "xi-api-key"));
   g_free (srv_custom);
   srv_custom = g_strdup (soup_message_headers_get_one (h, "X-Goog-Api-Key"));
+  srv_client_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (soup_server_message_get_remote_address (msg)));
   if (srv_body)
     g_bytes_unref (srv_body);
   srv_body = soup_message_body_flatten (soup_server_message_get_request_body
@@ -553,6 +557,38 @@ GST_START_TEST (test_json_post)
   json_node_unref (node);
   g_object_unref (b);
   collector_free (c);
+}
+
+GST_END_TEST;
+
+/* Requests, POSTs included, go out on a kept-alive connection when one is
+ * idle: against a real service each new one would cost a TCP and TLS
+ * handshake per utterance. (Every body is held in memory, so libsoup can
+ * send it again if the server closed that connection just before.) */
+GST_START_TEST (test_post_reuses_connection)
+{
+  guint16 first_port;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    Collector *c = collector_new ();
+    SandraHttpRequest *req = request_for ("POST", "/json");
+    GBytes *body = g_bytes_new_static ("{}", 2);
+
+    sandra_http_request_set_body (req, "application/json", body);
+    g_bytes_unref (body);
+    send_req (req, c, NULL);
+    wait_done (c);
+    fail_unless (c->error == NULL);
+    fail_unless_equals_int (c->status, 200);
+    collector_free (c);
+    g_mutex_lock (&srv_lock);
+    if (i == 0)
+      first_port = srv_client_port;
+    else
+      fail_unless_equals_int (srv_client_port, first_port);
+    g_mutex_unlock (&srv_lock);
+  }
 }
 
 GST_END_TEST;
@@ -1399,6 +1435,7 @@ net_http_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_json_post);
+  tcase_add_test (tc, test_post_reuses_connection);
   tcase_add_test (tc, test_multipart);
   tcase_add_test (tc, test_sse_incremental);
   tcase_add_test (tc, test_ndjson_incremental);

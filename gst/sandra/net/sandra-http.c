@@ -965,6 +965,15 @@ start_attempt (Call * call)
         req->body);
   }
 
+  /* libsoup sends a request that is not marked idempotent on a new
+   * connection every time, so each POST (each utterance transcribed, each
+   * sentence synthesised) would pay a TCP and TLS handshake. Marked, it
+   * may take an idle kept-alive connection, and libsoup sends it again on
+   * a fresh one if the server closed that connection just before: every
+   * body here is held in memory, and the same request would be retried
+   * after any connection failure anyway (see the retry policy above). */
+  soup_message_add_flags (call->msg, SOUP_MESSAGE_IDEMPOTENT);
+
   if (req->mode == SANDRA_HTTP_BODY_SSE)
     soup_message_headers_replace (hdrs, "Accept", "text/event-stream");
   g_signal_connect (call->msg, "starting", G_CALLBACK (on_msg_starting), call);
