@@ -372,14 +372,16 @@ static void
 fail_pending_turns (OpenaiSttRealtime * rt)
 {
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
   GList *lost = NULL, *l;
 
   g_mutex_lock (&rt->lock);
   g_hash_table_iter_init (&iter, rt->turns);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    /* stealing frees neither: the turn is reported below, the id here */
     lost = g_list_prepend (lost, value);
     g_hash_table_iter_steal (&iter);
+    g_free (key);
   }
   g_hash_table_remove_all (rt->speech);
   g_cond_broadcast (&rt->cond);
