@@ -32,10 +32,15 @@ awk -v a="$la" -v b="$lb" 'BEGIN {
   printf "  %6.2f - %6.2f  go forward ten meters\n", 1.0, 1.0 + a
   printf "  %6.2f - %6.2f  he was not an ill disposed young man\n", 2.5 + a, 2.5 + a + b }'
 
-echo "sandravad found:"
+echo "sandravad${*:+ $*} found:"
 gst-launch-1.0 -m filesrc location="$tmp/demo.wav" ! decodebin ! audioconvert ! \
     audioresample ! audio/x-raw,format=S16LE,rate=16000,channels=1 ! \
     sandravad "$@" ! fakesink 2>&1 |
   sed -n 's/.*sandravad, event=(string)\(speech-[a-z]*\), timestamp=(guint64)\([0-9]*\).*/\1 \2/p' |
   awk '$1 == "speech-start" { start = $2 / 1e9; next }
        $1 == "speech-stop" { printf "  %6.2f - %6.2f  utterance (pre-speech padding included)\n", start, $2 / 1e9 }'
+if [ $# -eq 0 ]; then
+  echo "(the default engine, silero, ends an utterance after 100 ms of"
+  echo " silence, so a breath can split a sentence; for one utterance per"
+  echo " sentence: examples/vad-demo.sh min-silence-ms=300)"
+fi
